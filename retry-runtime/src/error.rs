@@ -1,0 +1,87 @@
+//! The typed error a policy built at run time returns instead of panicking.
+
+use core::fmt;
+use core::time::Duration;
+
+/// Why a [`RetryPolicy`](crate::RetryPolicy) could not be built: the run-time twin of the
+/// attribute's compile errors.
+///
+/// ```
+/// use retry_runtime::{PolicyError, RetryPolicy, stop::attempts};
+///
+/// let err = RetryPolicy::builder().stop(attempts(0)).build().unwrap_err();
+/// assert_eq!(err, PolicyError::ZeroAttempts);
+/// assert_eq!(err.to_string(), "`attempts(0)` never runs the function; use `attempts(1)` or more");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// `attempts(0)`.
+    ZeroAttempts,
+    /// A duration that must be positive is zero.
+    ZeroDuration {
+        /// The strategy and argument, as the attribute spells them (`elapsed`, `fixed`).
+        what: &'static str,
+    },
+    /// A strategy's first delay is larger than its cap (`exponential(10, 5)`).
+    InitialExceedsMax {
+        /// The strategy, as the attribute spells it.
+        strategy: &'static str,
+        /// The initial (or base, or minimum) delay.
+        initial: Duration,
+        /// The cap.
+        max: Duration,
+    },
+    /// A growth base below 1 (`exponential(1, 60, 0.5)`) or not a finite number.
+    InvalidBase {
+        /// The base as given.
+        base: f64,
+    },
+    /// `chain()` with no strategy in it.
+    EmptyChain,
+    /// A per-attempt `timeout` longer than the `deadline` that bounds the whole call.
+    TimeoutExceedsDeadline {
+        /// The per-attempt timeout.
+        timeout: Duration,
+        /// The deadline.
+        deadline: Duration,
+    },
+    /// Text given for a policy (configuration) that does not parse.
+    Parse {
+        /// What was wrong, lowercase, quoting the offending text.
+        message: String,
+    },
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ZeroAttempts => {
+                f.write_str("`attempts(0)` never runs the function; use `attempts(1)` or more")
+            }
+            Self::ZeroDuration { what } => write!(f, "`{what}` must be a positive duration"),
+            Self::InitialExceedsMax {
+                strategy,
+                initial,
+                max,
+            } => write!(
+                f,
+                "`{strategy}` starts at {initial:?}, above its maximum {max:?}; swap them or raise the maximum"
+            ),
+            Self::InvalidBase { base } => {
+                write!(
+                    f,
+                    "exponential base {base} must be a finite number of at least 1"
+                )
+            }
+            Self::EmptyChain => f.write_str("`chain()` needs at least one wait strategy"),
+            Self::TimeoutExceedsDeadline { timeout, deadline } => write!(
+                f,
+                "per-attempt `timeout` {timeout:?} is longer than the whole call's `deadline` {deadline:?}"
+            ),
+            Self::Parse { message } => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for PolicyError {}

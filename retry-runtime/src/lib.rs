@@ -1,0 +1,75 @@
+//! Retries with backoff, jitter and server-directed delays: the runtime behind `#[retry]`.
+//!
+//! The [`retry`] attribute expands to a plain loop over this crate; everything it does is
+//! also available as a value, [`RetryPolicy`], for closures and for policies read from
+//! configuration.
+//!
+//! # Quick start
+//!
+//! ```
+//! use retry_runtime::retry;
+//!
+//! #[derive(Debug)]
+//! enum LlmError { RateLimit, Overload, BadRequest }
+//! # impl std::fmt::Display for LlmError {
+//! #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { write!(f, "{self:?}") }
+//! # }
+//!
+//! #[retry(stop = attempts(5), wait = exp_jitter(1, 60, 5), on = RateLimit | Overload)]
+//! async fn call_llm(prompt: &str) -> Result<String, LlmError> {
+//!     Ok(format!("echo: {prompt}"))
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! assert_eq!(call_llm("hi").await.unwrap(), "echo: hi");
+//! # }
+//! ```
+//!
+//! Without the macro, the same policy as a value:
+//!
+//! ```
+//! use retry_runtime::{RetryPolicy, stop::attempts, wait::exp_jitter};
+//! use std::time::Duration;
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+//! let policy = RetryPolicy::builder()
+//!     .stop(attempts(5))
+//!     .wait(exp_jitter(Duration::from_secs(1), Duration::from_secs(60), Duration::from_secs(5)))
+//!     .build()
+//!     .expect("a valid policy");
+//! let mut calls = 0;
+//! let reply: Result<u32, &str> = policy
+//!     .retry(|| {
+//!         calls += 1;
+//!         let n = calls;
+//!         async move { if n < 3 { Err("busy") } else { Ok(n) } }
+//!     })
+//!     .await;
+//! assert_eq!(reply, Ok(3));
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[doc(inline)]
+pub use retry_macros::retry;
+
+mod error;
+mod log;
+mod policy;
+mod state;
+
+pub mod hooks;
+pub mod predicate;
+pub mod sleep;
+pub mod stop;
+pub mod wait;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use error::PolicyError;
+pub use log::LogLevel;
+pub use policy::{RetryPolicy, RetryPolicyBuilder};
+pub use state::RetryState;

@@ -1,0 +1,78 @@
+//! The default `tracing` events: one per retry, one when the call gives up.
+
+use core::fmt;
+use core::time::Duration;
+
+/// At which level the default events are emitted, or `Off`.
+///
+/// Each retry emits one event at this level just before its sleep, with the fields
+/// `function`, `attempt`, `delay` and `error`; giving up emits one event a level higher
+/// (`Warn` retries give up at `Error`). A first-try success emits nothing.
+///
+/// # Default
+/// `Warn` when no hook is set; `Off` once any hook is set, since the hooks then own
+/// the reporting (set a level explicitly to have both).
+///
+/// ```
+/// use retry_runtime::LogLevel;
+/// assert_eq!(LogLevel::Warn.give_up_level(), LogLevel::Error);
+/// assert_eq!(LogLevel::Error.give_up_level(), LogLevel::Error);
+/// assert_eq!(LogLevel::Off.give_up_level(), LogLevel::Off);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LogLevel {
+    /// No default events.
+    Off,
+    /// `tracing::Level::TRACE`.
+    Trace,
+    /// `tracing::Level::DEBUG`.
+    Debug,
+    /// `tracing::Level::INFO`.
+    Info,
+    /// `tracing::Level::WARN`.
+    Warn,
+    /// `tracing::Level::ERROR`.
+    Error,
+}
+
+impl LogLevel {
+    /// The level of the event emitted when the call gives up: one above this one.
+    pub const fn give_up_level(self) -> Self {
+        match self {
+            Self::Off => Self::Off,
+            Self::Trace => Self::Debug,
+            Self::Debug => Self::Info,
+            Self::Info => Self::Warn,
+            Self::Warn | Self::Error => Self::Error,
+        }
+    }
+}
+
+macro_rules! event_at {
+    ($level:expr, $($rest:tt)*) => {
+        match $level {
+            LogLevel::Off => {}
+            LogLevel::Trace => tracing::event!(target: "retry", tracing::Level::TRACE, $($rest)*),
+            LogLevel::Debug => tracing::event!(target: "retry", tracing::Level::DEBUG, $($rest)*),
+            LogLevel::Info => tracing::event!(target: "retry", tracing::Level::INFO, $($rest)*),
+            LogLevel::Warn => tracing::event!(target: "retry", tracing::Level::WARN, $($rest)*),
+            LogLevel::Error => tracing::event!(target: "retry", tracing::Level::ERROR, $($rest)*),
+        }
+    };
+}
+
+/// One retry is about to sleep.
+pub(crate) fn retrying(
+    level: LogLevel,
+    function: &str,
+    attempt: u32,
+    delay: Duration,
+    error: &dyn fmt::Display,
+) {
+    event_at!(level, function, attempt, ?delay, %error, "attempt failed; retrying");
+}
+
+/// The call gives up and returns its last outcome.
+pub(crate) fn giving_up(level: LogLevel, function: &str, attempt: u32, error: &dyn fmt::Display) {
+    event_at!(level.give_up_level(), function, attempt, %error, "giving up");
+}

@@ -1,0 +1,679 @@
+//! [`RetryPolicy`]: the whole configuration as a value, and the per-call state machine
+//! that both [`RetryPolicy::retry`] and the `#[retry]` expansion drive.
+
+use core::fmt;
+use core::future::Future;
+use core::marker::PhantomData;
+use core::time::Duration;
+use std::time::Instant;
+
+use crate::hooks::{Hook, Hooks, NoHook};
+use crate::log::{self, LogLevel};
+use crate::predicate::{AnyError, NoServerDelay, NoValue, RetryError, RetryValue, ServerDelay};
+use crate::sleep::{AsyncSleep, BlockingSleep, DefaultSleep};
+use crate::stop::{Attempts, Stop, StopContext};
+use crate::wait::{FullJitter, RetryRng, Wait, WaitContext};
+use crate::{PolicyError, RetryState};
+
+/// The default ceiling on a server-directed delay: 60 s, as the OpenAI and Anthropic SDKs.
+pub(crate) const DEFAULT_RETRY_AFTER_MAX: Duration = Duration::from_secs(60);
+
+/// When to stop, how long to wait, what to retry and whom to tell: the attribute's keys as
+/// a value.
+///
+/// Build one with [`RetryPolicy::builder`]; [`build`](RetryPolicyBuilder::build) checks it
+/// with the same rules the attribute applies at compile time. Every type parameter has a
+/// default and is inferred from the builder calls.
+///
+/// # Default
+/// `attempts(3)`, `full_jitter(1s, 60s)`, every `Err` retried, no `Ok` retried, no hooks,
+/// `tracing` events at `WARN`, `retry_after_max` 60 s, tokio's sleeper (thread sleep for
+/// [`retry_blocking`](Self::retry_blocking)).
+///
+/// ```
+/// use retry_runtime::{RetryPolicy, stop::{attempts, elapsed}, wait::fixed};
+/// use std::time::Duration;
+///
+/// let policy = RetryPolicy::builder()
+///     .stop(attempts(5) | elapsed(Duration::from_secs(30)))
+///     .wait(fixed(Duration::ZERO))
+///     .when(|e: &std::io::Error| e.kind() == std::io::ErrorKind::Interrupted)
+///     .build()?;
+/// let mut tries = 0;
+/// let n = policy.retry_blocking(|| {
+///     tries += 1;
+///     if tries < 3 { Err(std::io::ErrorKind::Interrupted.into()) } else { Ok(tries) }
+/// });
+/// assert_eq!(n?, 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct RetryPolicy<
+    S = Attempts,
+    W = FullJitter,
+    P = AnyError,
+    V = NoValue,
+    A = NoServerDelay,
+    B = NoHook,
+    F = NoHook,
+    L = NoHook,
+    G = NoHook,
+    Z = DefaultSleep,
+> {
+    pub(crate) stop: S,
+    pub(crate) wait: W,
+    pub(crate) retry_error: P,
+    pub(crate) retry_value: V,
+    pub(crate) server_delay: A,
+    pub(crate) hooks: Hooks<B, F, L, G>,
+    pub(crate) sleeper: Z,
+    pub(crate) settings: Settings,
+}
+
+/// The keys whose type never changes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Settings {
+    pub(crate) retry_after_max: Duration,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) log: Option<LogLevel>,
+    pub(crate) seed: Option<u64>,
+    pub(crate) name: &'static str,
+    pub(crate) track_time: bool,
+}
+
+/// Builds a [`RetryPolicy`]; every setter replaces one key.
+///
+/// ```
+/// use retry_runtime::{RetryPolicy, stop::attempts, wait::none};
+/// let policy = RetryPolicy::builder().stop(attempts(2)).wait(none()).build().unwrap();
+/// let out: Result<(), &str> = policy.retry_blocking(|| Err("no"));
+/// assert_eq!(out, Err("no"));
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct RetryPolicyBuilder<
+    S = Attempts,
+    W = FullJitter,
+    P = AnyError,
+    V = NoValue,
+    A = NoServerDelay,
+    B = NoHook,
+    F = NoHook,
+    L = NoHook,
+    G = NoHook,
+    Z = DefaultSleep,
+> {
+    policy: RetryPolicy<S, W, P, V, A, B, F, L, G, Z>,
+}
+
+impl RetryPolicy {
+    /// A builder holding the defaults.
+    pub const fn builder() -> RetryPolicyBuilder {
+        RetryPolicyBuilder::new()
+    }
+}
+
+impl Default for RetryPolicyBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RetryPolicyBuilder {
+    /// The defaults: see [`RetryPolicy`].
+    pub const fn new() -> Self {
+        Self::named("retry")
+    }
+
+    /// The defaults, reporting `name` as the function.
+    pub(crate) const fn named(name: &'static str) -> Self {
+        Self {
+            policy: RetryPolicy {
+                stop: Attempts(3),
+                wait: FullJitter::new(Duration::from_secs(1), Duration::from_secs(60)),
+                retry_error: AnyError,
+                retry_value: NoValue,
+                server_delay: NoServerDelay,
+                hooks: Hooks::none(),
+                sleeper: DefaultSleep,
+                settings: Settings {
+                    retry_after_max: DEFAULT_RETRY_AFTER_MAX,
+                    timeout: None,
+                    log: None,
+                    seed: None,
+                    name,
+                    track_time: false,
+                },
+            },
+        }
+    }
+}
+
+/// Rebuilds the builder with one field's type changed; the other fields are named at the
+/// call site so that `macro_rules!` hygiene keeps them apart.
+macro_rules! rebuild {
+    ($self:ident, $field:ident = $value:expr; $($other:ident),*) => {{
+        let p = $self.policy;
+        RetryPolicyBuilder { policy: RetryPolicy { $field: $value, $($other: p.$other),* } }
+    }};
+}
+
+/// Rebuilds the builder with one hook's type changed.
+macro_rules! rehook {
+    ($self:ident, $hook:ident = $value:expr; $($other:ident),*) => {{
+        let p = $self.policy;
+        let h = p.hooks;
+        RetryPolicyBuilder {
+            policy: RetryPolicy {
+                hooks: Hooks { $hook: $value, $($other: h.$other),* },
+                stop: p.stop,
+                wait: p.wait,
+                retry_error: p.retry_error,
+                retry_value: p.retry_value,
+                server_delay: p.server_delay,
+                sleeper: p.sleeper,
+                settings: p.settings,
+            },
+        }
+    }};
+}
+
+impl<S, W, P, V, A, B, F, L, G, Z> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z> {
+    /// When to give up (`stop = …`): see [`stop`](crate::stop).
+    pub fn stop<S2: Stop>(self, stop: S2) -> RetryPolicyBuilder<S2, W, P, V, A, B, F, L, G, Z> {
+        rebuild!(self, stop = stop; wait, retry_error, retry_value, server_delay, hooks, sleeper, settings)
+    }
+
+    /// How long to sleep between attempts (`wait = …`): see [`wait`](crate::wait).
+    pub fn wait<W2: Wait>(self, wait: W2) -> RetryPolicyBuilder<S, W2, P, V, A, B, F, L, G, Z> {
+        rebuild!(self, wait = wait; stop, retry_error, retry_value, server_delay, hooks, sleeper, settings)
+    }
+
+    /// Which errors to retry (`when = …`, or what `on` / `unless` expand to).
+    pub fn when<P2>(self, retry_error: P2) -> RetryPolicyBuilder<S, W, P2, V, A, B, F, L, G, Z> {
+        rebuild!(self, retry_error = retry_error; stop, wait, retry_value, server_delay, hooks, sleeper, settings)
+    }
+
+    /// Which `Ok` values to retry as well (`when_ok = …`).
+    pub fn when_ok<V2>(self, retry_value: V2) -> RetryPolicyBuilder<S, W, P, V2, A, B, F, L, G, Z> {
+        rebuild!(self, retry_value = retry_value; stop, wait, retry_error, server_delay, hooks, sleeper, settings)
+    }
+
+    /// Where to read a server-directed delay (`retry_after = …`): the next sleep is the
+    /// larger of it and the wait strategy's delay.
+    pub fn retry_after<A2>(
+        self,
+        server_delay: A2,
+    ) -> RetryPolicyBuilder<S, W, P, V, A2, B, F, L, G, Z> {
+        rebuild!(self, server_delay = server_delay; stop, wait, retry_error, retry_value, hooks, sleeper, settings)
+    }
+
+    /// The largest server-directed delay worth waiting for (`retry_after_max = …`); a
+    /// longer one makes the call give up at once.
+    ///
+    /// # Default
+    /// 60 s.
+    pub fn retry_after_max(mut self, max: Duration) -> Self {
+        self.policy.settings.retry_after_max = max;
+        self
+    }
+
+    /// Called before every attempt (`before = …`).
+    pub fn before<B2>(self, hook: B2) -> RetryPolicyBuilder<S, W, P, V, A, B2, F, L, G, Z> {
+        rehook!(self, before = hook; after, before_sleep, on_give_up)
+    }
+
+    /// Called after every failed attempt (`after = …`).
+    pub fn after<F2>(self, hook: F2) -> RetryPolicyBuilder<S, W, P, V, A, B, F2, L, G, Z> {
+        rehook!(self, after = hook; before, before_sleep, on_give_up)
+    }
+
+    /// Called before each sleep (`before_sleep = …`).
+    pub fn before_sleep<L2>(self, hook: L2) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L2, G, Z> {
+        rehook!(self, before_sleep = hook; before, after, on_give_up)
+    }
+
+    /// Called once when the call gives up on a retryable outcome (`on_give_up = …`).
+    pub fn on_give_up<G2>(self, hook: G2) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G2, Z> {
+        rehook!(self, on_give_up = hook; before, after, before_sleep)
+    }
+
+    /// What sleeps and tells the time: see [`sleep`](crate::sleep).
+    pub fn sleeper<Z2>(self, sleeper: Z2) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z2> {
+        rebuild!(self, sleeper = sleeper; stop, wait, retry_error, retry_value, server_delay, hooks, settings)
+    }
+
+    /// The level of the default `tracing` events (`log = …`); [`LogLevel::Off`] silences them.
+    pub fn log(mut self, level: LogLevel) -> Self {
+        self.policy.settings.log = Some(level);
+        self
+    }
+
+    /// Cuts each attempt after `timeout` (`timeout = …`); the attempt then fails with
+    /// `E::from(Elapsed)`.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.policy.settings.timeout = Some(timeout);
+        self
+    }
+
+    /// Draws all jitter from a generator seeded with `seed`, so delays are reproducible.
+    /// Every call of the policy then draws the same sequence: meant for tests and
+    /// simulations, not for spreading real clients apart.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.policy.settings.seed = Some(seed);
+        self
+    }
+
+    /// The name the hooks and events report as the function.
+    ///
+    /// # Default
+    /// `"retry"`; the attribute passes the function's path.
+    pub fn name(mut self, name: &'static str) -> Self {
+        self.policy.settings.name = name;
+        self
+    }
+
+    /// Reads the clock at the start of every call even when nothing time-based needs it,
+    /// so that [`RetryState::elapsed`] is meaningful in the body.
+    pub fn track_time(mut self) -> Self {
+        self.policy.settings.track_time = true;
+        self
+    }
+
+    /// Checks the configuration with the attribute's rules and returns the policy.
+    ///
+    /// # Errors
+    /// A [`PolicyError`] naming the first rule broken.
+    pub fn build(self) -> Result<RetryPolicy<S, W, P, V, A, B, F, L, G, Z>, PolicyError>
+    where
+        S: Stop,
+        W: Wait,
+    {
+        let p = &self.policy;
+        p.stop.validate()?;
+        p.wait.validate()?;
+        if let Some(timeout) = p.settings.timeout {
+            if timeout.is_zero() {
+                return Err(PolicyError::ZeroDuration { what: "timeout" });
+            }
+            if let Some(deadline) = p.stop.deadline() {
+                if timeout > deadline {
+                    return Err(PolicyError::TimeoutExceedsDeadline { timeout, deadline });
+                }
+            }
+        }
+        Ok(self.policy)
+    }
+
+    /// The policy without run-time checks: for the attribute, which checked at compile time.
+    #[doc(hidden)]
+    pub fn build_unchecked(self) -> RetryPolicy<S, W, P, V, A, B, F, L, G, Z> {
+        self.policy
+    }
+}
+
+/// What the loop does after an attempt.
+#[derive(Debug)]
+#[doc(hidden)]
+pub enum Next<T, E> {
+    /// A success, or an outcome the policy does not retry: return it.
+    Return(Result<T, E>),
+    /// A retryable outcome with no retry left (stop, ceiling or deadline): return it,
+    /// or hand the call to a fallback.
+    GiveUp(Result<T, E>),
+    /// Retry at once.
+    Again,
+    /// Sleep this long (never zero), then retry.
+    Sleep(Duration),
+}
+
+/// Formats an error for the default events.
+#[doc(hidden)]
+pub type Describe<E> = fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result;
+
+/// One call's progress through a policy: the state machine the generated loop drives.
+#[doc(hidden)]
+pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, T, E> {
+    policy: &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z>,
+    clock: fn(&Z) -> Instant,
+    describe: Describe<E>,
+    attempt: u32,
+    start: Option<Instant>,
+    slept: Duration,
+    previous: Duration,
+    rng: RetryRng,
+    outcome: PhantomData<fn() -> T>,
+}
+
+impl<S, W, P, V, A, B, F, L, G, Z, T, E> fmt::Debug
+    for Call<'_, S, W, P, V, A, B, F, L, G, Z, T, E>
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("function", &self.policy.settings.name)
+            .field("attempt", &self.attempt)
+            .field("slept", &self.slept)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Described<'a, E>(&'a E, Describe<E>);
+
+impl<E> fmt::Display for Described<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.1)(self.0, f)
+    }
+}
+
+struct RejectedValue;
+
+impl fmt::Display for RejectedValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("value rejected by `when_ok`")
+    }
+}
+
+impl<'p, S, W, P, V, A, B, F, L, G, Z, T, E> Call<'p, S, W, P, V, A, B, F, L, G, Z, T, E>
+where
+    S: Stop,
+    W: Wait,
+    P: RetryError<E>,
+    V: RetryValue<T>,
+    A: ServerDelay<E>,
+    B: Hook<T, E>,
+    F: Hook<T, E>,
+    L: Hook<T, E>,
+    G: Hook<T, E>,
+{
+    /// Starts a call; reads the clock only if something will need it.
+    #[inline]
+    pub fn new(
+        policy: &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z>,
+        clock: fn(&Z) -> Instant,
+        describe: Describe<E>,
+    ) -> Self {
+        let timed = policy.settings.track_time
+            || policy.settings.timeout.is_some()
+            || policy.stop.needs_clock()
+            || policy.hooks.any::<T, E>();
+        Self {
+            policy,
+            clock,
+            describe,
+            attempt: 0,
+            start: if timed {
+                Some(clock(&policy.sleeper))
+            } else {
+                None
+            },
+            slept: Duration::ZERO,
+            previous: Duration::ZERO,
+            rng: match policy.settings.seed {
+                Some(seed) => RetryRng::seeded(seed),
+                None => RetryRng::from_entropy(),
+            },
+            outcome: PhantomData,
+        }
+    }
+
+    /// The policy this call follows.
+    #[inline]
+    pub fn policy(&self) -> &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z> {
+        self.policy
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.start.map_or(Duration::ZERO, |start| {
+            (self.clock)(&self.policy.sleeper).saturating_duration_since(start)
+        })
+    }
+
+    fn view<'o>(
+        &self,
+        outcome: Option<&'o Result<T, E>>,
+        next_delay: Option<Duration>,
+    ) -> RetryState<'o, T, E> {
+        RetryState {
+            function: self.policy.settings.name,
+            attempt: self.attempt,
+            elapsed: self.elapsed(),
+            slept: self.slept,
+            outcome,
+            next_delay,
+        }
+    }
+
+    /// The state as the body sees it (`state = NAME`): the attempt under way.
+    #[inline]
+    pub fn state(&self) -> RetryState<'static, T, E> {
+        self.view(None, None)
+    }
+
+    /// Marks the start of the next attempt and runs the `before` hook.
+    #[inline]
+    pub fn before_attempt(&mut self) {
+        self.attempt = self.attempt.saturating_add(1);
+        if B::ACTIVE {
+            self.policy.hooks.before.call(&self.view(None, None));
+        }
+    }
+
+    /// How long the attempt about to start may run: the policy's `timeout`, shrunk to
+    /// what is left of a `deadline`.
+    pub fn attempt_timeout(&self) -> Option<Duration> {
+        let timeout = self.policy.settings.timeout?;
+        Some(match self.policy.stop.deadline() {
+            Some(deadline) => timeout.min(deadline.saturating_sub(self.elapsed())),
+            None => timeout,
+        })
+    }
+
+    fn level(&self) -> LogLevel {
+        match self.policy.settings.log {
+            Some(level) => level,
+            None if self.policy.hooks.any::<T, E>() => LogLevel::Off,
+            None => LogLevel::Warn,
+        }
+    }
+
+    fn describe<'o>(&self, outcome: &'o Result<T, E>) -> Result<Described<'o, E>, RejectedValue> {
+        match outcome {
+            Err(e) => Ok(Described(e, self.describe)),
+            Ok(_) => Err(RejectedValue),
+        }
+    }
+
+    fn give_up(&self, outcome: Result<T, E>) -> Next<T, E> {
+        if G::ACTIVE {
+            self.policy
+                .hooks
+                .on_give_up
+                .call(&self.view(Some(&outcome), None));
+        }
+        let level = self.level();
+        if level != LogLevel::Off {
+            match self.describe(&outcome) {
+                Ok(e) => log::giving_up(level, self.policy.settings.name, self.attempt, &e),
+                Err(v) => log::giving_up(level, self.policy.settings.name, self.attempt, &v),
+            }
+        }
+        Next::GiveUp(outcome)
+    }
+
+    /// Decides what follows the attempt that returned `outcome`.
+    #[inline]
+    pub fn after(&mut self, outcome: Result<T, E>) -> Next<T, E> {
+        let retryable = match &outcome {
+            Ok(value) => self.policy.retry_value.retry(value),
+            Err(error) => self.policy.retry_error.retry(error),
+        };
+        if !retryable {
+            return Next::Return(outcome);
+        }
+        self.retry_or_give_up(outcome)
+    }
+
+    #[inline(never)]
+    fn retry_or_give_up(&mut self, outcome: Result<T, E>) -> Next<T, E> {
+        if F::ACTIVE {
+            self.policy
+                .hooks
+                .after
+                .call(&self.view(Some(&outcome), None));
+        }
+        let planned = self.policy.wait.delay(&mut WaitContext::new(
+            self.attempt,
+            self.previous,
+            &mut self.rng,
+        ));
+        self.previous = planned;
+        let server = match &outcome {
+            Err(error) => self.policy.server_delay.server_delay(error),
+            Ok(_) => None,
+        };
+        let delay = match server {
+            // Waiting less than the server asked only earns another refusal, and waiting
+            // longer than the ceiling is waiting in vain: give up now.
+            Some(asked) if asked > self.policy.settings.retry_after_max => {
+                return self.give_up(outcome);
+            }
+            Some(asked) => asked.max(planned),
+            None => planned,
+        };
+        let ctx = StopContext::new(self.attempt, self.elapsed(), delay);
+        if self.policy.stop.should_stop(&ctx) {
+            return self.give_up(outcome);
+        }
+        if L::ACTIVE {
+            self.policy
+                .hooks
+                .before_sleep
+                .call(&self.view(Some(&outcome), Some(delay)));
+        }
+        let level = self.level();
+        if level != LogLevel::Off {
+            match self.describe(&outcome) {
+                Ok(e) => log::retrying(level, self.policy.settings.name, self.attempt, delay, &e),
+                Err(v) => log::retrying(level, self.policy.settings.name, self.attempt, delay, &v),
+            }
+        }
+        self.slept = self.slept.saturating_add(delay);
+        if delay.is_zero() {
+            Next::Again
+        } else {
+            Next::Sleep(delay)
+        }
+    }
+}
+
+impl<S, W, P, V, A, B, F, L, G, Z, T, E> Call<'_, S, W, P, V, A, B, F, L, G, Z, T, E>
+where
+    Z: AsyncSleep,
+{
+    /// The sleeper's future for `delay`.
+    #[inline]
+    pub fn sleep_async(&self, delay: Duration) -> Z::Sleep {
+        self.policy.sleeper.sleep(delay)
+    }
+}
+
+impl<S, W, P, V, A, B, F, L, G, Z, T, E> Call<'_, S, W, P, V, A, B, F, L, G, Z, T, E>
+where
+    Z: BlockingSleep,
+{
+    /// Blocks for `delay`.
+    #[inline]
+    pub fn sleep_blocking(&self, delay: Duration) {
+        self.policy.sleeper.sleep(delay);
+    }
+}
+
+fn display<E: fmt::Display>(error: &E, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fmt::Display::fmt(error, f)
+}
+
+impl<S, W, P, V, A, B, F, L, G, Z> RetryPolicy<S, W, P, V, A, B, F, L, G, Z> {
+    /// Runs `op` until it succeeds, returns an error the policy does not retry, or the
+    /// policy gives up; returns the last outcome unchanged.
+    ///
+    /// ```
+    /// use retry_runtime::{RetryPolicy, stop::attempts, wait::fixed};
+    /// use std::time::Duration;
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let policy = RetryPolicy::builder()
+    ///     .stop(attempts(3))
+    ///     .wait(fixed(Duration::from_secs(2)))
+    ///     .build()
+    ///     .unwrap();
+    /// let start = tokio::time::Instant::now();
+    /// let out: Result<(), &str> = policy.retry(|| async { Err("down") }).await;
+    /// assert_eq!(out, Err("down"));
+    /// assert_eq!(start.elapsed(), Duration::from_secs(4)); // two sleeps, on the paused clock
+    /// # }
+    /// ```
+    pub async fn retry<T, E, Op, Fut>(&self, mut op: Op) -> Result<T, E>
+    where
+        Op: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: fmt::Display,
+        S: Stop,
+        W: Wait,
+        P: RetryError<E>,
+        V: RetryValue<T>,
+        A: ServerDelay<E>,
+        B: Hook<T, E>,
+        F: Hook<T, E>,
+        L: Hook<T, E>,
+        G: Hook<T, E>,
+        Z: AsyncSleep,
+    {
+        let mut call = Call::new(self, <Z as AsyncSleep>::now, display::<E>);
+        loop {
+            call.before_attempt();
+            match call.after(op().await) {
+                Next::Return(outcome) | Next::GiveUp(outcome) => return outcome,
+                Next::Again => {}
+                Next::Sleep(delay) => call.sleep_async(delay).await,
+            }
+        }
+    }
+
+    /// [`retry`](Self::retry) for blocking code: sleeps with the sleeper's
+    /// [`BlockingSleep`] (the thread, by default).
+    ///
+    /// ```
+    /// use retry_runtime::{RetryPolicy, stop::attempts, wait::none};
+    /// let policy = RetryPolicy::builder().stop(attempts(4)).wait(none()).build().unwrap();
+    /// let mut n = 0;
+    /// let out: Result<u32, String> = policy.retry_blocking(|| {
+    ///     n += 1;
+    ///     if n < 4 { Err(format!("try {n}")) } else { Ok(n) }
+    /// });
+    /// assert_eq!(out, Ok(4));
+    /// ```
+    pub fn retry_blocking<T, E, Op>(&self, mut op: Op) -> Result<T, E>
+    where
+        Op: FnMut() -> Result<T, E>,
+        E: fmt::Display,
+        S: Stop,
+        W: Wait,
+        P: RetryError<E>,
+        V: RetryValue<T>,
+        A: ServerDelay<E>,
+        B: Hook<T, E>,
+        F: Hook<T, E>,
+        L: Hook<T, E>,
+        G: Hook<T, E>,
+        Z: BlockingSleep,
+    {
+        let mut call = Call::new(self, <Z as BlockingSleep>::now, display::<E>);
+        loop {
+            call.before_attempt();
+            match call.after(op()) {
+                Next::Return(outcome) | Next::GiveUp(outcome) => return outcome,
+                Next::Again => {}
+                Next::Sleep(delay) => call.sleep_blocking(delay),
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! `exponential(INITIAL, MAX[, BASE])` and `exp_jitter(INITIAL, MAX, JITTER)`.
+
+use core::time::Duration;
+
+use super::{Wait, WaitContext, grow, ordered, positive};
+use crate::PolicyError;
+
+/// `min(initial · 2^(n−1), max)`, no jitter; [`Exponential::with_base`] changes the base.
+///
+/// ```
+/// use retry_runtime::wait::{exponential, RetryRng, Wait, WaitContext};
+/// use std::time::Duration;
+/// let w = exponential(Duration::from_secs(1), Duration::from_secs(10));
+/// let mut rng = RetryRng::seeded(0);
+/// let delays: Vec<u64> = (1..=5)
+///     .map(|n| w.delay(&mut WaitContext::new(n, Duration::ZERO, &mut rng)).as_secs())
+///     .collect();
+/// assert_eq!(delays, [1, 2, 4, 8, 10]);
+/// ```
+pub const fn exponential(initial: Duration, max: Duration) -> Exponential {
+    Exponential::new(initial, max)
+}
+
+/// `min(initial · 2^(n−1) + U(0, jitter), max)`: exactly Tenacity's
+/// `wait_exponential_jitter`.
+///
+/// ```
+/// use retry_runtime::wait::{exp_jitter, RetryRng, Wait, WaitContext};
+/// use std::time::Duration;
+/// let s = Duration::from_secs;
+/// let w = exp_jitter(s(1), s(60), s(5));
+/// let mut rng = RetryRng::seeded(9);
+/// let d = w.delay(&mut WaitContext::new(3, Duration::ZERO, &mut rng));
+/// assert!(d >= s(4) && d <= s(9));
+/// ```
+pub const fn exp_jitter(initial: Duration, max: Duration, jitter: Duration) -> ExpJitter {
+    ExpJitter::new(initial, max, jitter)
+}
+
+/// See [`exponential`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Exponential {
+    initial: Duration,
+    max: Duration,
+    base: f64,
+}
+
+impl Exponential {
+    /// Base 2.
+    ///
+    /// # Default
+    /// `base` is 2.
+    pub const fn new(initial: Duration, max: Duration) -> Self {
+        Self {
+            initial,
+            max,
+            base: 2.0,
+        }
+    }
+
+    /// Grows by `base` each retry instead of 2.
+    ///
+    /// ```
+    /// use retry_runtime::wait::{exponential, RetryRng, Wait, WaitContext};
+    /// use std::time::Duration;
+    /// let w = exponential(Duration::from_secs(1), Duration::from_secs(100)).with_base(3.0);
+    /// let mut rng = RetryRng::seeded(0);
+    /// assert_eq!(w.delay(&mut WaitContext::new(3, Duration::ZERO, &mut rng)), Duration::from_secs(9));
+    /// ```
+    #[must_use]
+    pub const fn with_base(mut self, base: f64) -> Self {
+        self.base = base;
+        self
+    }
+}
+
+impl Wait for Exponential {
+    #[inline]
+    fn delay(&self, ctx: &mut WaitContext<'_>) -> Duration {
+        grow(
+            self.initial,
+            self.base,
+            ctx.attempt().saturating_sub(1),
+            self.max,
+        )
+    }
+    fn validate(&self) -> Result<(), PolicyError> {
+        positive(self.initial, "exponential")?;
+        ordered(self.initial, self.max, "exponential")?;
+        if !(self.base.is_finite() && self.base >= 1.0) {
+            return Err(PolicyError::InvalidBase { base: self.base });
+        }
+        Ok(())
+    }
+}
+
+/// See [`exp_jitter`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ExpJitter {
+    initial: Duration,
+    max: Duration,
+    jitter: Duration,
+}
+
+impl ExpJitter {
+    /// `min(initial · 2^(n−1) + U(0, jitter), max)`.
+    pub const fn new(initial: Duration, max: Duration, jitter: Duration) -> Self {
+        Self {
+            initial,
+            max,
+            jitter,
+        }
+    }
+}
+
+impl Wait for ExpJitter {
+    fn delay(&self, ctx: &mut WaitContext<'_>) -> Duration {
+        let base = grow(self.initial, 2.0, ctx.attempt().saturating_sub(1), self.max);
+        if base >= self.max {
+            return self.max;
+        }
+        let jitter = ctx.rng().between(Duration::ZERO, self.jitter);
+        base.saturating_add(jitter).min(self.max)
+    }
+    fn validate(&self) -> Result<(), PolicyError> {
+        positive(self.initial, "exp_jitter")?;
+        ordered(self.initial, self.max, "exp_jitter")
+    }
+}

@@ -1,0 +1,1 @@
+//! Integration tests of `retry-runtime` and `#[retry]`; the tests live in `tests/`.
