@@ -1,9 +1,41 @@
-//! The `#[retry]` attribute. Use it through `retry_runtime::retry`.
+//! The `#[retry]` attribute. Use it through `retry_runtime::retry`, whose documentation
+//! describes every key.
+#![forbid(unsafe_code)]
 
 use proc_macro::TokenStream;
 
-/// Retries the function it is placed on.
+mod attr;
+mod errors;
+mod expand;
+mod item;
+mod validate;
+
+/// Retries the function it is placed on; see `retry_runtime::retry`.
 #[proc_macro_attribute]
-pub fn retry(_args: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = errors::Errors::default();
+    let args = attr::parse(args.into(), &mut errors);
+    let function = match item::parse(item.into()) {
+        item::Item::Function(function) => *function,
+        item::Item::Other(tokens, error) => {
+            errors.push(error);
+            let mut out = errors.into_compile_errors();
+            out.extend(tokens);
+            return out.into();
+        }
+    };
+    let original = function.clone();
+    let config = validate::validate(args, function, &mut errors);
+    match (errors.finish(()), config) {
+        (Ok(()), Some(config)) => expand::expand(config).into(),
+        (Err(errors), _) => with_errors(errors, &original),
+        (Ok(()), None) => with_errors(errors::Errors::default(), &original),
+    }
+}
+
+/// The function as written, beside the errors, so rustc adds no follow-on noise.
+fn with_errors(errors: errors::Errors, original: &syn::ItemFn) -> TokenStream {
+    let mut out = errors.into_compile_errors();
+    quote::ToTokens::to_tokens(original, &mut out);
+    out.into()
 }

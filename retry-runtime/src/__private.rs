@@ -11,6 +11,8 @@ pub use crate::{LogLevel, RetryPolicy, RetryPolicyBuilder, RetryState};
 
 pub use core::time::Duration;
 
+pub use crate::{stop, wait};
+
 /// The builder the expansion starts from, named after the function.
 #[inline(always)]
 pub const fn builder(name: &'static str) -> RetryPolicyBuilder {
@@ -38,6 +40,11 @@ pub fn attempt<R, Fut: Future<Output = R>>(fut: Fut) -> Fut {
 
 /// Splits a `Result` type into its halves, so that predicates written in the attribute
 /// get their argument types from the function's return type (type aliases included).
+#[diagnostic::on_unimplemented(
+    message = "`#[retry]` needs a function that returns `Result<_, _>`; `{Self}` is not a `Result`",
+    label = "not a `Result`",
+    note = "return `Result<T, E>` so that failed attempts can be told from successful ones"
+)]
 pub trait ResultParts {
     /// The `Ok` type.
     type Ok;
@@ -52,37 +59,93 @@ impl<T, E> ResultParts for Result<T, E> {
 
 /// Gives an error predicate its parameter type.
 #[inline(always)]
-pub fn error_predicate<R: ResultParts, P: Fn(&R::Err) -> bool>(p: P) -> P {
+pub fn error_predicate<E, P: Fn(&E) -> bool>(p: P) -> P {
     p
 }
 
 /// Gives a value predicate its parameter type.
 #[inline(always)]
-pub fn value_predicate<R: ResultParts, P: Fn(&R::Ok) -> bool>(p: P) -> P {
+pub fn value_predicate<T, P: Fn(&T) -> bool>(p: P) -> P {
     p
 }
 
 /// Gives a hook its parameter type.
 #[inline(always)]
-pub fn hook<R: ResultParts, H: Fn(&RetryState<'_, R::Ok, R::Err>)>(h: H) -> H {
+pub fn hook<T, E, H: Fn(&RetryState<'_, T, E>)>(h: H) -> H {
     h
 }
 
 /// Gives a `retry_after` reader its parameter type.
 #[inline(always)]
-pub fn server_delay<R: ResultParts, D: Fn(&R::Err) -> Option<Duration>>(d: D) -> D {
+pub fn server_delay<E, D: Fn(&E) -> Option<Duration>>(d: D) -> D {
+    d
+}
+
+/// A parameter taken by value, cloned for each attempt.
+#[diagnostic::on_unimplemented(
+    message = "`#[retry]` passes each parameter to every attempt, but `{Self}` is not `Clone`",
+    label = "taken by value and not `Clone`",
+    note = "take this parameter by reference (`&{Self}`), or implement `Clone` for it"
+)]
+pub trait CloneArg: Sized {
+    /// A copy for the next attempt.
+    fn clone_arg(&self) -> Self;
+}
+
+impl<T: Clone> CloneArg for T {
+    #[inline(always)]
+    fn clone_arg(&self) -> Self {
+        self.clone()
+    }
+}
+
+/// Clones a by-value parameter for one attempt.
+#[inline(always)]
+pub fn clone_arg<T: CloneArg>(value: &T) -> T {
+    value.clone_arg()
+}
+
+/// Formats any error as an opaque placeholder, where its type cannot be named.
+pub fn opaque<E>() -> Describe<E> {
+    |_, f| f.write_str("<error>")
+}
+
+/// Checks `attempts(N)` for a constant `N` in a `const` block.
+#[track_caller]
+pub const fn attempts(n: u32) -> u32 {
+    assert!(
+        n > 0,
+        "`attempts(0)` never runs the function; use `attempts(1)` or more"
+    );
+    n
+}
+
+/// Checks an exponential base in a `const` block.
+#[track_caller]
+pub const fn base(b: f64) -> f64 {
+    assert!(
+        b >= 1.0,
+        "the exponential base must be a number of at least 1"
+    );
+    b
+}
+
+/// Types a duration argument given as an expression.
+#[inline(always)]
+pub const fn duration(d: Duration) -> Duration {
     d
 }
 
 /// Formats an error for the default events: with `Display` when the type has it, else with
 /// `Debug`, else as an opaque placeholder (autoref specialisation, resolved at the
 /// function's concrete error type).
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Describer<E>(core::marker::PhantomData<fn(&E)>);
 
 impl<E> Describer<E> {
     /// For the expansion: `(&&&Describer::<E>::new()).describer()`.
     #[inline(always)]
+    #[allow(clippy::new_without_default)]
     pub const fn new() -> Self {
         Self(core::marker::PhantomData)
     }
@@ -104,7 +167,7 @@ pub trait ViaNothing<E> {
     fn describer(&self) -> Describe<E>;
 }
 
-impl<E: fmt::Display> ViaDisplay<E> for Describer<E> {
+impl<E: fmt::Display> ViaDisplay<E> for &&Describer<E> {
     fn describer(&self) -> Describe<E> {
         |e, f| fmt::Display::fmt(e, f)
     }
@@ -114,7 +177,7 @@ impl<E: fmt::Debug> ViaDebug<E> for &Describer<E> {
         |e, f| fmt::Debug::fmt(e, f)
     }
 }
-impl<E> ViaNothing<E> for &&Describer<E> {
+impl<E> ViaNothing<E> for Describer<E> {
     fn describer(&self) -> Describe<E> {
         |_, f| f.write_str("<error without Display or Debug>")
     }

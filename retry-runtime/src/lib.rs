@@ -64,6 +64,7 @@ pub mod hooks;
 pub mod predicate;
 pub mod sleep;
 pub mod stop;
+pub mod timeout;
 pub mod wait;
 
 #[doc(hidden)]
@@ -73,3 +74,4 @@ pub use error::PolicyError;
 pub use log::LogLevel;
 pub use policy::{RetryPolicy, RetryPolicyBuilder};
 pub use state::RetryState;
+pub use timeout::Elapsed;

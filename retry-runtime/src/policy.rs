@@ -12,6 +12,7 @@ use crate::log::{self, LogLevel};
 use crate::predicate::{AnyError, NoServerDelay, NoValue, RetryError, RetryValue, ServerDelay};
 use crate::sleep::{AsyncSleep, BlockingSleep, DefaultSleep};
 use crate::stop::{Attempts, Stop, StopContext};
+use crate::timeout::{AttemptTimeout, Blocking, NoTimeout, WithTimeout};
 use crate::wait::{FullJitter, RetryRng, Wait, WaitContext};
 use crate::{PolicyError, RetryState};
 
@@ -59,6 +60,7 @@ pub struct RetryPolicy<
     L = NoHook,
     G = NoHook,
     Z = DefaultSleep,
+    O = NoTimeout,
 > {
     pub(crate) stop: S,
     pub(crate) wait: W,
@@ -67,6 +69,7 @@ pub struct RetryPolicy<
     pub(crate) server_delay: A,
     pub(crate) hooks: Hooks<B, F, L, G>,
     pub(crate) sleeper: Z,
+    pub(crate) timeout: O,
     pub(crate) settings: Settings,
 }
 
@@ -102,8 +105,9 @@ pub struct RetryPolicyBuilder<
     L = NoHook,
     G = NoHook,
     Z = DefaultSleep,
+    O = NoTimeout,
 > {
-    policy: RetryPolicy<S, W, P, V, A, B, F, L, G, Z>,
+    policy: RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O>,
 }
 
 impl RetryPolicy {
@@ -136,6 +140,7 @@ impl RetryPolicyBuilder {
                 server_delay: NoServerDelay,
                 hooks: Hooks::none(),
                 sleeper: DefaultSleep,
+                timeout: NoTimeout,
                 settings: Settings {
                     retry_after_max: DEFAULT_RETRY_AFTER_MAX,
                     timeout: None,
@@ -172,31 +177,35 @@ macro_rules! rehook {
                 retry_value: p.retry_value,
                 server_delay: p.server_delay,
                 sleeper: p.sleeper,
+                timeout: p.timeout,
                 settings: p.settings,
             },
         }
     }};
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z> {
+impl<S, W, P, V, A, B, F, L, G, Z, O> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z, O> {
     /// When to give up (`stop = …`): see [`stop`](crate::stop).
-    pub fn stop<S2: Stop>(self, stop: S2) -> RetryPolicyBuilder<S2, W, P, V, A, B, F, L, G, Z> {
-        rebuild!(self, stop = stop; wait, retry_error, retry_value, server_delay, hooks, sleeper, settings)
+    pub fn stop<S2: Stop>(self, stop: S2) -> RetryPolicyBuilder<S2, W, P, V, A, B, F, L, G, Z, O> {
+        rebuild!(self, stop = stop; wait, retry_error, retry_value, server_delay, hooks, sleeper, timeout, settings)
     }
 
     /// How long to sleep between attempts (`wait = …`): see [`wait`](crate::wait).
-    pub fn wait<W2: Wait>(self, wait: W2) -> RetryPolicyBuilder<S, W2, P, V, A, B, F, L, G, Z> {
-        rebuild!(self, wait = wait; stop, retry_error, retry_value, server_delay, hooks, sleeper, settings)
+    pub fn wait<W2: Wait>(self, wait: W2) -> RetryPolicyBuilder<S, W2, P, V, A, B, F, L, G, Z, O> {
+        rebuild!(self, wait = wait; stop, retry_error, retry_value, server_delay, hooks, sleeper, timeout, settings)
     }
 
     /// Which errors to retry (`when = …`, or what `on` / `unless` expand to).
-    pub fn when<P2>(self, retry_error: P2) -> RetryPolicyBuilder<S, W, P2, V, A, B, F, L, G, Z> {
-        rebuild!(self, retry_error = retry_error; stop, wait, retry_value, server_delay, hooks, sleeper, settings)
+    pub fn when<P2>(self, retry_error: P2) -> RetryPolicyBuilder<S, W, P2, V, A, B, F, L, G, Z, O> {
+        rebuild!(self, retry_error = retry_error; stop, wait, retry_value, server_delay, hooks, sleeper, timeout, settings)
     }
 
     /// Which `Ok` values to retry as well (`when_ok = …`).
-    pub fn when_ok<V2>(self, retry_value: V2) -> RetryPolicyBuilder<S, W, P, V2, A, B, F, L, G, Z> {
-        rebuild!(self, retry_value = retry_value; stop, wait, retry_error, server_delay, hooks, sleeper, settings)
+    pub fn when_ok<V2>(
+        self,
+        retry_value: V2,
+    ) -> RetryPolicyBuilder<S, W, P, V2, A, B, F, L, G, Z, O> {
+        rebuild!(self, retry_value = retry_value; stop, wait, retry_error, server_delay, hooks, sleeper, timeout, settings)
     }
 
     /// Where to read a server-directed delay (`retry_after = …`): the next sleep is the
@@ -204,8 +213,8 @@ impl<S, W, P, V, A, B, F, L, G, Z> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G,
     pub fn retry_after<A2>(
         self,
         server_delay: A2,
-    ) -> RetryPolicyBuilder<S, W, P, V, A2, B, F, L, G, Z> {
-        rebuild!(self, server_delay = server_delay; stop, wait, retry_error, retry_value, hooks, sleeper, settings)
+    ) -> RetryPolicyBuilder<S, W, P, V, A2, B, F, L, G, Z, O> {
+        rebuild!(self, server_delay = server_delay; stop, wait, retry_error, retry_value, hooks, sleeper, timeout, settings)
     }
 
     /// The largest server-directed delay worth waiting for (`retry_after_max = …`); a
@@ -219,28 +228,31 @@ impl<S, W, P, V, A, B, F, L, G, Z> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G,
     }
 
     /// Called before every attempt (`before = …`).
-    pub fn before<B2>(self, hook: B2) -> RetryPolicyBuilder<S, W, P, V, A, B2, F, L, G, Z> {
+    pub fn before<B2>(self, hook: B2) -> RetryPolicyBuilder<S, W, P, V, A, B2, F, L, G, Z, O> {
         rehook!(self, before = hook; after, before_sleep, on_give_up)
     }
 
     /// Called after every failed attempt (`after = …`).
-    pub fn after<F2>(self, hook: F2) -> RetryPolicyBuilder<S, W, P, V, A, B, F2, L, G, Z> {
+    pub fn after<F2>(self, hook: F2) -> RetryPolicyBuilder<S, W, P, V, A, B, F2, L, G, Z, O> {
         rehook!(self, after = hook; before, before_sleep, on_give_up)
     }
 
     /// Called before each sleep (`before_sleep = …`).
-    pub fn before_sleep<L2>(self, hook: L2) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L2, G, Z> {
+    pub fn before_sleep<L2>(
+        self,
+        hook: L2,
+    ) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L2, G, Z, O> {
         rehook!(self, before_sleep = hook; before, after, on_give_up)
     }
 
     /// Called once when the call gives up on a retryable outcome (`on_give_up = …`).
-    pub fn on_give_up<G2>(self, hook: G2) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G2, Z> {
+    pub fn on_give_up<G2>(self, hook: G2) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G2, Z, O> {
         rehook!(self, on_give_up = hook; before, after, before_sleep)
     }
 
     /// What sleeps and tells the time: see [`sleep`](crate::sleep).
-    pub fn sleeper<Z2>(self, sleeper: Z2) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z2> {
-        rebuild!(self, sleeper = sleeper; stop, wait, retry_error, retry_value, server_delay, hooks, settings)
+    pub fn sleeper<Z2>(self, sleeper: Z2) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z2, O> {
+        rebuild!(self, sleeper = sleeper; stop, wait, retry_error, retry_value, server_delay, hooks, timeout, settings)
     }
 
     /// The level of the default `tracing` events (`log = …`); [`LogLevel::Off`] silences them.
@@ -250,10 +262,44 @@ impl<S, W, P, V, A, B, F, L, G, Z> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G,
     }
 
     /// Cuts each attempt after `timeout` (`timeout = …`); the attempt then fails with
-    /// `E::from(Elapsed)`.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.policy.settings.timeout = Some(timeout);
-        self
+    /// `E::from(Elapsed)`, so [`retry`](RetryPolicy::retry) then needs
+    /// `E: From<`[`Elapsed`]`>`. With a `deadline`, each attempt's limit shrinks to what is
+    /// left of it. Only for async calls: a blocking call cannot be cut short.
+    ///
+    /// ```
+    /// use retry_runtime::{Elapsed, RetryPolicy, stop::attempts, wait::none};
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Debug, PartialEq)]
+    /// struct TimedOut;
+    /// impl From<Elapsed> for TimedOut {
+    ///     fn from(_: Elapsed) -> Self { TimedOut }
+    /// }
+    /// impl std::fmt::Display for TimedOut {
+    ///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("timed out") }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let policy = RetryPolicy::builder()
+    ///     .stop(attempts(2))
+    ///     .wait(none())
+    ///     .timeout(Duration::from_secs(1))
+    ///     .build()
+    ///     .unwrap();
+    /// let start = tokio::time::Instant::now();
+    /// let out: Result<(), TimedOut> = policy
+    ///     .retry(|| async { tokio::time::sleep(Duration::from_secs(60)).await; Ok(()) })
+    ///     .await;
+    /// assert_eq!(out, Err(TimedOut));
+    /// assert_eq!(start.elapsed(), Duration::from_secs(2));
+    /// # }
+    /// ```
+    pub fn timeout(
+        self,
+        timeout: Duration,
+    ) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z, WithTimeout> {
+        let mut b = rebuild!(self, timeout = WithTimeout; stop, wait, retry_error, retry_value, server_delay, hooks, sleeper, settings);
+        b.policy.settings.timeout = Some(timeout);
+        b
     }
 
     /// Draws all jitter from a generator seeded with `seed`, so delays are reproducible.
@@ -284,7 +330,7 @@ impl<S, W, P, V, A, B, F, L, G, Z> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G,
     ///
     /// # Errors
     /// A [`PolicyError`] naming the first rule broken.
-    pub fn build(self) -> Result<RetryPolicy<S, W, P, V, A, B, F, L, G, Z>, PolicyError>
+    pub fn build(self) -> Result<RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O>, PolicyError>
     where
         S: Stop,
         W: Wait,
@@ -296,10 +342,10 @@ impl<S, W, P, V, A, B, F, L, G, Z> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G,
             if timeout.is_zero() {
                 return Err(PolicyError::ZeroDuration { what: "timeout" });
             }
-            if let Some(deadline) = p.stop.deadline() {
-                if timeout > deadline {
-                    return Err(PolicyError::TimeoutExceedsDeadline { timeout, deadline });
-                }
+            if let Some(deadline) = p.stop.deadline()
+                && timeout > deadline
+            {
+                return Err(PolicyError::TimeoutExceedsDeadline { timeout, deadline });
             }
         }
         Ok(self.policy)
@@ -307,7 +353,7 @@ impl<S, W, P, V, A, B, F, L, G, Z> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G,
 
     /// The policy without run-time checks: for the attribute, which checked at compile time.
     #[doc(hidden)]
-    pub fn build_unchecked(self) -> RetryPolicy<S, W, P, V, A, B, F, L, G, Z> {
+    pub fn build_unchecked(self) -> RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O> {
         self.policy
     }
 }
@@ -333,8 +379,8 @@ pub type Describe<E> = fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result;
 
 /// One call's progress through a policy: the state machine the generated loop drives.
 #[doc(hidden)]
-pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, T, E> {
-    policy: &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z>,
+pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, T, E> {
+    policy: &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O>,
     clock: fn(&Z) -> Instant,
     describe: Describe<E>,
     attempt: u32,
@@ -345,8 +391,8 @@ pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, T, E> {
     outcome: PhantomData<fn() -> T>,
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, T, E> fmt::Debug
-    for Call<'_, S, W, P, V, A, B, F, L, G, Z, T, E>
+impl<S, W, P, V, A, B, F, L, G, Z, O, T, E> fmt::Debug
+    for Call<'_, S, W, P, V, A, B, F, L, G, Z, O, T, E>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Call")
@@ -354,6 +400,24 @@ impl<S, W, P, V, A, B, F, L, G, Z, T, E> fmt::Debug
             .field("attempt", &self.attempt)
             .field("slept", &self.slept)
             .finish_non_exhaustive()
+    }
+}
+
+impl<S: Stop, W, P, V, A, B, F, L, G, Z, O, T, E> Call<'_, S, W, P, V, A, B, F, L, G, Z, O, T, E> {
+    fn elapsed(&self) -> Duration {
+        self.start.map_or(Duration::ZERO, |start| {
+            (self.clock)(&self.policy.sleeper).saturating_duration_since(start)
+        })
+    }
+
+    /// How long the attempt about to start may run: the policy's `timeout`, shrunk to
+    /// what is left of a `deadline`.
+    pub fn attempt_timeout(&self) -> Option<Duration> {
+        let timeout = self.policy.settings.timeout?;
+        Some(match self.policy.stop.deadline() {
+            Some(deadline) => timeout.min(deadline.saturating_sub(self.elapsed())),
+            None => timeout,
+        })
     }
 }
 
@@ -373,7 +437,7 @@ impl fmt::Display for RejectedValue {
     }
 }
 
-impl<'p, S, W, P, V, A, B, F, L, G, Z, T, E> Call<'p, S, W, P, V, A, B, F, L, G, Z, T, E>
+impl<'p, S, W, P, V, A, B, F, L, G, Z, O, T, E> Call<'p, S, W, P, V, A, B, F, L, G, Z, O, T, E>
 where
     S: Stop,
     W: Wait,
@@ -388,7 +452,7 @@ where
     /// Starts a call; reads the clock only if something will need it.
     #[inline]
     pub fn new(
-        policy: &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z>,
+        policy: &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O>,
         clock: fn(&Z) -> Instant,
         describe: Describe<E>,
     ) -> Self {
@@ -418,14 +482,8 @@ where
 
     /// The policy this call follows.
     #[inline]
-    pub fn policy(&self) -> &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z> {
+    pub fn policy(&self) -> &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O> {
         self.policy
-    }
-
-    fn elapsed(&self) -> Duration {
-        self.start.map_or(Duration::ZERO, |start| {
-            (self.clock)(&self.policy.sleeper).saturating_duration_since(start)
-        })
     }
 
     fn view<'o>(
@@ -456,16 +514,6 @@ where
         if B::ACTIVE {
             self.policy.hooks.before.call(&self.view(None, None));
         }
-    }
-
-    /// How long the attempt about to start may run: the policy's `timeout`, shrunk to
-    /// what is left of a `deadline`.
-    pub fn attempt_timeout(&self) -> Option<Duration> {
-        let timeout = self.policy.settings.timeout?;
-        Some(match self.policy.stop.deadline() {
-            Some(deadline) => timeout.min(deadline.saturating_sub(self.elapsed())),
-            None => timeout,
-        })
     }
 
     fn level(&self) -> LogLevel {
@@ -566,8 +614,9 @@ where
     }
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, T, E> Call<'_, S, W, P, V, A, B, F, L, G, Z, T, E>
+impl<S, W, P, V, A, B, F, L, G, Z, O, T, E> Call<'_, S, W, P, V, A, B, F, L, G, Z, O, T, E>
 where
+    S: Stop,
     Z: AsyncSleep,
 {
     /// The sleeper's future for `delay`.
@@ -575,9 +624,23 @@ where
     pub fn sleep_async(&self, delay: Duration) -> Z::Sleep {
         self.policy.sleeper.sleep(delay)
     }
+
+    /// Runs one attempt, cut at the policy's per-attempt timeout if it has one.
+    #[inline]
+    pub fn run<Fut>(
+        &self,
+        attempt: Fut,
+    ) -> impl Future<Output = Result<T, E>> + use<'_, Fut, S, W, P, V, A, B, F, L, G, Z, O, T, E>
+    where
+        Fut: Future<Output = Result<T, E>>,
+        O: AttemptTimeout<E>,
+    {
+        let limit = self.attempt_timeout();
+        O::bound(limit, &self.policy.sleeper, attempt)
+    }
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, T, E> Call<'_, S, W, P, V, A, B, F, L, G, Z, T, E>
+impl<S, W, P, V, A, B, F, L, G, Z, O, T, E> Call<'_, S, W, P, V, A, B, F, L, G, Z, O, T, E>
 where
     Z: BlockingSleep,
 {
@@ -592,7 +655,7 @@ fn display<E: fmt::Display>(error: &E, f: &mut fmt::Formatter<'_>) -> fmt::Resul
     fmt::Display::fmt(error, f)
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z> RetryPolicy<S, W, P, V, A, B, F, L, G, Z> {
+impl<S, W, P, V, A, B, F, L, G, Z, O> RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O> {
     /// Runs `op` until it succeeds, returns an error the policy does not retry, or the
     /// policy gives up; returns the last outcome unchanged.
     ///
@@ -626,11 +689,13 @@ impl<S, W, P, V, A, B, F, L, G, Z> RetryPolicy<S, W, P, V, A, B, F, L, G, Z> {
         L: Hook<T, E>,
         G: Hook<T, E>,
         Z: AsyncSleep,
+        O: AttemptTimeout<E>,
     {
         let mut call = Call::new(self, <Z as AsyncSleep>::now, display::<E>);
         loop {
             call.before_attempt();
-            match call.after(op().await) {
+            let outcome = call.run(op()).await;
+            match call.after(outcome) {
                 Next::Return(outcome) | Next::GiveUp(outcome) => return outcome,
                 Next::Again => {}
                 Next::Sleep(delay) => call.sleep_async(delay).await,
@@ -665,6 +730,7 @@ impl<S, W, P, V, A, B, F, L, G, Z> RetryPolicy<S, W, P, V, A, B, F, L, G, Z> {
         L: Hook<T, E>,
         G: Hook<T, E>,
         Z: BlockingSleep,
+        O: Blocking,
     {
         let mut call = Call::new(self, <Z as BlockingSleep>::now, display::<E>);
         loop {
