@@ -1,0 +1,4 @@
+//! What the runnable examples share with their tests; each scenario itself lives in a
+//! file of its own beside `Cargo.toml`.
+
+pub mod herd;
