@@ -53,6 +53,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[doc(inline)]
+#[doc = include_str!("../docs/attribute.md")]
 pub use retry_macros::retry;
 
 mod error;
@@ -75,3 +76,8 @@ pub use log::LogLevel;
 pub use policy::{RetryPolicy, RetryPolicyBuilder};
 pub use state::RetryState;
 pub use timeout::Elapsed;
+
+/// Runs the attribute's documentation as doctests: rustdoc does not test docs on a re-export.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/attribute.md")]
+pub struct AttributeDocs;
