@@ -59,7 +59,9 @@ mod error;
 mod log;
 mod policy;
 mod state;
+mod sync;
 
+pub mod breaker;
 pub mod hooks;
 pub mod predicate;
 pub mod sleep;
@@ -70,6 +72,7 @@ pub mod wait;
 #[doc(hidden)]
 pub mod __private;
 
+pub use breaker::{BreakerState, CircuitBreaker, CircuitOpen};
 pub use error::PolicyError;
 pub use log::LogLevel;
 pub use policy::{RetryPolicy, RetryPolicyBuilder};
