@@ -62,6 +62,7 @@ mod state;
 mod sync;
 
 pub mod breaker;
+pub mod budget;
 pub mod hooks;
 pub mod predicate;
 pub mod sleep;
@@ -73,6 +74,7 @@ pub mod wait;
 pub mod __private;
 
 pub use breaker::{BreakerState, CircuitBreaker, CircuitOpen};
+pub use budget::RetryBudget;
 pub use error::PolicyError;
 pub use log::LogLevel;
 pub use policy::{RetryPolicy, RetryPolicyBuilder};

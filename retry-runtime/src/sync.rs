@@ -6,9 +6,13 @@
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::Mutex;
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicU64, Ordering};
 
 #[cfg(loom)]
 pub(crate) use loom::sync::Mutex;
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicU64, Ordering};
 
 /// Declares each `const fn` as written, or as a plain `fn` under `--cfg loom`.
 macro_rules! const_unless_loom {
