@@ -60,7 +60,10 @@ mod error;
 mod log;
 mod policy;
 mod state;
+mod sync;
 
+pub mod breaker;
+pub mod budget;
 pub mod hooks;
 pub mod predicate;
 pub mod sleep;
@@ -71,6 +74,8 @@ pub mod wait;
 #[doc(hidden)]
 pub mod __private;
 
+pub use breaker::{BreakerState, CircuitBreaker, CircuitOpen};
+pub use budget::RetryBudget;
 pub use error::PolicyError;
 pub use log::LogLevel;
 pub use policy::{RetryPolicy, RetryPolicyBuilder};

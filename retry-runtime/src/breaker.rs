@@ -1,0 +1,1162 @@
+//! [`CircuitBreaker`]: stop calling a dependency that keeps failing, then probe it.
+//!
+//! ```text
+//!            threshold reached                    cooldown over
+//!  Closed ────────────────────────▶ Open ─────────────────────────▶ HalfOpen
+//!    ▲                               ▲   (next try_acquire)            │
+//!    │                               └──── probes fail ────────────────┤
+//!    └──────────────────────────────────── probes succeed ─────────────┘
+//! ```
+//!
+//! Each attempt asks for a [`BreakerPermit`] before it runs and reports its outcome on the
+//! permit: [`success`](BreakerPermit::success), [`failure`](BreakerPermit::failure) (an
+//! error the call would retry), or [`ignore`](BreakerPermit::ignore) (an error that says
+//! nothing about the dependency's health: a 400, or a 429 that says when to come back).
+//! A permit dropped without an outcome (the attempt's future was cancelled) records
+//! nothing and, in half-open, gives its probe slot back.
+//!
+//! The breaker reads no clock of its own: every call that needs the time takes `now`, which
+//! the retry loop reads from its sleeper, so on tokio's paused clock
+//! (`tokio::time::Instant::now().into_std()`) a test advances through a cooldown without
+//! waiting. An outcome reported on a permit from an earlier state (the breaker opened,
+//! or was reset, while the attempt ran) is dropped: it counts toward no later state.
+//!
+//! Every state change emits one `tracing` event with target `retry` and the fields
+//! `breaker` (its [name](CircuitBreaker::with_name)), `new_state`, `old_state` and
+//! `isolated`: at `WARN` when the circuit opens, at `INFO` otherwise. The event is
+//! emitted while the breaker's lock is held, so events appear in the order of the changes.
+
+use core::fmt;
+use core::time::Duration;
+use std::sync::PoisonError;
+use std::time::Instant;
+
+use crate::sync::{Mutex, const_unless_loom};
+
+/// The state of a [`CircuitBreaker`].
+///
+/// ```
+/// use retry_runtime::{BreakerState, CircuitBreaker};
+/// use std::time::Duration;
+///
+/// static BREAKER: CircuitBreaker = CircuitBreaker::consecutive(5, Duration::from_secs(30));
+/// assert_eq!(BREAKER.state(), BreakerState::Closed);
+/// assert_eq!(BreakerState::HalfOpen.to_string(), "half-open");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BreakerState {
+    /// Calls run; their outcomes are counted toward the threshold.
+    Closed,
+    /// Calls fail fast with [`CircuitOpen`] until the cooldown is over (or, when
+    /// [isolated](CircuitBreaker::isolate), until [`reset`](CircuitBreaker::reset)).
+    Open,
+    /// A set number of probe calls run; their outcomes close or re-open the circuit.
+    HalfOpen,
+}
+
+impl fmt::Display for BreakerState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Closed => "closed",
+            Self::Open => "open",
+            Self::HalfOpen => "half-open",
+        })
+    }
+}
+
+/// Which recent calls a failure-ratio breaker looks at.
+///
+/// ```
+/// use retry_runtime::{CircuitBreaker, breaker::SlidingWindow};
+/// use std::time::Duration;
+///
+/// let last_hundred = SlidingWindow::Calls(100);
+/// let last_half_minute = SlidingWindow::Time(Duration::from_secs(30));
+/// let breaker = CircuitBreaker::failure_ratio(0.5, 20, last_half_minute, Duration::from_secs(10));
+/// # let _ = (last_hundred, breaker);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SlidingWindow {
+    /// The outcomes of the last N calls (resilience4j's `COUNT_BASED` window). Exact: one
+    /// bit a call.
+    Calls(u32),
+    /// The outcomes of the calls made in the last span of time (resilience4j's
+    /// `TIME_BASED` window, Polly's sampling duration). The span is kept as ten buckets,
+    /// as Polly does, so an outcome is forgotten between 0.9 and 1.0 span after it.
+    Time(Duration),
+}
+
+/// When a closed circuit opens.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Trip {
+    /// After this many failures in a row.
+    Consecutive(u32),
+    /// When failures make up at least `ppm` millionths of the calls in the window, once
+    /// the window holds `minimum_calls` calls.
+    Ratio {
+        ppm: u32,
+        minimum_calls: u32,
+        window: SlidingWindow,
+    },
+}
+
+/// Fails calls fast while a dependency is down, and lets a few probes find out when it is
+/// back (§8).
+///
+/// Closed, it counts the outcomes of the calls that run, and opens once they reach its
+/// threshold: [`consecutive`](Self::consecutive) failures in a row, or a
+/// [`failure_ratio`](Self::failure_ratio) over a minimum number of calls in a sliding
+/// window. Open, it refuses every call with [`CircuitOpen`] until its cooldown is over; the
+/// first [`try_acquire`](Self::try_acquire) after that moves it to half-open, where it
+/// admits [`half_open_probes`](Self::half_open_probes) probe calls. Their outcomes close it
+/// or open it again for another cooldown. [`isolate`](Self::isolate) holds it open by hand
+/// until [`reset`](Self::reset).
+///
+/// It is meant to be a `static` shared by every call to one dependency: the constructors
+/// are `const`, and every method takes `&self`. One mutex guards the state; it is held for
+/// a few dozen instructions and never across an `await`.
+///
+/// # Default
+/// `#[retry]` uses no breaker unless given `breaker = NAME`. Each constructor documents its
+/// own defaults; every one starts closed, with the name `"circuit breaker"`.
+///
+/// ```
+/// use retry_runtime::{BreakerState, CircuitBreaker};
+/// use std::time::{Duration, Instant};
+///
+/// static PROVIDER_A: CircuitBreaker = CircuitBreaker::consecutive(2, Duration::from_secs(30));
+///
+/// let t0 = Instant::now(); // the retry loop passes its sleeper's clock
+/// for _ in 0..2 {
+///     PROVIDER_A.try_acquire(t0).expect("closed").failure(t0);
+/// }
+/// assert_eq!(PROVIDER_A.state(), BreakerState::Open);
+///
+/// let refused = PROVIDER_A.try_acquire(t0 + Duration::from_secs(10)).unwrap_err();
+/// assert_eq!(refused.retry_in(), Some(Duration::from_secs(20)));
+///
+/// let probe = PROVIDER_A.try_acquire(t0 + Duration::from_secs(30)).expect("the probe");
+/// assert!(probe.is_probe());
+/// assert_eq!(PROVIDER_A.state(), BreakerState::HalfOpen);
+/// probe.success(t0 + Duration::from_secs(31));
+/// assert_eq!(PROVIDER_A.state(), BreakerState::Closed);
+/// ```
+pub struct CircuitBreaker {
+    trip: Trip,
+    cooldown: Duration,
+    probes: u32,
+    name: &'static str,
+    machine: Mutex<Machine>,
+}
+
+impl CircuitBreaker {
+    const_unless_loom! {
+        /// Opens after `failures` failed attempts in a row, admits one probe once `cooldown`
+        /// has passed, closes when it succeeds and re-opens when it fails.
+        ///
+        /// A success resets the count; an ignored outcome neither counts nor resets it.
+        /// With more probes ([`with_half_open_probes`](Self::with_half_open_probes)), any
+        /// failed probe re-opens the circuit at once and it closes when all have succeeded.
+        ///
+        /// # Default
+        /// One half-open probe.
+        ///
+        /// # Panics
+        /// If `failures` is 0 (in a `static`, a compile error).
+        ///
+        /// ```
+        /// use retry_runtime::{BreakerState, CircuitBreaker};
+        /// use std::time::{Duration, Instant};
+        ///
+        /// let breaker = CircuitBreaker::consecutive(3, Duration::from_secs(30));
+        /// let now = Instant::now();
+        /// breaker.try_acquire(now).unwrap().failure(now);
+        /// breaker.try_acquire(now).unwrap().failure(now);
+        /// breaker.try_acquire(now).unwrap().success(now); // resets the count
+        /// breaker.try_acquire(now).unwrap().failure(now);
+        /// breaker.try_acquire(now).unwrap().failure(now);
+        /// assert_eq!(breaker.state(), BreakerState::Closed);
+        /// breaker.try_acquire(now).unwrap().failure(now);
+        /// assert_eq!(breaker.state(), BreakerState::Open);
+        /// ```
+        pub const fn consecutive(failures: u32, cooldown: Duration) -> Self {
+            assert!(
+                failures > 0,
+                "`CircuitBreaker::consecutive(0, …)` would open before any call; use 1 or more"
+            );
+            Self::new(Trip::Consecutive(failures), cooldown, 1)
+        }
+
+        /// Opens when failures make up at least `ratio` of the calls in `window`, once the
+        /// window holds at least `minimum_calls` calls (with a [`SlidingWindow::Calls`]
+        /// window, at most its size, as resilience4j does). Open for `cooldown`, then
+        /// half-open: once every probe has reported, the circuit closes if their failure
+        /// ratio is below `ratio` and re-opens otherwise.
+        ///
+        /// The ratio is checked after every recorded outcome, a success included, as
+        /// resilience4j does (Polly checks only after failures, so it would open at the next
+        /// failure instead). Opening or closing starts a fresh window.
+        ///
+        /// # Default
+        /// One half-open probe.
+        ///
+        /// # Panics
+        /// If `ratio` is not in `(0, 1]`, `minimum_calls` is 0, or the window is
+        /// `Calls(0)` or `Time(Duration::ZERO)` (in a `static`, a compile error).
+        ///
+        /// ```
+        /// use retry_runtime::{BreakerState, CircuitBreaker, breaker::SlidingWindow};
+        /// use std::time::{Duration, Instant};
+        ///
+        /// let breaker = CircuitBreaker::failure_ratio(0.5, 4, SlidingWindow::Calls(10), Duration::from_secs(5));
+        /// let now = Instant::now();
+        /// for failed in [true, false, true] {
+        ///     let permit = breaker.try_acquire(now).unwrap();
+        ///     if failed { permit.failure(now) } else { permit.success(now) }
+        /// }
+        /// assert_eq!(breaker.state(), BreakerState::Closed); // 3 calls: below the minimum
+        /// breaker.try_acquire(now).unwrap().success(now);    // 2 of 4 failed: 50 %
+        /// assert_eq!(breaker.state(), BreakerState::Open);
+        /// ```
+        pub const fn failure_ratio(
+            ratio: f64,
+            minimum_calls: u32,
+            window: SlidingWindow,
+            cooldown: Duration,
+        ) -> Self {
+            assert!(
+                ratio > 0.0 && ratio <= 1.0,
+                "a circuit breaker's failure ratio must be above 0 and at most 1"
+            );
+            assert!(
+                minimum_calls > 0,
+                "a circuit breaker's minimum number of calls must be at least 1"
+            );
+            match window {
+                SlidingWindow::Calls(calls) => {
+                    assert!(calls > 0, "`SlidingWindow::Calls(0)` holds no call; use 1 or more")
+                }
+                SlidingWindow::Time(span) => {
+                    assert!(!span.is_zero(), "`SlidingWindow::Time` must be a positive duration")
+                }
+            }
+            // Rounded to millionths; never 0, which would open on a window of successes.
+            let ppm = (ratio * 1_000_000.0 + 0.5) as u32;
+            let ppm = if ppm == 0 { 1 } else { ppm };
+            Self::new(
+                Trip::Ratio {
+                    ppm,
+                    minimum_calls,
+                    window,
+                },
+                cooldown,
+                1,
+            )
+        }
+
+        /// resilience4j's defaults: opens when at least 50 % of the last 100 calls failed
+        /// (count window of 100, minimum 100 calls), stays open 60 s, then admits 10
+        /// probes and closes if fewer than 50 % of them failed.
+        ///
+        /// # Default
+        /// `failure_ratio(0.5, 100, SlidingWindow::Calls(100), 60 s)` with 10 half-open
+        /// probes.
+        ///
+        /// ```
+        /// use retry_runtime::CircuitBreaker;
+        /// use std::time::Duration;
+        /// static BREAKER: CircuitBreaker = CircuitBreaker::resilience4j();
+        /// assert_eq!(BREAKER.cooldown(), Duration::from_secs(60));
+        /// assert_eq!(BREAKER.half_open_probes(), 10);
+        /// ```
+        pub const fn resilience4j() -> Self {
+            Self::failure_ratio(0.5, 100, SlidingWindow::Calls(100), Duration::from_secs(60))
+                .with_half_open_probes(10)
+        }
+
+        /// Polly v8's defaults: opens when at least 10 % of the calls in the last 30 s
+        /// failed and there were at least 100 of them, breaks for 5 s, then admits one
+        /// probe that closes the circuit if it succeeds.
+        ///
+        /// # Default
+        /// `failure_ratio(0.1, 100, SlidingWindow::Time(30 s), 5 s)` with one half-open
+        /// probe.
+        ///
+        /// ```
+        /// use retry_runtime::CircuitBreaker;
+        /// use std::time::Duration;
+        /// static BREAKER: CircuitBreaker = CircuitBreaker::polly();
+        /// assert_eq!(BREAKER.cooldown(), Duration::from_secs(5));
+        /// assert_eq!(BREAKER.half_open_probes(), 1);
+        /// ```
+        pub const fn polly() -> Self {
+            Self::failure_ratio(0.1, 100, SlidingWindow::Time(Duration::from_secs(30)), Duration::from_secs(5))
+        }
+
+        /// Admits `probes` calls when half-open, instead of the constructor's number.
+        ///
+        /// # Panics
+        /// If `probes` is 0: the circuit could never close.
+        ///
+        /// ```
+        /// use retry_runtime::CircuitBreaker;
+        /// use std::time::Duration;
+        /// let breaker = CircuitBreaker::consecutive(5, Duration::from_secs(30)).with_half_open_probes(3);
+        /// assert_eq!(breaker.half_open_probes(), 3);
+        /// ```
+        #[must_use]
+        pub const fn with_half_open_probes(mut self, probes: u32) -> Self {
+            assert!(probes > 0, "a half-open circuit breaker must admit at least one probe");
+            self.probes = probes;
+            self
+        }
+
+        /// Stays open for `cooldown` before admitting probes, instead of the constructor's
+        /// duration.
+        ///
+        /// ```
+        /// use retry_runtime::CircuitBreaker;
+        /// use std::time::Duration;
+        /// let breaker = CircuitBreaker::polly().with_cooldown(Duration::from_secs(30));
+        /// assert_eq!(breaker.cooldown(), Duration::from_secs(30));
+        /// ```
+        #[must_use]
+        pub const fn with_cooldown(mut self, cooldown: Duration) -> Self {
+            self.cooldown = cooldown;
+            self
+        }
+
+        /// Names the breaker in its `tracing` events (field `breaker`).
+        ///
+        /// # Default
+        /// `"circuit breaker"`.
+        ///
+        /// ```
+        /// use retry_runtime::CircuitBreaker;
+        /// use std::time::Duration;
+        /// static PROVIDER_A: CircuitBreaker =
+        ///     CircuitBreaker::consecutive(5, Duration::from_secs(30)).with_name("provider A");
+        /// assert_eq!(PROVIDER_A.name(), "provider A");
+        /// ```
+        #[must_use]
+        pub const fn with_name(mut self, name: &'static str) -> Self {
+            self.name = name;
+            self
+        }
+
+        /// A closed breaker.
+        const fn new(trip: Trip, cooldown: Duration, probes: u32) -> Self {
+            Self {
+                trip,
+                cooldown,
+                probes,
+                name: "circuit breaker",
+                machine: Mutex::new(Machine::new(trip)),
+            }
+        }
+    }
+
+    /// The name given with [`with_name`](Self::with_name).
+    ///
+    /// ```
+    /// use retry_runtime::CircuitBreaker;
+    /// assert_eq!(CircuitBreaker::polly().name(), "circuit breaker");
+    /// ```
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// How long the circuit stays open before it admits probes.
+    ///
+    /// ```
+    /// use retry_runtime::CircuitBreaker;
+    /// use std::time::Duration;
+    /// assert_eq!(CircuitBreaker::resilience4j().cooldown(), Duration::from_secs(60));
+    /// ```
+    pub const fn cooldown(&self) -> Duration {
+        self.cooldown
+    }
+
+    /// How many probe calls a half-open circuit admits.
+    ///
+    /// ```
+    /// use retry_runtime::CircuitBreaker;
+    /// assert_eq!(CircuitBreaker::resilience4j().half_open_probes(), 10);
+    /// ```
+    pub const fn half_open_probes(&self) -> u32 {
+        self.probes
+    }
+
+    /// The state as last changed. An open circuit whose cooldown is over still reads
+    /// [`Open`](BreakerState::Open) until the next [`try_acquire`](Self::try_acquire) (or
+    /// [`state_at`](Self::state_at)) moves it to half-open, as resilience4j's does; an
+    /// [isolated](Self::isolate) one reads `Open`.
+    ///
+    /// ```
+    /// use retry_runtime::{BreakerState, CircuitBreaker};
+    /// use std::time::Duration;
+    /// let breaker = CircuitBreaker::consecutive(1, Duration::from_secs(1));
+    /// assert_eq!(breaker.state(), BreakerState::Closed);
+    /// breaker.isolate();
+    /// assert_eq!(breaker.state(), BreakerState::Open);
+    /// ```
+    pub fn state(&self) -> BreakerState {
+        self.lock().phase.state()
+    }
+
+    /// The state at `now`: first makes the change from open to half-open that is due by
+    /// then (emitting its event), as [`try_acquire`](Self::try_acquire) would.
+    ///
+    /// ```
+    /// use retry_runtime::{BreakerState, CircuitBreaker};
+    /// use std::time::{Duration, Instant};
+    /// let breaker = CircuitBreaker::consecutive(1, Duration::from_secs(30));
+    /// let t0 = Instant::now();
+    /// breaker.try_acquire(t0).unwrap().failure(t0);
+    /// assert_eq!(breaker.state_at(t0 + Duration::from_secs(29)), BreakerState::Open);
+    /// assert_eq!(breaker.state_at(t0 + Duration::from_secs(30)), BreakerState::HalfOpen);
+    /// ```
+    pub fn state_at(&self, now: Instant) -> BreakerState {
+        let mut machine = self.lock();
+        self.half_open_if_due(&mut machine, now);
+        machine.phase.state()
+    }
+
+    /// Whether [`isolate`](Self::isolate) holds the circuit open.
+    ///
+    /// ```
+    /// use retry_runtime::CircuitBreaker;
+    /// let breaker = CircuitBreaker::polly();
+    /// breaker.isolate();
+    /// assert!(breaker.is_isolated());
+    /// breaker.reset();
+    /// assert!(!breaker.is_isolated());
+    /// ```
+    pub fn is_isolated(&self) -> bool {
+        matches!(self.lock().phase, Phase::Isolated)
+    }
+
+    /// Asks to run one attempt at `now`: a permit to report its outcome on, or
+    /// [`CircuitOpen`] if the circuit refuses it.
+    ///
+    /// Closed, every call is admitted. Open, none is until the cooldown is over; the first
+    /// call after that moves the circuit to half-open. Half-open, calls are admitted as
+    /// probes ([`BreakerPermit::is_probe`]) while fewer than
+    /// [`half_open_probes`](Self::half_open_probes) are out or have reported; the others
+    /// are refused. Isolated, every call is refused.
+    ///
+    /// `now` is the retry loop's clock (its sleeper's `now()`); under tokio's paused clock
+    /// it is `tokio::time::Instant::now().into_std()`.
+    ///
+    /// # Errors
+    /// [`CircuitOpen`] while the circuit is open, isolated, or half-open with all its
+    /// probes out.
+    ///
+    /// ```
+    /// use retry_runtime::CircuitBreaker;
+    /// use std::time::{Duration, Instant};
+    /// let breaker = CircuitBreaker::consecutive(1, Duration::from_secs(5));
+    /// let t0 = Instant::now();
+    /// let permit = breaker.try_acquire(t0)?;
+    /// permit.failure(t0);
+    /// let refused = breaker.try_acquire(t0 + Duration::from_secs(1)).unwrap_err();
+    /// assert_eq!(refused.until(), Some(t0 + Duration::from_secs(5)));
+    /// # Ok::<(), retry_runtime::CircuitOpen>(())
+    /// ```
+    pub fn try_acquire(&self, now: Instant) -> Result<BreakerPermit<'_>, CircuitOpen> {
+        let mut machine = self.lock();
+        self.half_open_if_due(&mut machine, now);
+        let generation = machine.generation;
+        match machine.phase {
+            Phase::Closed => Ok(BreakerPermit::new(self, generation, false)),
+            Phase::HalfOpen => {
+                if machine.probes_out + machine.probe_successes + machine.probe_failures
+                    < self.probes
+                {
+                    machine.probes_out += 1;
+                    Ok(BreakerPermit::new(self, generation, true))
+                } else {
+                    Err(CircuitOpen::new(None, now))
+                }
+            }
+            Phase::Open { until } => Err(CircuitOpen::new(until, now)),
+            Phase::Isolated => Err(CircuitOpen::new(None, now)),
+        }
+    }
+
+    /// Holds the circuit open until [`reset`](Self::reset), whatever its state (Polly's
+    /// `Isolate`): every call is refused, with no [`until`](CircuitOpen::until). Permits
+    /// already out report into nothing.
+    ///
+    /// ```
+    /// use retry_runtime::CircuitBreaker;
+    /// use std::time::{Duration, Instant};
+    /// let breaker = CircuitBreaker::consecutive(5, Duration::from_secs(30));
+    /// breaker.isolate();
+    /// let refused = breaker.try_acquire(Instant::now() + Duration::from_secs(3600)).unwrap_err();
+    /// assert_eq!(refused.until(), None);
+    /// ```
+    pub fn isolate(&self) {
+        let mut machine = self.lock();
+        if !matches!(machine.phase, Phase::Isolated) {
+            self.enter(&mut machine, Phase::Isolated);
+        }
+    }
+
+    /// Closes the circuit and forgets every counted outcome, whatever its state (an
+    /// isolated circuit included). Permits already out report into nothing.
+    ///
+    /// ```
+    /// use retry_runtime::{BreakerState, CircuitBreaker};
+    /// use std::time::{Duration, Instant};
+    /// let breaker = CircuitBreaker::consecutive(1, Duration::from_secs(30));
+    /// let now = Instant::now();
+    /// breaker.try_acquire(now).unwrap().failure(now);
+    /// assert_eq!(breaker.state(), BreakerState::Open);
+    /// breaker.reset();
+    /// assert_eq!(breaker.state(), BreakerState::Closed);
+    /// ```
+    pub fn reset(&self) {
+        let mut machine = self.lock();
+        self.enter(&mut machine, Phase::Closed);
+    }
+
+    /// The machine, even if a panic elsewhere poisoned the lock: every critical section
+    /// leaves it consistent before anything that could panic.
+    fn lock(&self) -> impl core::ops::DerefMut<Target = Machine> + '_ {
+        self.machine.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn half_open_if_due(&self, machine: &mut Machine, now: Instant) {
+        if let Phase::Open { until: Some(until) } = machine.phase
+            && now >= until
+        {
+            self.enter(machine, Phase::HalfOpen);
+        }
+    }
+
+    fn open(&self, machine: &mut Machine, now: Instant) {
+        // A cooldown too long for the clock holds the circuit open for good.
+        let until = now.checked_add(self.cooldown);
+        self.enter(machine, Phase::Open { until });
+    }
+
+    /// Moves to `phase`: a new generation, so that permits of the old one report into
+    /// nothing, and a fresh count when closing.
+    fn enter(&self, machine: &mut Machine, phase: Phase) {
+        let old = machine.phase;
+        machine.phase = phase;
+        machine.generation += 1;
+        machine.probes_out = 0;
+        machine.probe_successes = 0;
+        machine.probe_failures = 0;
+        if let Phase::Closed = phase {
+            machine.tally.clear();
+        }
+        let isolated = matches!(phase, Phase::Isolated);
+        if old.state() != phase.state() || isolated != matches!(old, Phase::Isolated) {
+            announce(self.name, old.state(), phase.state(), isolated);
+        }
+    }
+
+    /// What a permit of `generation` reports.
+    fn settle(&self, generation: u64, probe: bool, outcome: Outcome) {
+        let (failed, now) = match outcome {
+            Outcome::Success(now) => (false, now),
+            Outcome::Failure(now) => (true, now),
+            // A closed-state permit holds nothing to give back: no need to lock.
+            Outcome::Released if !probe => return,
+            Outcome::Released => {
+                let mut machine = self.lock();
+                if machine.generation == generation && matches!(machine.phase, Phase::HalfOpen) {
+                    machine.probes_out = machine.probes_out.saturating_sub(1);
+                }
+                return;
+            }
+        };
+        let mut machine = self.lock();
+        if machine.generation != generation {
+            return;
+        }
+        match machine.phase {
+            Phase::Closed => {
+                if machine.tally.record(failed, now, self.trip) {
+                    self.open(&mut machine, now);
+                }
+            }
+            Phase::HalfOpen => {
+                machine.probes_out = machine.probes_out.saturating_sub(1);
+                if failed {
+                    machine.probe_failures += 1;
+                } else {
+                    machine.probe_successes += 1;
+                }
+                let (successes, failures) = (machine.probe_successes, machine.probe_failures);
+                let reported = successes + failures;
+                let reopen = match self.trip {
+                    // Any failed probe re-opens at once; all must succeed to close.
+                    Trip::Consecutive(_) if failures > 0 => Some(true),
+                    Trip::Consecutive(_) if successes >= self.probes => Some(false),
+                    // resilience4j: decide once every probe has reported.
+                    Trip::Ratio { ppm, .. } if reported >= self.probes => {
+                        Some(at_or_above(failures, reported, ppm))
+                    }
+                    Trip::Consecutive(_) | Trip::Ratio { .. } => None,
+                };
+                match reopen {
+                    Some(true) => self.open(&mut machine, now),
+                    Some(false) => self.enter(&mut machine, Phase::Closed),
+                    None => {}
+                }
+            }
+            // An open or isolated generation issues no permits.
+            Phase::Open { .. } | Phase::Isolated => {}
+        }
+    }
+}
+
+impl fmt::Debug for CircuitBreaker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `try_lock`: printing must never wait for, or deadlock on, the breaker.
+        let state = self.machine.try_lock().ok().map(|m| m.phase.state());
+        f.debug_struct("CircuitBreaker")
+            .field("name", &self.name)
+            .field("trip", &self.trip)
+            .field("cooldown", &self.cooldown)
+            .field("half_open_probes", &self.probes)
+            .field("state", &state)
+            .finish()
+    }
+}
+
+fn announce(breaker: &str, old: BreakerState, new: BreakerState, isolated: bool) {
+    match new {
+        BreakerState::Open => tracing::warn!(
+            target: "retry", breaker, new_state = %new, old_state = %old, isolated,
+            "circuit breaker opened"
+        ),
+        BreakerState::HalfOpen => tracing::info!(
+            target: "retry", breaker, new_state = %new, old_state = %old, isolated,
+            "circuit breaker half-open: admitting probes"
+        ),
+        BreakerState::Closed => tracing::info!(
+            target: "retry", breaker, new_state = %new, old_state = %old, isolated,
+            "circuit breaker closed"
+        ),
+    }
+}
+
+/// `failures / calls ≥ ppm / 1_000_000`, in integers.
+const fn at_or_above(failures: u32, calls: u32, ppm: u32) -> bool {
+    failures as u64 * 1_000_000 >= ppm as u64 * calls as u64
+}
+
+/// Leave to run one attempt, from [`CircuitBreaker::try_acquire`]; report the attempt's
+/// outcome on it.
+///
+/// Dropping it without reporting (the attempt was cancelled) records nothing; in
+/// half-open, it gives its probe slot back so that another call may probe.
+///
+/// ```
+/// use retry_runtime::CircuitBreaker;
+/// use std::time::{Duration, Instant};
+/// let breaker = CircuitBreaker::polly();
+/// let now = Instant::now();
+/// match breaker.try_acquire(now) {
+///     Ok(permit) => permit.success(now),
+///     Err(open) => panic!("{open}"),
+/// }
+/// ```
+#[must_use = "report the attempt's outcome on the permit; dropping it records nothing"]
+pub struct BreakerPermit<'a> {
+    breaker: &'a CircuitBreaker,
+    generation: u64,
+    probe: bool,
+    settled: bool,
+}
+
+impl<'a> BreakerPermit<'a> {
+    const fn new(breaker: &'a CircuitBreaker, generation: u64, probe: bool) -> Self {
+        Self {
+            breaker,
+            generation,
+            probe,
+            settled: false,
+        }
+    }
+
+    /// Whether this is a half-open probe, whose outcome closes or re-opens the circuit.
+    ///
+    /// ```
+    /// use retry_runtime::CircuitBreaker;
+    /// use std::time::Instant;
+    /// let permit = CircuitBreaker::polly().try_acquire(Instant::now()).map(|p| p.is_probe());
+    /// assert_eq!(permit, Ok(false));
+    /// ```
+    pub fn is_probe(&self) -> bool {
+        self.probe
+    }
+
+    /// The attempt succeeded: resets a consecutive count, counts toward a ratio, and in
+    /// half-open counts toward closing.
+    ///
+    /// ```
+    /// use retry_runtime::CircuitBreaker;
+    /// use std::time::Instant;
+    /// let breaker = CircuitBreaker::polly();
+    /// let now = Instant::now();
+    /// breaker.try_acquire(now).unwrap().success(now);
+    /// ```
+    pub fn success(self, now: Instant) {
+        self.settle(Outcome::Success(now));
+    }
+
+    /// The attempt failed with an error the call would retry (whether or not attempts
+    /// are left) and no server-directed delay: counts toward opening, and in half-open
+    /// toward re-opening.
+    ///
+    /// ```
+    /// use retry_runtime::{BreakerState, CircuitBreaker};
+    /// use std::time::{Duration, Instant};
+    /// let breaker = CircuitBreaker::consecutive(1, Duration::from_secs(30));
+    /// let now = Instant::now();
+    /// breaker.try_acquire(now).unwrap().failure(now);
+    /// assert_eq!(breaker.state(), BreakerState::Open);
+    /// ```
+    pub fn failure(self, now: Instant) {
+        self.settle(Outcome::Failure(now));
+    }
+
+    /// The attempt ended in a way that says nothing about the dependency's health (a 400,
+    /// or a 429 that says when to come back): counts nothing, resets nothing, and in
+    /// half-open gives the probe slot back.
+    ///
+    /// ```
+    /// use retry_runtime::{BreakerState, CircuitBreaker};
+    /// use std::time::{Duration, Instant};
+    /// let breaker = CircuitBreaker::consecutive(1, Duration::from_secs(30));
+    /// let now = Instant::now();
+    /// breaker.try_acquire(now).unwrap().ignore();
+    /// assert_eq!(breaker.state(), BreakerState::Closed);
+    /// ```
+    pub fn ignore(self) {
+        self.settle(Outcome::Released);
+    }
+
+    fn settle(mut self, outcome: Outcome) {
+        self.settled = true;
+        self.breaker.settle(self.generation, self.probe, outcome);
+    }
+}
+
+impl Drop for BreakerPermit<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.breaker
+                .settle(self.generation, self.probe, Outcome::Released);
+        }
+    }
+}
+
+impl fmt::Debug for BreakerPermit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BreakerPermit")
+            .field("breaker", &self.breaker.name)
+            .field("probe", &self.probe)
+            .finish()
+    }
+}
+
+/// The error of a call the circuit breaker refused: the attempt did not run.
+///
+/// A function with `breaker = NAME` returns it as `E::from(CircuitOpen)`.
+///
+/// ```
+/// use retry_runtime::{CircuitBreaker, CircuitOpen};
+/// use std::time::{Duration, Instant};
+///
+/// #[derive(Debug)]
+/// enum LlmError { Overload, Open(CircuitOpen) }
+/// impl From<CircuitOpen> for LlmError {
+///     fn from(open: CircuitOpen) -> Self { LlmError::Open(open) }
+/// }
+///
+/// let breaker = CircuitBreaker::consecutive(1, Duration::from_secs(30));
+/// let t0 = Instant::now();
+/// breaker.try_acquire(t0).unwrap().failure(t0);
+/// let err = LlmError::from(breaker.try_acquire(t0).unwrap_err());
+/// assert!(matches!(err, LlmError::Open(open) if open.to_string() == "circuit breaker is open"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CircuitOpen {
+    until: Option<Instant>,
+    retry_in: Option<Duration>,
+}
+
+impl CircuitOpen {
+    fn new(until: Option<Instant>, now: Instant) -> Self {
+        Self {
+            until,
+            retry_in: until.map(|until| until.saturating_duration_since(now)),
+        }
+    }
+
+    /// When the circuit will next admit a probe, on the clock `try_acquire` was given:
+    /// `None` when no clock can tell (isolated, or half-open with every probe out, when
+    /// the next call is admitted as soon as a probe reports or is given back).
+    ///
+    /// ```
+    /// use retry_runtime::CircuitBreaker;
+    /// use std::time::{Duration, Instant};
+    /// let breaker = CircuitBreaker::consecutive(1, Duration::from_secs(30));
+    /// let t0 = Instant::now();
+    /// breaker.try_acquire(t0).unwrap().failure(t0);
+    /// assert_eq!(breaker.try_acquire(t0).unwrap_err().until(), Some(t0 + Duration::from_secs(30)));
+    /// ```
+    pub const fn until(&self) -> Option<Instant> {
+        self.until
+    }
+
+    /// How long after the refused `try_acquire` the circuit will admit a probe: see
+    /// [`until`](Self::until).
+    ///
+    /// ```
+    /// use retry_runtime::CircuitBreaker;
+    /// use std::time::{Duration, Instant};
+    /// let breaker = CircuitBreaker::consecutive(1, Duration::from_secs(30));
+    /// let t0 = Instant::now();
+    /// breaker.try_acquire(t0).unwrap().failure(t0);
+    /// let refused = breaker.try_acquire(t0 + Duration::from_secs(12)).unwrap_err();
+    /// assert_eq!(refused.retry_in(), Some(Duration::from_secs(18)));
+    /// ```
+    pub const fn retry_in(&self) -> Option<Duration> {
+        self.retry_in
+    }
+}
+
+impl fmt::Display for CircuitOpen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("circuit breaker is open")
+    }
+}
+
+impl std::error::Error for CircuitOpen {}
+
+/// What a permit reports, with the time it reports it.
+#[derive(Debug, Clone, Copy)]
+enum Outcome {
+    Success(Instant),
+    Failure(Instant),
+    /// Ignored, or dropped unreported.
+    Released,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    Closed,
+    /// `until: None` when the cooldown overflows the clock.
+    Open {
+        until: Option<Instant>,
+    },
+    Isolated,
+    HalfOpen,
+}
+
+impl Phase {
+    const fn state(self) -> BreakerState {
+        match self {
+            Self::Closed => BreakerState::Closed,
+            Self::Open { .. } | Self::Isolated => BreakerState::Open,
+            Self::HalfOpen => BreakerState::HalfOpen,
+        }
+    }
+}
+
+/// Everything the mutex guards.
+#[derive(Debug)]
+struct Machine {
+    phase: Phase,
+    /// Bumped on every change of phase; a permit reports only into its own generation.
+    generation: u64,
+    tally: Tally,
+    /// Half-open probes admitted and not yet reported or given back.
+    probes_out: u32,
+    probe_successes: u32,
+    probe_failures: u32,
+}
+
+impl Machine {
+    const fn new(trip: Trip) -> Self {
+        Self {
+            phase: Phase::Closed,
+            generation: 0,
+            tally: Tally::new(trip),
+            probes_out: 0,
+            probe_successes: 0,
+            probe_failures: 0,
+        }
+    }
+}
+
+/// The outcomes a closed circuit counts.
+#[derive(Debug)]
+enum Tally {
+    Consecutive(u32),
+    Calls(CallWindow),
+    Time(TimeWindow),
+}
+
+impl Tally {
+    const fn new(trip: Trip) -> Self {
+        match trip {
+            Trip::Consecutive(_) => Self::Consecutive(0),
+            Trip::Ratio {
+                window: SlidingWindow::Calls(size),
+                ..
+            } => Self::Calls(CallWindow::new(size)),
+            Trip::Ratio {
+                window: SlidingWindow::Time(span),
+                ..
+            } => Self::Time(TimeWindow::new(span)),
+        }
+    }
+
+    /// Counts one outcome and tells whether the threshold is reached.
+    fn record(&mut self, failed: bool, now: Instant, trip: Trip) -> bool {
+        let (failures, calls, minimum) = match (self, trip) {
+            (Self::Consecutive(count), Trip::Consecutive(threshold)) => {
+                *count = if failed { count.saturating_add(1) } else { 0 };
+                return *count >= threshold;
+            }
+            (Self::Calls(window), Trip::Ratio { minimum_calls, .. }) => {
+                window.record(failed);
+                (window.failures, window.len, minimum_calls.min(window.size))
+            }
+            (Self::Time(window), Trip::Ratio { minimum_calls, .. }) => {
+                window.record(failed, now);
+                let (calls, failures) = window.totals();
+                (failures, calls, minimum_calls)
+            }
+            _ => return false,
+        };
+        let Trip::Ratio { ppm, .. } = trip else {
+            return false;
+        };
+        calls >= minimum && at_or_above(failures, calls, ppm)
+    }
+
+    fn clear(&mut self) {
+        match self {
+            Self::Consecutive(count) => *count = 0,
+            Self::Calls(window) => window.clear(),
+            Self::Time(window) => window.clear(),
+        }
+    }
+}
+
+/// The outcomes of the last `size` calls, one bit each (set: failed), in a ring.
+#[derive(Debug)]
+struct CallWindow {
+    size: u32,
+    /// Allocated on the first outcome, so that the breaker can be built in a `const`.
+    bits: Vec<u64>,
+    /// Where the next outcome goes.
+    next: u32,
+    len: u32,
+    failures: u32,
+}
+
+impl CallWindow {
+    const fn new(size: u32) -> Self {
+        Self {
+            size,
+            bits: Vec::new(),
+            next: 0,
+            len: 0,
+            failures: 0,
+        }
+    }
+
+    fn record(&mut self, failed: bool) {
+        if self.bits.is_empty() {
+            self.bits = vec![0; (self.size as usize).div_ceil(64)];
+        }
+        let word = &mut self.bits[self.next as usize / 64];
+        let mask = 1u64 << (self.next % 64);
+        if self.len == self.size {
+            if *word & mask != 0 {
+                self.failures -= 1; // the oldest outcome leaves the window
+            }
+        } else {
+            self.len += 1;
+        }
+        if failed {
+            *word |= mask;
+            self.failures += 1;
+        } else {
+            *word &= !mask;
+        }
+        self.next = if self.next + 1 == self.size {
+            0
+        } else {
+            self.next + 1
+        };
+    }
+
+    fn clear(&mut self) {
+        self.bits.fill(0);
+        self.next = 0;
+        self.len = 0;
+        self.failures = 0;
+    }
+}
+
+/// Buckets a [`SlidingWindow::Time`] is kept in (as Polly keeps its sampling duration).
+const BUCKETS: u64 = 10;
+
+/// The outcomes of the last `span`, in [`BUCKETS`] buckets of `span / BUCKETS` each.
+#[derive(Debug)]
+struct TimeWindow {
+    span: Duration,
+    /// The time bucket 0 starts; set by the first outcome.
+    origin: Option<Instant>,
+    /// The newest bucket seen. An outcome reported with an older `now` (its task read the
+    /// clock before another took the lock) counts in this one instead.
+    latest: u64,
+    buckets: [Bucket; BUCKETS as usize],
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    /// Which `span / BUCKETS` interval since `origin` this bucket holds.
+    slot: u64,
+    calls: u32,
+    failures: u32,
+}
+
+impl TimeWindow {
+    const fn new(span: Duration) -> Self {
+        Self {
+            span,
+            origin: None,
+            latest: 0,
+            buckets: [Bucket {
+                slot: 0,
+                calls: 0,
+                failures: 0,
+            }; BUCKETS as usize],
+        }
+    }
+
+    fn record(&mut self, failed: bool, now: Instant) {
+        let origin = *self.origin.get_or_insert(now);
+        let width = (self.span.as_nanos() / u128::from(BUCKETS)).max(1);
+        let slot = now.saturating_duration_since(origin).as_nanos() / width;
+        self.latest = self
+            .latest
+            .max(u64::try_from(slot).unwrap_or(u64::MAX));
+        let slot = self.latest;
+        let bucket = &mut self.buckets[(slot % BUCKETS) as usize];
+        if bucket.slot != slot {
+            *bucket = Bucket {
+                slot,
+                calls: 0,
+                failures: 0,
+            };
+        }
+        bucket.calls = bucket.calls.saturating_add(1);
+        bucket.failures = bucket.failures.saturating_add(u32::from(failed));
+    }
+
+    /// `(calls, failures)` in the buckets still inside the window.
+    fn totals(&self) -> (u32, u32) {
+        self.buckets
+            .iter()
+            .filter(|b| self.latest - b.slot < BUCKETS)
+            .fold((0u32, 0u32), |(calls, failures), b| {
+                (
+                    calls.saturating_add(b.calls),
+                    failures.saturating_add(b.failures),
+                )
+            })
+    }
+
+    fn clear(&mut self) {
+        *self = Self::new(self.span);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_window_forgets_the_oldest_outcome_once_full() {
+        // Guards the ring's eviction: a failure leaving the window must leave the count.
+        let mut window = CallWindow::new(3);
+        for failed in [true, false, false] {
+            window.record(failed);
+        }
+        assert_eq!((window.len, window.failures), (3, 1));
+        window.record(false); // evicts the failure
+        assert_eq!((window.len, window.failures), (3, 0));
+        window.record(true);
+        window.record(true);
+        window.record(true);
+        assert_eq!((window.len, window.failures), (3, 3));
+        window.clear();
+        assert_eq!((window.len, window.failures, window.next), (0, 0, 0));
+    }
+
+    #[test]
+    fn call_window_spans_several_words() {
+        // Guards the word/bit arithmetic past 64 calls.
+        let mut window = CallWindow::new(130);
+        for i in 0..300 {
+            window.record(i % 3 == 0);
+        }
+        let expected = (170..300).filter(|i| i % 3 == 0).count() as u32;
+        assert_eq!((window.len, window.failures), (130, expected));
+    }
+
+    #[test]
+    fn time_window_forgets_buckets_older_than_its_span() {
+        // Guards the bucket expiry that makes a time window slide.
+        let t0 = Instant::now();
+        let mut window = TimeWindow::new(Duration::from_secs(10));
+        window.record(true, t0);
+        window.record(false, t0 + Duration::from_millis(500));
+        assert_eq!(window.totals(), (2, 1));
+        window.record(false, t0 + Duration::from_millis(9_999));
+        assert_eq!(window.totals(), (3, 1));
+        window.record(false, t0 + Duration::from_secs(10)); // bucket 0 leaves
+        assert_eq!(window.totals(), (2, 0));
+        // A late report counts in the newest bucket rather than resurrect an old one.
+        window.record(true, t0);
+        assert_eq!(window.totals(), (3, 1));
+        window.record(false, t0 + Duration::from_secs(60));
+        assert_eq!(window.totals(), (1, 0));
+    }
+
+    #[test]
+    fn failure_ratio_rounds_to_millionths_and_never_to_zero() {
+        // Guards a tiny ratio from becoming 0, which would open on a window of successes.
+        let breaker = CircuitBreaker::failure_ratio(
+            1e-12,
+            1,
+            SlidingWindow::Calls(1),
+            Duration::from_secs(1),
+        );
+        let now = Instant::now();
+        breaker.try_acquire(now).unwrap().success(now);
+        assert_eq!(breaker.state(), BreakerState::Closed);
+        assert_eq!(
+            CircuitBreaker::polly().trip,
+            Trip::Ratio {
+                ppm: 100_000,
+                minimum_calls: 100,
+                window: SlidingWindow::Time(Duration::from_secs(30)),
+            }
+        );
+    }
+}
