@@ -43,15 +43,8 @@ struct Args {
 impl Args {
     /// `Ok(None)` when help was asked for.
     fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Self>, String> {
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .unwrap_or(Path::new("."));
-        let mut parsed = Self {
-            seed: 2015,
-            runs: 50,
-            max_clients: 190,
-            out: workspace.join("docs").join("herd.svg"),
-        };
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new("."));
+        let mut parsed = Self { seed: 2015, runs: 50, max_clients: 190, out: workspace.join("docs").join("herd.svg") };
         while let Some(arg) = args.next() {
             let (flag, inline) = match arg.split_once('=') {
                 Some((flag, value)) => (flag.to_owned(), Some(value.to_owned())),
@@ -60,12 +53,7 @@ impl Args {
             if flag == "-h" || flag == "--help" {
                 return Ok(None);
             }
-            let mut value = || {
-                inline
-                    .clone()
-                    .or_else(|| args.next())
-                    .ok_or_else(|| format!("`{flag}` needs a value"))
-            };
+            let mut value = || inline.clone().or_else(|| args.next()).ok_or_else(|| format!("`{flag}` needs a value"));
             match flag.as_str() {
                 "--seed" => parsed.seed = number(&flag, &value()?)?,
                 "--runs" => parsed.runs = number(&flag, &value()?)?,
@@ -90,9 +78,7 @@ impl Args {
 }
 
 fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
-    value
-        .parse()
-        .map_err(|_| format!("`{flag}` expects a non-negative integer, got `{value}`"))
+    value.parse().map_err(|_| format!("`{flag}` expects a non-negative integer, got `{value}`"))
 }
 
 fn main() -> ExitCode {
@@ -127,13 +113,9 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
         "{} runs per cell, seed {}; hops |Normal({:?}, {:?})|, base {:?}, cap {:?}\n",
         args.runs, args.seed, model.hop_mean, model.hop_sd, model.base, model.cap
     );
-    print_table("mean calls per run", &rows, |s| {
-        format!("{:.0}", s.mean_calls)
-    });
+    print_table("mean calls per run", &rows, |s| format!("{:.0}", s.mean_calls));
     println!();
-    print_table("mean completion time (ms)", &rows, |s| {
-        format!("{:.0}", s.mean_completion.as_secs_f64() * 1e3)
-    });
+    print_table("mean completion time (ms)", &rows, |s| format!("{:.0}", s.mean_completion.as_secs_f64() * 1e3));
 
     if let Some(dir) = args.out.parent() {
         std::fs::create_dir_all(dir)?;
@@ -174,12 +156,7 @@ const fn colour(a: Algorithm) -> RGBColor {
 }
 
 /// Two charts, like the blog's figures: work above, completion time below.
-fn plot(
-    out: &Path,
-    rows: &[[Summary; 5]],
-    model: &Model,
-    args: &Args,
-) -> Result<(), Box<dyn Error>> {
+fn plot(out: &Path, rows: &[[Summary; 5]], model: &Model, args: &Args) -> Result<(), Box<dyn Error>> {
     let root = SVGBackend::new(out, (960, 1000)).into_drawing_area();
     root.fill(&WHITE)?;
     let root = root.titled(
@@ -193,16 +170,9 @@ fn plot(
     let (top, bottom) = root.split_vertically(490);
     let x_max = args.max_clients;
 
-    let calls_max = rows
-        .iter()
-        .flatten()
-        .map(|s| s.mean_calls)
-        .fold(0.0, f64::max);
+    let calls_max = rows.iter().flatten().map(|s| s.mean_calls).fold(0.0, f64::max);
     let mut calls = ChartBuilder::on(&top)
-        .caption(
-            "Work: total calls, one per attempt (a read, then a conditional write)",
-            ("sans-serif", 18),
-        )
+        .caption("Work: total calls, one per attempt (a read, then a conditional write)", ("sans-serif", 18))
         .margin(16)
         .x_label_area_size(44)
         .y_label_area_size(72)
@@ -216,21 +186,14 @@ fn plot(
         .draw()?;
     for (i, a) in Algorithm::ALL.into_iter().enumerate() {
         let points = rows.iter().map(|row| (row[i].clients, row[i].mean_calls));
-        series(
-            calls.draw_series(LineSeries::new(points, colour(a).stroke_width(2)))?,
-            a,
-        );
+        series(calls.draw_series(LineSeries::new(points, colour(a).stroke_width(2)))?, a);
     }
     legend(&mut calls, SeriesLabelPosition::UpperLeft)?;
 
     // Exponential without jitter takes ten times longer than the rest: a log axis keeps
     // the others readable.
     let ms = |s: &Summary| s.mean_completion.as_secs_f64() * 1e3;
-    let (lo, hi) = rows
-        .iter()
-        .flatten()
-        .map(ms)
-        .fold((f64::MAX, 0.0_f64), |(lo, hi), t| (lo.min(t), hi.max(t)));
+    let (lo, hi) = rows.iter().flatten().map(ms).fold((f64::MAX, 0.0_f64), |(lo, hi), t| (lo.min(t), hi.max(t)));
     let mut time = ChartBuilder::on(&bottom)
         .caption("Time until every client has written", ("sans-serif", 18))
         .margin(16)
@@ -245,10 +208,7 @@ fn plot(
         .draw()?;
     for (i, a) in Algorithm::ALL.into_iter().enumerate() {
         let points = rows.iter().map(|row| (row[i].clients, ms(&row[i])));
-        series(
-            time.draw_series(LineSeries::new(points, colour(a).stroke_width(2)))?,
-            a,
-        );
+        series(time.draw_series(LineSeries::new(points, colour(a).stroke_width(2)))?, a);
     }
     // Lower right is the one corner no line crosses.
     legend(&mut time, SeriesLabelPosition::LowerRight)?;
@@ -259,9 +219,7 @@ fn plot(
 
 fn series<DB: DrawingBackend>(annotation: &mut SeriesAnno<'_, DB>, a: Algorithm) {
     let c = colour(a);
-    annotation
-        .label(a.name())
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2)));
+    annotation.label(a.name()).legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2)));
 }
 
 fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(

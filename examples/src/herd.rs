@@ -44,13 +44,8 @@ pub enum Algorithm {
 
 impl Algorithm {
     /// Every algorithm, in the order tables and legends list them.
-    pub const ALL: [Self; 5] = [
-        Self::NoBackoff,
-        Self::Exponential,
-        Self::FullJitter,
-        Self::EqualJitter,
-        Self::DecorrelatedJitter,
-    ];
+    pub const ALL: [Self; 5] =
+        [Self::NoBackoff, Self::Exponential, Self::FullJitter, Self::EqualJitter, Self::DecorrelatedJitter];
 
     /// The name tables and legends show.
     pub const fn name(self) -> &'static str {
@@ -134,11 +129,7 @@ pub fn simulate(model: &Model, algorithm: Algorithm, clients: u32, seed: u64) ->
     let strategy = algorithm.strategy(model.base, model.cap);
     let mut network = Network::new(model, derive(seed, 0));
     let mut states: Vec<Client> = (0..clients)
-        .map(|c| Client {
-            failed: 0,
-            previous: Duration::ZERO,
-            rng: RetryRng::seeded(derive(seed, u64::from(c) + 1)),
-        })
+        .map(|c| Client { failed: 0, previous: Duration::ZERO, rng: RetryRng::seeded(derive(seed, u64::from(c) + 1)) })
         .collect();
     let mut queue = Queue::default();
     for c in 0..clients {
@@ -177,13 +168,7 @@ pub fn simulate(model: &Model, algorithm: Algorithm, clients: u32, seed: u64) ->
 
 /// `runs` runs of [`simulate`], averaged. Run `r` at `clients` clients uses the same seed
 /// for every algorithm, so the algorithms meet the same network.
-pub fn summarize(
-    model: &Model,
-    algorithm: Algorithm,
-    clients: u32,
-    runs: u32,
-    seed: u64,
-) -> Summary {
+pub fn summarize(model: &Model, algorithm: Algorithm, clients: u32, runs: u32, seed: u64) -> Summary {
     let mut calls = 0_u64;
     let mut completion = Duration::ZERO;
     for run in 0..runs {
@@ -193,13 +178,7 @@ pub fn summarize(
         completion += outcome.completion;
     }
     let runs_f = f64::from(runs.max(1));
-    Summary {
-        clients,
-        algorithm,
-        runs,
-        mean_calls: calls as f64 / runs_f,
-        mean_completion: completion.div_f64(runs_f),
-    }
+    Summary { clients, algorithm, runs, mean_calls: calls as f64 / runs_f, mean_completion: completion.div_f64(runs_f) }
 }
 
 /// A client's retry state: what the policy's loop would keep between attempts.
@@ -228,8 +207,7 @@ struct Queue {
 
 impl Queue {
     fn push(&mut self, at: Duration, client: u32, arrival: Arrival) {
-        self.heap
-            .push(Reverse((at, self.scheduled, client, arrival)));
+        self.heap.push(Reverse((at, self.scheduled, client, arrival)));
         self.scheduled += 1;
     }
 
@@ -248,11 +226,7 @@ struct Network {
 
 impl Network {
     fn new(model: &Model, seed: u64) -> Self {
-        Self {
-            rng: SmallRng::seed_from_u64(seed),
-            mean: model.hop_mean.as_secs_f64(),
-            sd: model.hop_sd.as_secs_f64(),
-        }
+        Self { rng: SmallRng::seed_from_u64(seed), mean: model.hop_mean.as_secs_f64(), sd: model.hop_sd.as_secs_f64() }
     }
 
     fn hop(&mut self) -> Duration {

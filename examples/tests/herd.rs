@@ -20,10 +20,7 @@ fn jitter_ordering_at_100_clients_matches_the_blog() {
         "full jitter should make less than half the calls of exponential: {full:?} vs {exponential:?}"
     );
     let gap = (full.mean_calls - equal.mean_calls).abs() / full.mean_calls;
-    assert!(
-        gap < 0.1,
-        "full and equal jitter should cost about the same: {full:?} vs {equal:?}"
-    );
+    assert!(gap < 0.1, "full and equal jitter should cost about the same: {full:?} vs {equal:?}");
     assert!(
         full.mean_calls < decorrelated.mean_calls && equal.mean_calls < decorrelated.mean_calls,
         "decorrelated jitter should cost more than full and equal: {decorrelated:?}"
@@ -45,11 +42,7 @@ fn jitter_ordering_at_100_clients_matches_the_blog() {
 fn a_seed_fixes_every_number() {
     let model = Model::default();
     for a in Algorithm::ALL {
-        assert_eq!(
-            simulate(&model, a, 50, 7),
-            simulate(&model, a, 50, 7),
-            "{a:?}"
-        );
+        assert_eq!(simulate(&model, a, 50, 7), simulate(&model, a, 50, 7), "{a:?}");
     }
     assert_eq!(at_100_clients(), at_100_clients());
     assert_ne!(
@@ -67,8 +60,7 @@ fn a_lone_client_succeeds_at_once() {
         let outcome = simulate(&Model::default(), a, 1, SEED);
         assert_eq!(outcome.calls, 1, "{a:?}");
         assert!(
-            outcome.completion > Duration::from_millis(20)
-                && outcome.completion < Duration::from_millis(60),
+            outcome.completion > Duration::from_millis(20) && outcome.completion < Duration::from_millis(60),
             "four hops of about 10 ms each: {outcome:?}"
         );
     }

@@ -95,13 +95,7 @@ fn parse_entry(entry: Vec<TokenTree>, errors: &mut Errors) -> Option<Arg> {
     let key = match &first {
         TokenTree::Ident(ident) => ident.clone(),
         other => {
-            errors.spanned(
-                other,
-                format!(
-                    "expected a key such as `stop = attempts(5)`; keys are {}",
-                    list(KEYS)
-                ),
-            );
+            errors.spanned(other, format!("expected a key such as `stop = attempts(5)`; keys are {}", list(KEYS)));
             return None;
         }
     };
@@ -130,9 +124,7 @@ fn parse_entry(entry: Vec<TokenTree>, errors: &mut Errors) -> Option<Arg> {
         Grammar::Expr => errors.ok(syn::parse2::<Expr>(value)).map(Value::Expr),
         Grammar::Patterns => errors.ok(patterns.parse2(value)).map(Value::Patterns),
         Grammar::Ident => errors.ok(syn::parse2::<Ident>(value)).map(Value::Ident),
-        Grammar::Path => errors
-            .ok(Path::parse_mod_style.parse2(value))
-            .map(Value::Path),
+        Grammar::Path => errors.ok(Path::parse_mod_style.parse2(value)).map(Value::Path),
     }?;
     Some(Arg { key, value })
 }

@@ -43,11 +43,7 @@ impl Errors {
 
     /// `Ok(value)` when nothing was recorded.
     pub(crate) fn finish<T>(self, value: T) -> Result<T, Self> {
-        if self.all.is_none() {
-            Ok(value)
-        } else {
-            Err(self)
-        }
+        if self.all.is_none() { Ok(value) } else { Err(self) }
     }
 }
 
@@ -74,9 +70,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
             }
@@ -97,13 +91,8 @@ pub(crate) fn one_of(choices: &[&str]) -> String {
 
 /// "unknown X `found`; did you mean `y`? expected one of …".
 pub(crate) fn unknown(what: &str, found: &str, choices: &[&str]) -> String {
-    let hint = did_you_mean(found, choices)
-        .map(|c| format!("; did you mean `{c}`?"))
-        .unwrap_or_default();
-    format!(
-        "unknown {what} `{found}`{hint}; expected {}",
-        one_of(choices)
-    )
+    let hint = did_you_mean(found, choices).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
+    format!("unknown {what} `{found}`{hint}; expected {}", one_of(choices))
 }
 
 #[cfg(test)]
@@ -115,10 +104,7 @@ mod tests {
         // `stpo` must suggest `stop`: the spec's own example of a misspelled key.
         assert_eq!(did_you_mean("stpo", &["stop", "wait", "on"]), Some("stop"));
         assert_eq!(did_you_mean("expo", &["exponential", "fixed"]), None);
-        assert_eq!(
-            did_you_mean("exponental", &["exponential", "fixed"]),
-            Some("exponential")
-        );
+        assert_eq!(did_you_mean("exponental", &["exponential", "fixed"]), Some("exponential"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, ItemFn, Pat};
 
-use crate::validate::{Config, ErrorFilter, Function, Keys, Rebind, Source};
+use crate::validate::{Config, ErrorFilter, Function, Guards, Keys, Rebind, Source};
 
 /// Names the expansion keeps to itself: mixed-site hygiene, so the body cannot see them.
 fn private(name: &str) -> Ident {
@@ -15,28 +15,10 @@ fn private(name: &str) -> Ident {
 
 /// The function, with its body replaced by the retry loop.
 pub(crate) fn expand(config: Config) -> TokenStream {
-    let Config {
-        krate,
-        source,
-        state,
-        function,
-    } = config;
-    let Function {
-        item,
-        is_async,
-        ret,
-        ok_ty,
-        err_ty,
-        err_path,
-        rebinds,
-        self_by_value,
-    } = function;
-    let ItemFn {
-        attrs,
-        vis,
-        sig,
-        block,
-    } = item;
+    let Config { krate, source, state, guards, function } = config;
+    let Function { item, is_async, ret, ok_ty, err_ty, err_path, rebinds, call_args, self_by_value } = function;
+    let Guards { breaker, budget, fallback } = guards;
+    let ItemFn { attrs, vis, sig, block } = item;
     let p = quote!(#krate::__private);
     let policy = private("__retry_policy");
     let call = private("__retry_call");
@@ -48,43 +30,42 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     let mut error_alias = TokenStream::new();
     let mut timeout_span = None;
     let policy_init = match source {
-        Source::Policy(expr) => quote_spanned!(expr.span()=> let #policy = &*(#expr);),
+        Source::Policy(expr) => {
+            if breaker.is_some() || budget.is_some() {
+                // A run-time policy carries its own guards; the keys add them to a copy.
+                let mut with = quote!(::core::clone::Clone::clone(&*(#expr)));
+                if let Some(breaker) = &breaker {
+                    with = quote_spanned!(breaker.span()=> #p::with_breaker(#with, &#breaker));
+                }
+                if let Some(budget) = &budget {
+                    with = quote_spanned!(budget.span()=> #p::with_budget(#with, &#budget));
+                }
+                quote!(let #policy = &#with;)
+            } else {
+                quote_spanned!(expr.span()=> let #policy = &*(#expr);)
+            }
+        }
         Source::Keys(keys) => {
-            timeout_span = keys.timeout.as_ref().map(|t| {
-                t.clone()
-                    .into_iter()
-                    .next()
-                    .map_or_else(Span::call_site, |t| t.span())
-            });
-            let needs_alias = keys
-                .on
-                .as_ref()
-                .is_some_and(|f| f.patterns.iter().any(is_bare_name));
+            timeout_span =
+                keys.timeout.as_ref().map(|t| t.clone().into_iter().next().map_or_else(Span::call_site, |t| t.span()));
+            let needs_alias = keys.on.as_ref().is_some_and(|f| f.patterns.iter().any(is_bare_name));
             if let (true, Some(err)) = (needs_alias, &err_path) {
                 error_alias = quote!(#[allow(non_camel_case_types, clippy::all)] type __RetryErrorType = #err;);
             }
-            let builder = keys_builder(
-                &p,
-                &name,
-                *keys,
-                &ok_ty,
-                &err_ty,
-                err_path.is_some(),
-                state.is_some(),
-            );
-            quote!(let #policy = &#builder;)
+            let mut builder = keys_builder(&p, &name, *keys, &ok_ty, &err_ty, err_path.is_some(), state.is_some());
+            if let Some(breaker) = &breaker {
+                builder.extend(quote_spanned!(breaker.span()=> .breaker(&#breaker)));
+            }
+            if let Some(budget) = &budget {
+                builder.extend(quote_spanned!(budget.span()=> .budget(&#budget)));
+            }
+            quote!(let #policy = &#builder.build_unchecked();)
         }
     };
     let (clock, sleep) = if is_async {
-        (
-            quote!(#p::async_clock),
-            quote!(#call.sleep_async(#delay).await),
-        )
+        (quote!(#p::async_clock), quote!(#call.sleep_async(#delay).await))
     } else {
-        (
-            quote!(#p::blocking_clock),
-            quote!(#call.sleep_blocking(#delay)),
-        )
+        (quote!(#p::blocking_clock), quote!(#call.sleep_blocking(#delay)))
     };
     let describe = if err_ty.to_string() == "_" {
         quote!(#p::opaque())
@@ -108,11 +89,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     for rebind in &rebinds {
         bindings.extend(match rebind {
             Rebind::Reborrow(ident) => quote!(let #ident = &mut *#ident;),
-            Rebind::Clone {
-                pattern,
-                source,
-                ty,
-            } => {
+            Rebind::Clone { pattern, source, ty } => {
                 let clone = quote_spanned!(ty.span()=> #p::clone_arg(&#source));
                 quote!(let #pattern = #clone;)
             }
@@ -122,6 +99,24 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     if let Some(state) = &state {
         bindings.extend(quote!(let #state = &#call.state();));
     }
+
+    let give_up = match &fallback {
+        Some(path) => {
+            let call = if is_async {
+                quote_spanned!(path.span()=> #path(#(#call_args),*).await)
+            } else {
+                quote_spanned!(path.span()=> #path(#(#call_args),*))
+            };
+            quote!({
+                if #result.is_ok() {
+                    return #result;
+                }
+                return #call;
+            })
+        }
+        None => quote!(return #result),
+    };
+    let next = private("__retry_next");
 
     let attempt = if is_async {
         let run = match timeout_span {
@@ -140,13 +135,19 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             #policy_init
             let mut #call = #p::Call::new(#policy, #clock, #describe);
             loop {
-                #call.before_attempt();
-                let #outcome = {
-                    #bindings
-                    #attempt
+                let #next = match #call.before_attempt() {
+                    #p::Admit::Run => {
+                        let #outcome = {
+                            #bindings
+                            #attempt
+                        };
+                        #call.after(#outcome)
+                    }
+                    #p::Admit::Skip(#next) => #next,
                 };
-                match #call.after(#outcome) {
-                    #p::Next::Return(#result) | #p::Next::GiveUp(#result) => return #result,
+                match #next {
+                    #p::Next::Return(#result) => return #result,
+                    #p::Next::GiveUp(#result) => #give_up,
                     #p::Next::Again => {}
                     #p::Next::Sleep(#delay) => #sleep,
                 }
@@ -180,9 +181,7 @@ fn keys_builder(
         add(quote_spanned!(when_ok.span()=> .when_ok(#p::value_predicate::<#ok_ty, _>(#when_ok))));
     }
     if let Some(retry_after) = keys.retry_after {
-        add(
-            quote_spanned!(retry_after.span()=> .retry_after(#p::server_delay::<#err_ty, _>(#retry_after))),
-        );
+        add(quote_spanned!(retry_after.span()=> .retry_after(#p::server_delay::<#err_ty, _>(#retry_after))));
     }
     if let Some(max) = keys.retry_after_max {
         add(quote!(.retry_after_max(#max)));
@@ -218,7 +217,7 @@ fn keys_builder(
     if track_time {
         add(quote!(.track_time()));
     }
-    quote!(#chain.build_unchecked())
+    chain
 }
 
 /// `on` / `unless` and `when`, as one `Fn(&E) -> bool`.
@@ -237,12 +236,8 @@ fn error_predicate(
     });
     match (matches, when) {
         (None, None) => None,
-        (None, Some(when)) => {
-            Some(quote_spanned!(when.span()=> #p::error_predicate::<#err_ty, _>(#when)))
-        }
-        (Some(test), None) => {
-            Some(quote!(#p::error_predicate::<#err_ty, _>(|#error: &#err_ty| #test)))
-        }
+        (None, Some(when)) => Some(quote_spanned!(when.span()=> #p::error_predicate::<#err_ty, _>(#when))),
+        (Some(test), None) => Some(quote!(#p::error_predicate::<#err_ty, _>(|#error: &#err_ty| #test))),
         (Some(test), Some(when)) => {
             let w = private("__retry_when");
             let when = quote_spanned!(when.span()=> #p::error_predicate::<#err_ty, _>(#when));

@@ -18,16 +18,13 @@ pub(crate) fn parse(tokens: TokenStream) -> Item {
         Ok(function) => Item::Function(Box::new(function)),
         Err(_) => {
             let error = match syn::parse2::<syn::Item>(tokens.clone()) {
-                Ok(syn::Item::Verbatim(v)) if looks_like_bodyless_fn(&v) => {
-                    syn::Error::new_spanned(
-                        &v,
-                        "`#[retry]` needs a function body; put it on the method in the `impl` block, not on the trait's declaration",
-                    )
-                }
-                Ok(item) => syn::Error::new(
-                    item.span(),
-                    format!("`#[retry]` goes on a function; this is {}", describe(&item)),
+                Ok(syn::Item::Verbatim(v)) if looks_like_bodyless_fn(&v) => syn::Error::new_spanned(
+                    &v,
+                    "`#[retry]` needs a function body; put it on the method in the `impl` block, not on the trait's declaration",
                 ),
+                Ok(item) => {
+                    syn::Error::new(item.span(), format!("`#[retry]` goes on a function; this is {}", describe(&item)))
+                }
                 Err(e) => e,
             };
             Item::Other(tokens, error)
@@ -36,10 +33,7 @@ pub(crate) fn parse(tokens: TokenStream) -> Item {
 }
 
 fn looks_like_bodyless_fn(tokens: &TokenStream) -> bool {
-    tokens
-        .clone()
-        .into_iter()
-        .any(|t| matches!(&t, proc_macro2::TokenTree::Ident(i) if i == "fn"))
+    tokens.clone().into_iter().any(|t| matches!(&t, proc_macro2::TokenTree::Ident(i) if i == "fn"))
 }
 
 fn describe(item: &syn::Item) -> &'static str {

@@ -30,6 +30,7 @@ pub(crate) struct Config {
     pub(crate) krate: TokenStream,
     pub(crate) source: Source,
     pub(crate) state: Option<Ident>,
+    pub(crate) guards: Guards,
     pub(crate) function: Function,
 }
 
@@ -59,6 +60,14 @@ pub(crate) struct Keys {
     pub(crate) log: Option<Ident>,
 }
 
+/// Overload protection: allowed with the attribute's keys and with `policy`.
+#[derive(Default)]
+pub(crate) struct Guards {
+    pub(crate) breaker: Option<Expr>,
+    pub(crate) budget: Option<Expr>,
+    pub(crate) fallback: Option<Expr>,
+}
+
 /// `on = …` or `unless = …`, each alternative already a full pattern.
 pub(crate) struct ErrorFilter {
     pub(crate) negate: bool,
@@ -77,6 +86,8 @@ pub(crate) struct Function {
     /// The error type as written, when a bare variant name in `on` can be qualified by it.
     pub(crate) err_path: Option<Type>,
     pub(crate) rebinds: Vec<Rebind>,
+    /// The parameters as the function received them, for calling a fallback.
+    pub(crate) call_args: Vec<TokenStream>,
     /// `self` taken by value: the body's `self` is renamed to this.
     pub(crate) self_by_value: Option<(Ident, bool)>,
 }
@@ -86,11 +97,7 @@ pub(crate) enum Rebind {
     /// `&mut T`: reborrowed.
     Reborrow(Ident),
     /// By value: cloned from `source` into `pattern`.
-    Clone {
-        pattern: TokenStream,
-        source: Ident,
-        ty: Box<Type>,
-    },
+    Clone { pattern: TokenStream, source: Ident, ty: Box<Type> },
     /// A pattern over a shared reference: destructured from the copy.
     Destructure { pattern: TokenStream, source: Ident },
 }
@@ -102,20 +109,15 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
     let mut krate = quote!(::retry_runtime);
     let mut policy = None;
     let mut state = None;
+    let mut guards = Guards::default();
     let mut stop_expr: Option<Expr> = None;
     let mut timeout_key: Option<(Ident, Option<u128>, Span)> = None;
 
     for Arg { key, value } in args {
         let name = key.to_string();
         if let Some((_, first)) = seen.iter().find(|(k, _)| *k == name) {
-            let mut e = syn::Error::new(
-                key.span(),
-                format!("duplicate key `{name}`; each key may appear once"),
-            );
-            e.combine(syn::Error::new(
-                *first,
-                format!("`{name}` first given here"),
-            ));
+            let mut e = syn::Error::new(key.span(), format!("duplicate key `{name}`; each key may appear once"));
+            e.combine(syn::Error::new(*first, format!("`{name}` first given here")));
             errors.push(e);
             continue;
         }
@@ -127,7 +129,10 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
             ("on", Value::Patterns(p)) => keys.on = Some(ErrorFilter { negate: false, patterns: p }),
             ("unless", Value::Patterns(p)) => {
                 if seen.iter().any(|(k, _)| k == "on") {
-                    errors.at(key.span(), "`on` and `unless` exclude each other; keep one (`when = …` can refine either)");
+                    errors.at(
+                        key.span(),
+                        "`on` and `unless` exclude each other; keep one (`when = …` can refine either)",
+                    );
                     continue;
                 }
                 keys.on = Some(ErrorFilter { negate: true, patterns: p });
@@ -154,10 +159,15 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
             }
             ("state", Value::Ident(ident)) => state = Some(ident),
             ("policy", Value::Expr(e)) => policy = Some((key.clone(), e)),
-            ("breaker" | "budget" | "fallback", _) => errors.at(
-                key.span(),
-                format!("`{name}` is not available yet in this version of the attribute; use `RetryPolicy` and the runtime's `{}` directly", match name.as_str() { "breaker" => "CircuitBreaker", "budget" => "RetryBudget", _ => "fallback" }),
-            ),
+            ("breaker", Value::Expr(e)) => guards.breaker = Some(e),
+            ("budget", Value::Expr(e)) => guards.budget = Some(e),
+            ("fallback", Value::Expr(e)) => {
+                if matches!(e, Expr::Path(_)) {
+                    guards.fallback = Some(e);
+                } else {
+                    errors.spanned(&e, "`fallback` takes the path of a function with the same parameters and return type, such as `ask_provider_b` or `Self::ask_b`");
+                }
+            }
             (_, _) => errors.at(key.span(), format!("`{name}` takes a different kind of value")),
         }
     }
@@ -167,10 +177,7 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
     if let (Some(on), Some(unless)) = (position("on"), position("unless"))
         && unless < on
     {
-        errors.at(
-            seen[on].1,
-            "`on` and `unless` exclude each other; keep one (`when = …` can refine either)",
-        );
+        errors.at(seen[on].1, "`on` and `unless` exclude each other; keep one (`when = …` can refine either)");
     }
 
     let function = check_function(&mut item, &krate, errors);
@@ -179,37 +186,22 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
     let mut lowered_stop = None;
     let mut stop_deadline = None;
     if let Some(e) = &stop_expr {
-        let mut lower = Lower {
-            krate: &krate,
-            errors,
-        };
+        let mut lower = Lower { krate: &krate, errors };
         lowered_stop = lower.stop(e);
         stop_deadline = deadline_of(e);
     }
     keys.stop = lowered_stop;
     if let Some(w) = keys.wait.take() {
         let e: Expr = syn::parse2(w).expect("re-parse of a parsed expression");
-        keys.wait = Lower {
-            krate: &krate,
-            errors,
-        }
-        .wait(&e);
+        keys.wait = Lower { krate: &krate, errors }.wait(&e);
     }
     if let Some(d) = keys.retry_after_max.take() {
         let e: Expr = syn::parse2(d).expect("re-parse of a parsed expression");
-        keys.retry_after_max = Lower {
-            krate: &krate,
-            errors,
-        }
-        .duration(&e, Positive::Yes("retry_after_max"));
+        keys.retry_after_max = Lower { krate: &krate, errors }.duration(&e, Positive::Yes("retry_after_max"));
     }
     if let Some(t) = keys.timeout.take() {
         let e: Expr = syn::parse2(t).expect("re-parse of a parsed expression");
-        keys.timeout = Lower {
-            krate: &krate,
-            errors,
-        }
-        .duration(&e, Positive::Yes("timeout"));
+        keys.timeout = Lower { krate: &krate, errors }.duration(&e, Positive::Yes("timeout"));
         if let Some((key, nanos, span)) = &timeout_key {
             if function.is_some() && !is_async {
                 errors.at(key.span(), "`timeout` needs an `async fn`: a blocking call cannot be cut short; bound it inside the body instead");
@@ -241,7 +233,12 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
                 "log",
             ] {
                 if let Some((_, span)) = seen.iter().find(|(k, _)| k == conflict) {
-                    errors.at(*span, format!("`{conflict}` cannot be combined with `policy`; set it on the `RetryPolicy` builder instead"));
+                    errors.at(
+                        *span,
+                        format!(
+                            "`{conflict}` cannot be combined with `policy`; set it on the `RetryPolicy` builder instead"
+                        ),
+                    );
                 }
             }
             let _ = key;
@@ -249,30 +246,19 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
         }
         None => Source::Keys(Box::new(keys)),
     };
-    Some(Config {
-        krate,
-        source,
-        state,
-        function: function?,
-    })
+    Some(Config { krate, source, state, guards, function: function? })
 }
 
 /// The per-attempt deadline a stop expression implies, when its literals say.
 fn deadline_of(e: &Expr) -> Option<u128> {
     match e {
         Expr::Paren(p) => deadline_of(&p.expr),
-        Expr::Binary(b) if matches!(b.op, BinOp::BitOr(_)) => {
-            match (deadline_of(&b.left), deadline_of(&b.right)) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            }
-        }
-        Expr::Binary(b) if matches!(b.op, BinOp::BitAnd(_)) => {
-            Some(deadline_of(&b.left)?.max(deadline_of(&b.right)?))
-        }
-        Expr::Call(c)
-            if path_ident(&c.func).is_some_and(|i| i == "deadline") && c.args.len() == 1 =>
-        {
+        Expr::Binary(b) if matches!(b.op, BinOp::BitOr(_)) => match (deadline_of(&b.left), deadline_of(&b.right)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        },
+        Expr::Binary(b) if matches!(b.op, BinOp::BitAnd(_)) => Some(deadline_of(&b.left)?.max(deadline_of(&b.right)?)),
+        Expr::Call(c) if path_ident(&c.func).is_some_and(|i| i == "deadline") && c.args.len() == 1 => {
             literal_nanos(&c.args[0]).and_then(Result::ok)
         }
         _ => None,
@@ -317,29 +303,15 @@ impl Lower<'_> {
                         .arity(&name, &args, 0, "`never` takes no arguments")
                         .then(|| quote_spanned!(name.span()=> #s::never())),
                     "attempts" => {
-                        if !self.arity(
-                            &name,
-                            &args,
-                            1,
-                            "`attempts` takes one number: `attempts(5)`",
-                        ) {
+                        if !self.arity(&name, &args, 1, "`attempts` takes one number: `attempts(5)`") {
                             return None;
                         }
                         let n = self.count(&args[0])?;
                         Some(quote_spanned!(name.span()=> #s::attempts(#n)))
                     }
                     which @ ("elapsed" | "deadline") => {
-                        let what: &'static str = if which == "elapsed" {
-                            "elapsed"
-                        } else {
-                            "deadline"
-                        };
-                        if !self.arity(
-                            &name,
-                            &args,
-                            1,
-                            &format!("`{which}` takes one duration: `{which}(30s)`"),
-                        ) {
+                        let what: &'static str = if which == "elapsed" { "elapsed" } else { "deadline" };
+                        if !self.arity(&name, &args, 1, &format!("`{which}` takes one duration: `{which}(30s)`")) {
                             return None;
                         }
                         let d = self.duration(&args[0], Positive::Yes(what))?;
@@ -351,10 +323,7 @@ impl Lower<'_> {
             other => {
                 self.errors.spanned(
                     other,
-                    format!(
-                        "expected a stop condition: {}, combined with `|`, `&` and parentheses",
-                        one_of(STOPS)
-                    ),
+                    format!("expected a stop condition: {}, combined with `|`, `&` and parentheses", one_of(STOPS)),
                 );
                 None
             }
@@ -375,31 +344,17 @@ impl Lower<'_> {
                 let w = quote!(#krate::__private::wait);
                 let n = name.to_string();
                 let span = name.span();
-                let pair = |this: &mut Self,
-                            first: &'static str,
-                            a: &str,
-                            b: &str|
-                 -> Option<(TokenStream, TokenStream)> {
-                    if !this.arity(
-                        &name,
-                        &args,
-                        2,
-                        &format!("`{n}` takes two durations: `{n}({a}, {b})`"),
-                    ) {
-                        return None;
-                    }
-                    let lo = this.duration(
-                        &args[0],
-                        if first.is_empty() {
-                            Positive::No
-                        } else {
-                            Positive::Yes(first)
-                        },
-                    );
-                    let hi = this.duration(&args[1], Positive::No);
-                    this.ordered(&args[0], &args[1], &n, a, b);
-                    Some((lo?, hi?))
-                };
+                let pair =
+                    |this: &mut Self, first: &'static str, a: &str, b: &str| -> Option<(TokenStream, TokenStream)> {
+                        if !this.arity(&name, &args, 2, &format!("`{n}` takes two durations: `{n}({a}, {b})`")) {
+                            return None;
+                        }
+                        let lo =
+                            this.duration(&args[0], if first.is_empty() { Positive::No } else { Positive::Yes(first) });
+                        let hi = this.duration(&args[1], Positive::No);
+                        this.ordered(&args[0], &args[1], &n, a, b);
+                        Some((lo?, hi?))
+                    };
                 match n.as_str() {
                     "none" => self
                         .arity(&name, &args, 0, "`none` takes no arguments")
@@ -441,7 +396,12 @@ impl Lower<'_> {
                         })
                     }
                     "exp_jitter" => {
-                        if !self.arity(&name, &args, 3, "`exp_jitter` takes three durations: `exp_jitter(INITIAL, MAX, JITTER)`") {
+                        if !self.arity(
+                            &name,
+                            &args,
+                            3,
+                            "`exp_jitter` takes three durations: `exp_jitter(INITIAL, MAX, JITTER)`",
+                        ) {
                             return None;
                         }
                         let lo = self.duration(&args[0], Positive::Yes("exp_jitter"));
@@ -452,7 +412,12 @@ impl Lower<'_> {
                         Some(quote_spanned!(span=> #w::exp_jitter(#lo, #hi, #j)))
                     }
                     "incrementing" => {
-                        if !self.arity(&name, &args, 3, "`incrementing` takes three durations: `incrementing(START, STEP, MAX)`") {
+                        if !self.arity(
+                            &name,
+                            &args,
+                            3,
+                            "`incrementing` takes three durations: `incrementing(START, STEP, MAX)`",
+                        ) {
                             return None;
                         }
                         let s = self.duration(&args[0], Positive::No);
@@ -464,15 +429,18 @@ impl Lower<'_> {
                     }
                     "chain" => {
                         if args.is_empty() {
-                            self.errors.spanned(e, "`chain` needs at least one wait strategy: `chain(fixed(1), fixed(5))`");
+                            self.errors
+                                .spanned(e, "`chain` needs at least one wait strategy: `chain(fixed(1), fixed(5))`");
                             return None;
                         }
                         if args.len() > 12 {
-                            self.errors.spanned(e, "`chain` takes at most 12 strategies; use `policy = …` with a `Vec` for more");
+                            self.errors.spanned(
+                                e,
+                                "`chain` takes at most 12 strategies; use `policy = …` with a `Vec` for more",
+                            );
                             return None;
                         }
-                        let parts: Vec<Option<TokenStream>> =
-                            args.iter().map(|a| self.wait(a)).collect();
+                        let parts: Vec<Option<TokenStream>> = args.iter().map(|a| self.wait(a)).collect();
                         let parts: Vec<TokenStream> = parts.into_iter().collect::<Option<_>>()?;
                         Some(quote_spanned!(span=> #w::chain((#(#parts,)*))))
                     }
@@ -480,13 +448,7 @@ impl Lower<'_> {
                 }
             }
             other => {
-                self.errors.spanned(
-                    other,
-                    format!(
-                        "expected a wait strategy: {}, added with `+`",
-                        one_of(WAITS)
-                    ),
-                );
+                self.errors.spanned(other, format!("expected a wait strategy: {}, added with `+`", one_of(WAITS)));
                 None
             }
         }
@@ -499,18 +461,15 @@ impl Lower<'_> {
             other => (other, Vec::new()),
         };
         let Some(name) = path_ident(func) else {
-            self.errors
-                .spanned(func, format!("expected a {what}: {}", one_of(choices)));
+            self.errors.spanned(func, format!("expected a {what}: {}", one_of(choices)));
             return None;
         };
         if !choices.contains(&name.to_string().as_str()) {
-            self.errors
-                .spanned(name, unknown(what, &name.to_string(), choices));
+            self.errors.spanned(name, unknown(what, &name.to_string(), choices));
             return None;
         }
         if matches!(e, Expr::Path(_)) && !matches!(name.to_string().as_str(), "never" | "none") {
-            self.errors
-                .spanned(name, format!("`{name}` needs arguments in parentheses"));
+            self.errors.spanned(name, format!("`{name}` needs arguments in parentheses"));
             return None;
         }
         Some((name.clone(), args))
@@ -521,13 +480,7 @@ impl Lower<'_> {
             return true;
         }
         let found = args.len();
-        self.errors.spanned(
-            name,
-            format!(
-                "{message}; found {found} argument{}",
-                if found == 1 { "" } else { "s" }
-            ),
-        );
+        self.errors.spanned(name, format!("{message}; found {found} argument{}", if found == 1 { "" } else { "s" }));
         false
     }
 
@@ -549,72 +502,48 @@ impl Lower<'_> {
     fn count(&mut self, e: &Expr) -> Option<TokenStream> {
         let krate = self.krate;
         match e {
-            Expr::Lit(syn::ExprLit {
-                lit: Lit::Int(i), ..
-            }) if i.suffix().is_empty() || i.suffix() == "u32" => match i.base10_parse::<u32>() {
-                Ok(0) => {
-                    self.errors.spanned(
-                        i,
-                        "`attempts(0)` never runs the function; use `attempts(1)` or more",
-                    );
-                    None
+            Expr::Lit(syn::ExprLit { lit: Lit::Int(i), .. }) if i.suffix().is_empty() || i.suffix() == "u32" => {
+                match i.base10_parse::<u32>() {
+                    Ok(0) => {
+                        self.errors.spanned(i, "`attempts(0)` never runs the function; use `attempts(1)` or more");
+                        None
+                    }
+                    Ok(n) => Some(quote_spanned!(i.span()=> #n)),
+                    Err(_) => {
+                        self.errors.spanned(i, format!("`attempts` takes a number from 1 to {}", u32::MAX));
+                        None
+                    }
                 }
-                Ok(n) => Some(quote_spanned!(i.span()=> #n)),
-                Err(_) => {
-                    self.errors.spanned(
-                        i,
-                        format!("`attempts` takes a number from 1 to {}", u32::MAX),
-                    );
-                    None
-                }
-            },
+            }
             Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => {
-                self.errors.spanned(
-                    e,
-                    "`attempts` cannot be negative; use `attempts(1)` or more",
-                );
+                self.errors.spanned(e, "`attempts` cannot be negative; use `attempts(1)` or more");
                 None
             }
             Expr::Lit(_) => {
-                self.errors
-                    .spanned(e, "`attempts` takes a whole number: `attempts(5)`");
+                self.errors.spanned(e, "`attempts` takes a whole number: `attempts(5)`");
                 None
             }
-            other => {
-                Some(quote_spanned!(other.span()=> const { #krate::__private::attempts(#other) }))
-            }
+            other => Some(quote_spanned!(other.span()=> const { #krate::__private::attempts(#other) })),
         }
     }
 
     fn base(&mut self, e: &Expr) -> Option<TokenStream> {
         let krate = self.krate;
         let literal = match e {
-            Expr::Lit(syn::ExprLit {
-                lit: Lit::Int(i), ..
-            }) if i.suffix().is_empty() => i.base10_parse::<f64>().ok(),
-            Expr::Lit(syn::ExprLit {
-                lit: Lit::Float(f), ..
-            }) if f.suffix().is_empty() => f.base10_parse::<f64>().ok(),
+            Expr::Lit(syn::ExprLit { lit: Lit::Int(i), .. }) if i.suffix().is_empty() => i.base10_parse::<f64>().ok(),
+            Expr::Lit(syn::ExprLit { lit: Lit::Float(f), .. }) if f.suffix().is_empty() => f.base10_parse::<f64>().ok(),
             Expr::Lit(_) | Expr::Unary(_) => {
-                self.errors.spanned(
-                    e,
-                    "the exponential base must be a number of at least 1, such as `2` or `1.5`",
-                );
+                self.errors.spanned(e, "the exponential base must be a number of at least 1, such as `2` or `1.5`");
                 return None;
             }
             other => {
-                return Some(
-                    quote_spanned!(other.span()=> const { #krate::__private::base(#other) }),
-                );
+                return Some(quote_spanned!(other.span()=> const { #krate::__private::base(#other) }));
             }
         };
         match literal {
             Some(b) if b.is_finite() && b >= 1.0 => Some(quote_spanned!(e.span()=> #b)),
             _ => {
-                self.errors.spanned(
-                    e,
-                    "the exponential base must be a number of at least 1, such as `2` or `1.5`",
-                );
+                self.errors.spanned(e, "the exponential base must be a number of at least 1, such as `2` or `1.5`");
                 None
             }
         }
@@ -627,19 +556,13 @@ impl Lower<'_> {
                 if nanos == 0
                     && let Positive::Yes(what) = positive
                 {
-                    self.errors.spanned(
-                        e,
-                        format!(
-                            "`{what}` needs a positive duration; `{}` is zero",
-                            e.to_token_stream()
-                        ),
-                    );
+                    self.errors
+                        .spanned(e, format!("`{what}` needs a positive duration; `{}` is zero", e.to_token_stream()));
                     return None;
                 }
                 let secs = u64::try_from(nanos / 1_000_000_000);
                 let Ok(secs) = secs else {
-                    self.errors
-                        .spanned(e, "this duration does not fit in `Duration`");
+                    self.errors.spanned(e, "this duration does not fit in `Duration`");
                     return None;
                 };
                 let sub = (nanos % 1_000_000_000) as u32;
@@ -674,20 +597,12 @@ fn static_name(n: &str) -> &'static str {
 /// expression to evaluate at compile time (`None`).
 pub(crate) fn literal_nanos(e: &Expr) -> Option<Result<u128, String>> {
     let (digits, suffix, text) = match e {
-        Expr::Lit(syn::ExprLit {
-            lit: Lit::Int(i), ..
-        }) => (
-            i.base10_digits().to_owned(),
-            i.suffix().to_owned(),
-            i.to_string(),
-        ),
-        Expr::Lit(syn::ExprLit {
-            lit: Lit::Float(f), ..
-        }) => (
-            f.base10_digits().to_owned(),
-            f.suffix().to_owned(),
-            f.to_string(),
-        ),
+        Expr::Lit(syn::ExprLit { lit: Lit::Int(i), .. }) => {
+            (i.base10_digits().to_owned(), i.suffix().to_owned(), i.to_string())
+        }
+        Expr::Lit(syn::ExprLit { lit: Lit::Float(f), .. }) => {
+            (f.base10_digits().to_owned(), f.suffix().to_owned(), f.to_string())
+        }
         Expr::Lit(other) => {
             return Some(Err(format!(
                 "expected a duration such as `1`, `250ms` or `1.5s`; found `{}`",
@@ -695,10 +610,7 @@ pub(crate) fn literal_nanos(e: &Expr) -> Option<Result<u128, String>> {
             )));
         }
         Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) && matches!(&*u.expr, Expr::Lit(_)) => {
-            return Some(Err(format!(
-                "durations cannot be negative; found `{}`",
-                e.to_token_stream()
-            )));
+            return Some(Err(format!("durations cannot be negative; found `{}`", e.to_token_stream())));
         }
         Expr::Paren(p) => return literal_nanos(&p.expr),
         Expr::Group(g) => return literal_nanos(&g.expr),
@@ -718,9 +630,10 @@ pub(crate) fn literal_nanos(e: &Expr) -> Option<Result<u128, String>> {
             )));
         }
     };
-    Some(decimal_times(&digits, unit).ok_or_else(|| {
-        format!("`{text}` is not a whole number of nanoseconds that fits in `Duration`")
-    }))
+    Some(
+        decimal_times(&digits, unit)
+            .ok_or_else(|| format!("`{text}` is not a whole number of nanoseconds that fits in `Duration`")),
+    )
 }
 
 /// `digits` (decimal, maybe with a fraction and exponent) times `unit`, exactly.
@@ -746,17 +659,11 @@ fn check_function(item: &mut ItemFn, krate: &TokenStream, errors: &mut Errors) -
     let sig = &item.sig;
     let mut ok = true;
     if let Some(c) = &sig.constness {
-        errors.spanned(
-            c,
-            "`#[retry]` cannot go on a `const fn`: retrying needs to sleep at run time",
-        );
+        errors.spanned(c, "`#[retry]` cannot go on a `const fn`: retrying needs to sleep at run time");
         ok = false;
     }
     if let Some(abi) = &sig.abi {
-        errors.spanned(
-            abi,
-            "`#[retry]` cannot go on an `extern fn`; wrap it in a Rust function and retry that",
-        );
+        errors.spanned(abi, "`#[retry]` cannot go on an `extern fn`; wrap it in a Rust function and retry that");
         ok = false;
     }
     if let Some(v) = &sig.variadic {
@@ -767,10 +674,7 @@ fn check_function(item: &mut ItemFn, krate: &TokenStream, errors: &mut Errors) -
         ReturnType::Default => {
             errors.spanned(
                 &sig.ident,
-                format!(
-                    "`#[retry]` needs a function that returns `Result<_, _>`; `{}` returns `()`",
-                    sig.ident
-                ),
+                format!("`#[retry]` needs a function that returns `Result<_, _>`; `{}` returns `()`", sig.ident),
             );
             return None;
         }
@@ -789,39 +693,35 @@ fn check_function(item: &mut ItemFn, krate: &TokenStream, errors: &mut Errors) -
         },
     };
     let mut rebinds = Vec::new();
+    let mut call_args = Vec::new();
     let mut self_by_value = None;
     for (index, input) in item.sig.inputs.iter_mut().enumerate() {
         match input {
             FnArg::Receiver(r) => {
+                call_args.push(quote!(self));
                 if r.reference.is_none() {
-                    self_by_value = Some((
-                        Ident::new("__retry_self", Span::call_site()),
-                        r.mutability.take().is_some(),
-                    ));
+                    self_by_value =
+                        Some((Ident::new("__retry_self", Span::call_site()), r.mutability.take().is_some()));
                 }
             }
             FnArg::Typed(pt) => {
                 let ty = (*pt.ty).clone();
                 match (&mut *pt.pat, &ty) {
-                    (Pat::Ident(pi), Type::Reference(r))
-                        if pi.subpat.is_none() && pi.by_ref.is_none() =>
-                    {
+                    (Pat::Ident(pi), Type::Reference(r)) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                        call_args.push(pi.ident.to_token_stream());
                         if r.mutability.is_some() {
                             rebinds.push(Rebind::Reborrow(pi.ident.clone()));
                         }
                     }
                     (Pat::Ident(pi), _) if pi.subpat.is_none() && pi.by_ref.is_none() => {
                         let pattern = pi.to_token_stream();
+                        call_args.push(pi.ident.to_token_stream());
                         pi.mutability = None;
-                        rebinds.push(Rebind::Clone {
-                            pattern,
-                            source: pi.ident.clone(),
-                            ty: Box::new(ty),
-                        });
+                        rebinds.push(Rebind::Clone { pattern, source: pi.ident.clone(), ty: Box::new(ty) });
                     }
                     (pat, ty) => {
-                        let source =
-                            format_ident!("__retry_arg{}", index, span = Span::call_site());
+                        let source = format_ident!("__retry_arg{}", index, span = Span::call_site());
+                        call_args.push(source.to_token_stream());
                         let pattern = pat.to_token_stream();
                         *pat = Pat::Ident(syn::PatIdent {
                             attrs: Vec::new(),
@@ -833,11 +733,7 @@ fn check_function(item: &mut ItemFn, krate: &TokenStream, errors: &mut Errors) -
                         if matches!(ty, Type::Reference(r) if r.mutability.is_none()) {
                             rebinds.push(Rebind::Destructure { pattern, source });
                         } else {
-                            rebinds.push(Rebind::Clone {
-                                pattern,
-                                source,
-                                ty: Box::new(ty.clone()),
-                            });
+                            rebinds.push(Rebind::Clone { pattern, source, ty: Box::new(ty.clone()) });
                         }
                     }
                 }
@@ -853,6 +749,7 @@ fn check_function(item: &mut ItemFn, krate: &TokenStream, errors: &mut Errors) -
         err_ty,
         err_path,
         rebinds,
+        call_args,
         self_by_value,
     })
 }
@@ -884,12 +781,11 @@ fn result_parts(ty: &Type, generics: &syn::Generics, krate: &TokenStream) -> Res
         _ => Vec::new(),
     };
     let is_result = last.ident == "Result";
-    let err_path =
-        if is_result && type_args.len() == 2 && !mentions_generic(&type_args[1], generics) {
-            Some(type_args[1].clone())
-        } else {
-            None
-        };
+    let err_path = if is_result && type_args.len() == 2 && !mentions_generic(&type_args[1], generics) {
+        Some(type_args[1].clone())
+    } else {
+        None
+    };
     if !has_impl {
         return Ok((
             fenced_tokens.clone(),
@@ -912,10 +808,7 @@ fn result_parts(ty: &Type, generics: &syn::Generics, krate: &TokenStream) -> Res
 
 fn mentions_generic(ty: &Type, generics: &syn::Generics) -> bool {
     let text = ty.to_token_stream().to_string();
-    generics.type_params().any(|p| {
-        text.split(|c: char| !c.is_alphanumeric() && c != '_')
-            .any(|w| p.ident == w)
-    })
+    generics.type_params().any(|p| text.split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| p.ident == w))
 }
 
 /// Replaces every `impl Trait` in `ty` with `_`; says whether there was one.
@@ -925,9 +818,7 @@ fn replace_impl_trait(ty: &mut Type) -> bool {
     impl VisitMut for Replace {
         fn visit_type_mut(&mut self, ty: &mut Type) {
             if let Type::ImplTrait(it) = ty {
-                *ty = Type::Infer(syn::TypeInfer {
-                    underscore_token: syn::Token![_](it.span()),
-                });
+                *ty = Type::Infer(syn::TypeInfer { underscore_token: syn::Token![_](it.span()) });
                 self.0 = true;
             } else {
                 syn::visit_mut::visit_type_mut(self, ty);

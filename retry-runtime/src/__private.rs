@@ -5,7 +5,7 @@ use core::fmt;
 use core::future::Future;
 use std::time::Instant;
 
-pub use crate::policy::{Call, Describe, Next};
+pub use crate::policy::{Admit, Call, Describe, Next};
 use crate::sleep::{AsyncSleep, BlockingSleep};
 pub use crate::{LogLevel, RetryPolicy, RetryPolicyBuilder, RetryState};
 
@@ -113,20 +113,14 @@ pub fn opaque<E>() -> Describe<E> {
 /// Checks `attempts(N)` for a constant `N` in a `const` block.
 #[track_caller]
 pub const fn attempts(n: u32) -> u32 {
-    assert!(
-        n > 0,
-        "`attempts(0)` never runs the function; use `attempts(1)` or more"
-    );
+    assert!(n > 0, "`attempts(0)` never runs the function; use `attempts(1)` or more");
     n
 }
 
 /// Checks an exponential base in a `const` block.
 #[track_caller]
 pub const fn base(b: f64) -> f64 {
-    assert!(
-        b >= 1.0,
-        "the exponential base must be a number of at least 1"
-    );
+    assert!(b >= 1.0, "the exponential base must be a number of at least 1");
     b
 }
 
@@ -188,4 +182,22 @@ impl<E> ViaNothing<E> for Describer<E> {
 pub const fn positive(d: Duration, message: &'static str) -> Duration {
     assert!(!d.is_zero(), "{}", message);
     d
+}
+
+/// `policy = …` with `breaker = …`: the run-time policy, guarded by the breaker too.
+#[inline]
+pub fn with_breaker<S, W, P, V, A, B, F, L, G, Z, O, K, U>(
+    policy: RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K, U>,
+    breaker: &crate::CircuitBreaker,
+) -> RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, &crate::CircuitBreaker, U> {
+    policy.into_builder().breaker(breaker).build_unchecked()
+}
+
+/// `policy = …` with `budget = …`: the run-time policy, paying from the budget too.
+#[inline]
+pub fn with_budget<S, W, P, V, A, B, F, L, G, Z, O, K, U>(
+    policy: RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K, U>,
+    budget: &crate::RetryBudget,
+) -> RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K, &crate::RetryBudget> {
+    policy.into_builder().budget(budget).build_unchecked()
 }

@@ -93,11 +93,7 @@ enum Trip {
     Consecutive(u32),
     /// When failures make up at least `ppm` millionths of the calls in the window, once
     /// the window holds `minimum_calls` calls.
-    Ratio {
-        ppm: u32,
-        minimum_calls: u32,
-        window: SlidingWindow,
-    },
+    Ratio { ppm: u32, minimum_calls: u32, window: SlidingWindow },
 }
 
 /// Fails calls fast while a dependency is down, and lets a few probes find out when it is
@@ -470,9 +466,7 @@ impl CircuitBreaker {
         match machine.phase {
             Phase::Closed => Ok(BreakerPermit::new(self, generation, false)),
             Phase::HalfOpen => {
-                if machine.probes_out + machine.probe_successes + machine.probe_failures
-                    < self.probes
-                {
+                if machine.probes_out + machine.probe_successes + machine.probe_failures < self.probes {
                     machine.probes_out += 1;
                     Ok(BreakerPermit::new(self, generation, true))
                 } else {
@@ -598,9 +592,7 @@ impl CircuitBreaker {
                     Trip::Consecutive(_) if failures > 0 => Some(true),
                     Trip::Consecutive(_) if successes >= self.probes => Some(false),
                     // resilience4j: decide once every probe has reported.
-                    Trip::Ratio { ppm, .. } if reported >= self.probes => {
-                        Some(at_or_above(failures, reported, ppm))
-                    }
+                    Trip::Ratio { ppm, .. } if reported >= self.probes => Some(at_or_above(failures, reported, ppm)),
                     Trip::Consecutive(_) | Trip::Ratio { .. } => None,
                 };
                 match reopen {
@@ -677,12 +669,7 @@ pub struct BreakerPermit<'a> {
 
 impl<'a> BreakerPermit<'a> {
     const fn new(breaker: &'a CircuitBreaker, generation: u64, probe: bool) -> Self {
-        Self {
-            breaker,
-            generation,
-            probe,
-            settled: false,
-        }
+        Self { breaker, generation, probe, settled: false }
     }
 
     /// Whether this is a half-open probe, whose outcome closes or re-opens the circuit.
@@ -752,18 +739,14 @@ impl<'a> BreakerPermit<'a> {
 impl Drop for BreakerPermit<'_> {
     fn drop(&mut self) {
         if !self.settled {
-            self.breaker
-                .settle(self.generation, self.probe, Outcome::Released);
+            self.breaker.settle(self.generation, self.probe, Outcome::Released);
         }
     }
 }
 
 impl fmt::Debug for BreakerPermit<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BreakerPermit")
-            .field("breaker", &self.breaker.name)
-            .field("probe", &self.probe)
-            .finish()
+        f.debug_struct("BreakerPermit").field("breaker", &self.breaker.name).field("probe", &self.probe).finish()
     }
 }
 
@@ -795,10 +778,7 @@ pub struct CircuitOpen {
 
 impl CircuitOpen {
     fn new(until: Option<Instant>, now: Instant) -> Self {
-        Self {
-            until,
-            retry_in: until.map(|until| until.saturating_duration_since(now)),
-        }
+        Self { until, retry_in: until.map(|until| until.saturating_duration_since(now)) }
     }
 
     /// When the circuit will next admit a probe, on the clock `try_acquire` was given:
@@ -910,14 +890,8 @@ impl Tally {
     const fn new(trip: Trip) -> Self {
         match trip {
             Trip::Consecutive(_) => Self::Consecutive(0),
-            Trip::Ratio {
-                window: SlidingWindow::Calls(size),
-                ..
-            } => Self::Calls(CallWindow::new(size)),
-            Trip::Ratio {
-                window: SlidingWindow::Time(span),
-                ..
-            } => Self::Time(TimeWindow::new(span)),
+            Trip::Ratio { window: SlidingWindow::Calls(size), .. } => Self::Calls(CallWindow::new(size)),
+            Trip::Ratio { window: SlidingWindow::Time(span), .. } => Self::Time(TimeWindow::new(span)),
         }
     }
 
@@ -968,13 +942,7 @@ struct CallWindow {
 
 impl CallWindow {
     const fn new(size: u32) -> Self {
-        Self {
-            size,
-            bits: Vec::new(),
-            next: 0,
-            len: 0,
-            failures: 0,
-        }
+        Self { size, bits: Vec::new(), next: 0, len: 0, failures: 0 }
     }
 
     fn record(&mut self, failed: bool) {
@@ -996,11 +964,7 @@ impl CallWindow {
         } else {
             *word &= !mask;
         }
-        self.next = if self.next + 1 == self.size {
-            0
-        } else {
-            self.next + 1
-        };
+        self.next = if self.next + 1 == self.size { 0 } else { self.next + 1 };
     }
 
     fn clear(&mut self) {
@@ -1036,33 +1000,18 @@ struct Bucket {
 
 impl TimeWindow {
     const fn new(span: Duration) -> Self {
-        Self {
-            span,
-            origin: None,
-            latest: 0,
-            buckets: [Bucket {
-                slot: 0,
-                calls: 0,
-                failures: 0,
-            }; BUCKETS as usize],
-        }
+        Self { span, origin: None, latest: 0, buckets: [Bucket { slot: 0, calls: 0, failures: 0 }; BUCKETS as usize] }
     }
 
     fn record(&mut self, failed: bool, now: Instant) {
         let origin = *self.origin.get_or_insert(now);
         let width = (self.span.as_nanos() / u128::from(BUCKETS)).max(1);
         let slot = now.saturating_duration_since(origin).as_nanos() / width;
-        self.latest = self
-            .latest
-            .max(u64::try_from(slot).unwrap_or(u64::MAX));
+        self.latest = self.latest.max(u64::try_from(slot).unwrap_or(u64::MAX));
         let slot = self.latest;
         let bucket = &mut self.buckets[(slot % BUCKETS) as usize];
         if bucket.slot != slot {
-            *bucket = Bucket {
-                slot,
-                calls: 0,
-                failures: 0,
-            };
+            *bucket = Bucket { slot, calls: 0, failures: 0 };
         }
         bucket.calls = bucket.calls.saturating_add(1);
         bucket.failures = bucket.failures.saturating_add(u32::from(failed));
@@ -1070,15 +1019,9 @@ impl TimeWindow {
 
     /// `(calls, failures)` in the buckets still inside the window.
     fn totals(&self) -> (u32, u32) {
-        self.buckets
-            .iter()
-            .filter(|b| self.latest - b.slot < BUCKETS)
-            .fold((0u32, 0u32), |(calls, failures), b| {
-                (
-                    calls.saturating_add(b.calls),
-                    failures.saturating_add(b.failures),
-                )
-            })
+        self.buckets.iter().filter(|b| self.latest - b.slot < BUCKETS).fold((0u32, 0u32), |(calls, failures), b| {
+            (calls.saturating_add(b.calls), failures.saturating_add(b.failures))
+        })
     }
 
     fn clear(&mut self) {
@@ -1141,22 +1084,13 @@ mod tests {
     #[test]
     fn failure_ratio_rounds_to_millionths_and_never_to_zero() {
         // Guards a tiny ratio from becoming 0, which would open on a window of successes.
-        let breaker = CircuitBreaker::failure_ratio(
-            1e-12,
-            1,
-            SlidingWindow::Calls(1),
-            Duration::from_secs(1),
-        );
+        let breaker = CircuitBreaker::failure_ratio(1e-12, 1, SlidingWindow::Calls(1), Duration::from_secs(1));
         let now = Instant::now();
         breaker.try_acquire(now).unwrap().success(now);
         assert_eq!(breaker.state(), BreakerState::Closed);
         assert_eq!(
             CircuitBreaker::polly().trip,
-            Trip::Ratio {
-                ppm: 100_000,
-                minimum_calls: 100,
-                window: SlidingWindow::Time(Duration::from_secs(30)),
-            }
+            Trip::Ratio { ppm: 100_000, minimum_calls: 100, window: SlidingWindow::Time(Duration::from_secs(30)) }
         );
     }
 }

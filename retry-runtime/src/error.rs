@@ -56,29 +56,19 @@ pub enum PolicyError {
 impl fmt::Display for PolicyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::ZeroAttempts => {
-                f.write_str("`attempts(0)` never runs the function; use `attempts(1)` or more")
-            }
+            Self::ZeroAttempts => f.write_str("`attempts(0)` never runs the function; use `attempts(1)` or more"),
             Self::ZeroDuration { what } => write!(f, "`{what}` must be a positive duration"),
-            Self::InitialExceedsMax {
-                strategy,
-                initial,
-                max,
-            } => write!(
+            Self::InitialExceedsMax { strategy, initial, max } => write!(
                 f,
                 "`{strategy}` starts at {initial:?}, above its maximum {max:?}; swap them or raise the maximum"
             ),
             Self::InvalidBase { base } => {
-                write!(
-                    f,
-                    "exponential base {base} must be a finite number of at least 1"
-                )
+                write!(f, "exponential base {base} must be a finite number of at least 1")
             }
             Self::EmptyChain => f.write_str("`chain()` needs at least one wait strategy"),
-            Self::TimeoutExceedsDeadline { timeout, deadline } => write!(
-                f,
-                "per-attempt `timeout` {timeout:?} is longer than the whole call's `deadline` {deadline:?}"
-            ),
+            Self::TimeoutExceedsDeadline { timeout, deadline } => {
+                write!(f, "per-attempt `timeout` {timeout:?} is longer than the whole call's `deadline` {deadline:?}")
+            }
             Self::Parse { message } => f.write_str(message),
         }
     }

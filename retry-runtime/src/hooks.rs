@@ -66,12 +66,7 @@ pub struct Hooks<B = NoHook, A = NoHook, S = NoHook, G = NoHook> {
 impl Hooks {
     /// No hooks at all.
     pub const fn none() -> Self {
-        Self {
-            before: NoHook,
-            after: NoHook,
-            before_sleep: NoHook,
-            on_give_up: NoHook,
-        }
+        Self { before: NoHook, after: NoHook, before_sleep: NoHook, on_give_up: NoHook }
     }
 }
 

@@ -64,6 +64,7 @@ mod sync;
 
 pub mod breaker;
 pub mod budget;
+pub mod guards;
 pub mod hooks;
 pub mod predicate;
 pub mod sleep;

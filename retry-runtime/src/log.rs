@@ -62,17 +62,11 @@ macro_rules! event_at {
 }
 
 /// One retry is about to sleep.
-pub(crate) fn retrying(
-    level: LogLevel,
-    function: &str,
-    attempt: u32,
-    delay: Duration,
-    error: &dyn fmt::Display,
-) {
+pub(crate) fn retrying(level: LogLevel, function: &str, attempt: u32, delay: Duration, error: &dyn fmt::Display) {
     event_at!(level, function, attempt, ?delay, %error, "attempt failed; retrying");
 }
 
 /// The call gives up and returns its last outcome.
-pub(crate) fn giving_up(level: LogLevel, function: &str, attempt: u32, error: &dyn fmt::Display) {
-    event_at!(level.give_up_level(), function, attempt, %error, "giving up");
+pub(crate) fn giving_up(level: LogLevel, function: &str, attempt: u32, reason: &str, error: &dyn fmt::Display) {
+    event_at!(level.give_up_level(), function, attempt, reason, %error, "giving up");
 }

@@ -7,6 +7,9 @@ use core::marker::PhantomData;
 use core::time::Duration;
 use std::time::Instant;
 
+use crate::breaker::BreakerPermit;
+use crate::budget::{RetryKind, Withdrawal};
+use crate::guards::{self, BreakerGuard, BudgetGuard, NoBreaker, NoBudget};
 use crate::hooks::{Hook, Hooks, NoHook};
 use crate::log::{self, LogLevel};
 use crate::predicate::{AnyError, NoServerDelay, NoValue, RetryError, RetryValue, ServerDelay};
@@ -14,7 +17,9 @@ use crate::sleep::{AsyncSleep, BlockingSleep, DefaultSleep};
 use crate::stop::{Attempts, Stop, StopContext};
 use crate::timeout::{AttemptTimeout, Blocking, NoTimeout, WithTimeout};
 use crate::wait::{FullJitter, RetryRng, Wait, WaitContext};
+use crate::{CircuitBreaker, RetryBudget};
 use crate::{PolicyError, RetryState};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The default ceiling on a server-directed delay: 60 s, as the OpenAI and Anthropic SDKs.
 pub(crate) const DEFAULT_RETRY_AFTER_MAX: Duration = Duration::from_secs(60);
@@ -61,6 +66,8 @@ pub struct RetryPolicy<
     G = NoHook,
     Z = DefaultSleep,
     O = NoTimeout,
+    K = NoBreaker,
+    U = NoBudget,
 > {
     pub(crate) stop: S,
     pub(crate) wait: W,
@@ -70,6 +77,8 @@ pub struct RetryPolicy<
     pub(crate) hooks: Hooks<B, F, L, G>,
     pub(crate) sleeper: Z,
     pub(crate) timeout: O,
+    pub(crate) breaker: K,
+    pub(crate) budget: U,
     pub(crate) settings: Settings,
 }
 
@@ -106,8 +115,10 @@ pub struct RetryPolicyBuilder<
     G = NoHook,
     Z = DefaultSleep,
     O = NoTimeout,
+    K = NoBreaker,
+    U = NoBudget,
 > {
-    policy: RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O>,
+    policy: RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K, U>,
 }
 
 impl RetryPolicy {
@@ -141,6 +152,8 @@ impl RetryPolicyBuilder {
                 hooks: Hooks::none(),
                 sleeper: DefaultSleep,
                 timeout: NoTimeout,
+                breaker: NoBreaker,
+                budget: NoBudget,
                 settings: Settings {
                     retry_after_max: DEFAULT_RETRY_AFTER_MAX,
                     timeout: None,
@@ -178,43 +191,39 @@ macro_rules! rehook {
                 server_delay: p.server_delay,
                 sleeper: p.sleeper,
                 timeout: p.timeout,
+                breaker: p.breaker,
+                budget: p.budget,
                 settings: p.settings,
             },
         }
     }};
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, O> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z, O> {
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
     /// When to give up (`stop = …`): see [`stop`](crate::stop).
-    pub fn stop<S2: Stop>(self, stop: S2) -> RetryPolicyBuilder<S2, W, P, V, A, B, F, L, G, Z, O> {
-        rebuild!(self, stop = stop; wait, retry_error, retry_value, server_delay, hooks, sleeper, timeout, settings)
+    pub fn stop<S2: Stop>(self, stop: S2) -> RetryPolicyBuilder<S2, W, P, V, A, B, F, L, G, Z, O, K, U> {
+        rebuild!(self, stop = stop; wait, retry_error, retry_value, server_delay, hooks, sleeper, timeout, breaker, budget, settings)
     }
 
     /// How long to sleep between attempts (`wait = …`): see [`wait`](crate::wait).
-    pub fn wait<W2: Wait>(self, wait: W2) -> RetryPolicyBuilder<S, W2, P, V, A, B, F, L, G, Z, O> {
-        rebuild!(self, wait = wait; stop, retry_error, retry_value, server_delay, hooks, sleeper, timeout, settings)
+    pub fn wait<W2: Wait>(self, wait: W2) -> RetryPolicyBuilder<S, W2, P, V, A, B, F, L, G, Z, O, K, U> {
+        rebuild!(self, wait = wait; stop, retry_error, retry_value, server_delay, hooks, sleeper, timeout, breaker, budget, settings)
     }
 
     /// Which errors to retry (`when = …`, or what `on` / `unless` expand to).
-    pub fn when<P2>(self, retry_error: P2) -> RetryPolicyBuilder<S, W, P2, V, A, B, F, L, G, Z, O> {
-        rebuild!(self, retry_error = retry_error; stop, wait, retry_value, server_delay, hooks, sleeper, timeout, settings)
+    pub fn when<P2>(self, retry_error: P2) -> RetryPolicyBuilder<S, W, P2, V, A, B, F, L, G, Z, O, K, U> {
+        rebuild!(self, retry_error = retry_error; stop, wait, retry_value, server_delay, hooks, sleeper, timeout, breaker, budget, settings)
     }
 
     /// Which `Ok` values to retry as well (`when_ok = …`).
-    pub fn when_ok<V2>(
-        self,
-        retry_value: V2,
-    ) -> RetryPolicyBuilder<S, W, P, V2, A, B, F, L, G, Z, O> {
-        rebuild!(self, retry_value = retry_value; stop, wait, retry_error, server_delay, hooks, sleeper, timeout, settings)
+    pub fn when_ok<V2>(self, retry_value: V2) -> RetryPolicyBuilder<S, W, P, V2, A, B, F, L, G, Z, O, K, U> {
+        rebuild!(self, retry_value = retry_value; stop, wait, retry_error, server_delay, hooks, sleeper, timeout, breaker, budget, settings)
     }
 
     /// Where to read a server-directed delay (`retry_after = …`): the next sleep is the
     /// larger of it and the wait strategy's delay.
-    pub fn retry_after<A2>(
-        self,
-        server_delay: A2,
-    ) -> RetryPolicyBuilder<S, W, P, V, A2, B, F, L, G, Z, O> {
-        rebuild!(self, server_delay = server_delay; stop, wait, retry_error, retry_value, hooks, sleeper, timeout, settings)
+    pub fn retry_after<A2>(self, server_delay: A2) -> RetryPolicyBuilder<S, W, P, V, A2, B, F, L, G, Z, O, K, U> {
+        rebuild!(self, server_delay = server_delay; stop, wait, retry_error, retry_value, hooks, sleeper, timeout, breaker, budget, settings)
     }
 
     /// The largest server-directed delay worth waiting for (`retry_after_max = …`); a
@@ -228,31 +237,73 @@ impl<S, W, P, V, A, B, F, L, G, Z, O> RetryPolicyBuilder<S, W, P, V, A, B, F, L,
     }
 
     /// Called before every attempt (`before = …`).
-    pub fn before<B2>(self, hook: B2) -> RetryPolicyBuilder<S, W, P, V, A, B2, F, L, G, Z, O> {
+    pub fn before<B2>(self, hook: B2) -> RetryPolicyBuilder<S, W, P, V, A, B2, F, L, G, Z, O, K, U> {
         rehook!(self, before = hook; after, before_sleep, on_give_up)
     }
 
     /// Called after every failed attempt (`after = …`).
-    pub fn after<F2>(self, hook: F2) -> RetryPolicyBuilder<S, W, P, V, A, B, F2, L, G, Z, O> {
+    pub fn after<F2>(self, hook: F2) -> RetryPolicyBuilder<S, W, P, V, A, B, F2, L, G, Z, O, K, U> {
         rehook!(self, after = hook; before, before_sleep, on_give_up)
     }
 
     /// Called before each sleep (`before_sleep = …`).
-    pub fn before_sleep<L2>(
-        self,
-        hook: L2,
-    ) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L2, G, Z, O> {
+    pub fn before_sleep<L2>(self, hook: L2) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L2, G, Z, O, K, U> {
         rehook!(self, before_sleep = hook; before, after, on_give_up)
     }
 
     /// Called once when the call gives up on a retryable outcome (`on_give_up = …`).
-    pub fn on_give_up<G2>(self, hook: G2) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G2, Z, O> {
+    pub fn on_give_up<G2>(self, hook: G2) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G2, Z, O, K, U> {
         rehook!(self, on_give_up = hook; before, after, before_sleep)
     }
 
+    /// Admits every attempt through `breaker` (`breaker = …`): while it is open, the call
+    /// fails fast with `E::from(CircuitOpen)` without running the attempt. Only errors the
+    /// policy retries, and that carry no server-directed delay, count as failures.
+    ///
+    /// ```
+    /// use retry_runtime::{BreakerState, CircuitBreaker, CircuitOpen, RetryPolicy, stop::attempts, wait::none};
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Debug, PartialEq)]
+    /// enum Error { Down, Open }
+    /// impl From<CircuitOpen> for Error { fn from(_: CircuitOpen) -> Self { Error::Open } }
+    /// impl std::fmt::Display for Error {
+    ///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { write!(f, "{self:?}") }
+    /// }
+    ///
+    /// static BREAKER: CircuitBreaker = CircuitBreaker::consecutive(2, Duration::from_secs(30));
+    /// let policy = RetryPolicy::builder().stop(attempts(5)).wait(none()).breaker(&BREAKER).build().unwrap();
+    /// let mut runs = 0;
+    /// let out: Result<(), Error> = policy.retry_blocking(|| { runs += 1; Err(Error::Down) });
+    /// assert_eq!((out, runs), (Err(Error::Open), 2)); // the third attempt was refused
+    /// assert_eq!(BREAKER.state(), BreakerState::Open);
+    /// ```
+    pub fn breaker(
+        self,
+        breaker: &CircuitBreaker,
+    ) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z, O, &CircuitBreaker, U> {
+        rebuild!(self, breaker = breaker; stop, wait, retry_error, retry_value, server_delay, hooks, sleeper, timeout, budget, settings)
+    }
+
+    /// Pays for every retry from `budget` (`budget = …`), shared by many calls: when it
+    /// cannot pay, the call returns its error instead of retrying.
+    ///
+    /// ```
+    /// use retry_runtime::{RetryBudget, RetryPolicy, stop::attempts, wait::none};
+    ///
+    /// static BUDGET: RetryBudget = RetryBudget::token_bucket(10, 5, 10, 1);
+    /// let policy = RetryPolicy::builder().stop(attempts(10)).wait(none()).budget(&BUDGET).build().unwrap();
+    /// let mut runs = 0;
+    /// let _: Result<(), &str> = policy.retry_blocking(|| { runs += 1; Err("down") });
+    /// assert_eq!(runs, 3); // two retries of 5 tokens each emptied the bucket
+    /// ```
+    pub fn budget(self, budget: &RetryBudget) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z, O, K, &RetryBudget> {
+        rebuild!(self, budget = budget; stop, wait, retry_error, retry_value, server_delay, hooks, sleeper, timeout, breaker, settings)
+    }
+
     /// What sleeps and tells the time: see [`sleep`](crate::sleep).
-    pub fn sleeper<Z2>(self, sleeper: Z2) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z2, O> {
-        rebuild!(self, sleeper = sleeper; stop, wait, retry_error, retry_value, server_delay, hooks, timeout, settings)
+    pub fn sleeper<Z2>(self, sleeper: Z2) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z2, O, K, U> {
+        rebuild!(self, sleeper = sleeper; stop, wait, retry_error, retry_value, server_delay, hooks, timeout, breaker, budget, settings)
     }
 
     /// The level of the default `tracing` events (`log = …`); [`LogLevel::Off`] silences them.
@@ -293,11 +344,8 @@ impl<S, W, P, V, A, B, F, L, G, Z, O> RetryPolicyBuilder<S, W, P, V, A, B, F, L,
     /// assert_eq!(start.elapsed(), Duration::from_secs(2));
     /// # }
     /// ```
-    pub fn timeout(
-        self,
-        timeout: Duration,
-    ) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z, WithTimeout> {
-        let mut b = rebuild!(self, timeout = WithTimeout; stop, wait, retry_error, retry_value, server_delay, hooks, sleeper, settings);
+    pub fn timeout(self, timeout: Duration) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z, WithTimeout, K, U> {
+        let mut b = rebuild!(self, timeout = WithTimeout; stop, wait, retry_error, retry_value, server_delay, hooks, sleeper, breaker, budget, settings);
         b.policy.settings.timeout = Some(timeout);
         b
     }
@@ -330,7 +378,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O> RetryPolicyBuilder<S, W, P, V, A, B, F, L,
     ///
     /// # Errors
     /// A [`PolicyError`] naming the first rule broken.
-    pub fn build(self) -> Result<RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O>, PolicyError>
+    pub fn build(self) -> Result<RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K, U>, PolicyError>
     where
         S: Stop,
         W: Wait,
@@ -353,7 +401,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O> RetryPolicyBuilder<S, W, P, V, A, B, F, L,
 
     /// The policy without run-time checks: for the attribute, which checked at compile time.
     #[doc(hidden)]
-    pub fn build_unchecked(self) -> RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O> {
+    pub fn build_unchecked(self) -> RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
         self.policy
     }
 }
@@ -373,14 +421,24 @@ pub enum Next<T, E> {
     Sleep(Duration),
 }
 
+/// Whether the attempt about to start may run.
+#[derive(Debug)]
+#[doc(hidden)]
+pub enum Admit<T, E> {
+    /// Run it.
+    Run,
+    /// Do this instead (the circuit breaker refused the attempt).
+    Skip(Next<T, E>),
+}
+
 /// Formats an error for the default events.
 #[doc(hidden)]
 pub type Describe<E> = fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result;
 
 /// One call's progress through a policy: the state machine the generated loop drives.
 #[doc(hidden)]
-pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, T, E> {
-    policy: &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O>,
+pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E> {
+    policy: &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K, U>,
     clock: fn(&Z) -> Instant,
     describe: Describe<E>,
     attempt: u32,
@@ -388,12 +446,13 @@ pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, T, E> {
     slept: Duration,
     previous: Duration,
     rng: RetryRng,
+    permit: Option<BreakerPermit<'p>>,
+    withdrawal: Option<Withdrawal>,
+    timed_out: AtomicBool,
     outcome: PhantomData<fn() -> T>,
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, O, T, E> fmt::Debug
-    for Call<'_, S, W, P, V, A, B, F, L, G, Z, O, T, E>
-{
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E> fmt::Debug for Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Call")
             .field("function", &self.policy.settings.name)
@@ -403,11 +462,9 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, T, E> fmt::Debug
     }
 }
 
-impl<S: Stop, W, P, V, A, B, F, L, G, Z, O, T, E> Call<'_, S, W, P, V, A, B, F, L, G, Z, O, T, E> {
+impl<S: Stop, W, P, V, A, B, F, L, G, Z, O, K, U, T, E> Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E> {
     fn elapsed(&self) -> Duration {
-        self.start.map_or(Duration::ZERO, |start| {
-            (self.clock)(&self.policy.sleeper).saturating_duration_since(start)
-        })
+        self.start.map_or(Duration::ZERO, |start| (self.clock)(&self.policy.sleeper).saturating_duration_since(start))
     }
 
     /// How long the attempt about to start may run: the policy's `timeout`, shrunk to
@@ -437,7 +494,7 @@ impl fmt::Display for RejectedValue {
     }
 }
 
-impl<'p, S, W, P, V, A, B, F, L, G, Z, O, T, E> Call<'p, S, W, P, V, A, B, F, L, G, Z, O, T, E>
+impl<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E> Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E>
 where
     S: Stop,
     W: Wait,
@@ -448,11 +505,13 @@ where
     F: Hook<T, E>,
     L: Hook<T, E>,
     G: Hook<T, E>,
+    K: BreakerGuard<E>,
+    U: BudgetGuard,
 {
     /// Starts a call; reads the clock only if something will need it.
     #[inline]
     pub fn new(
-        policy: &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O>,
+        policy: &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K, U>,
         clock: fn(&Z) -> Instant,
         describe: Describe<E>,
     ) -> Self {
@@ -465,32 +524,27 @@ where
             clock,
             describe,
             attempt: 0,
-            start: if timed {
-                Some(clock(&policy.sleeper))
-            } else {
-                None
-            },
+            start: if timed { Some(clock(&policy.sleeper)) } else { None },
             slept: Duration::ZERO,
             previous: Duration::ZERO,
             rng: match policy.settings.seed {
                 Some(seed) => RetryRng::seeded(seed),
                 None => RetryRng::from_entropy(),
             },
+            permit: None,
+            withdrawal: None,
+            timed_out: AtomicBool::new(false),
             outcome: PhantomData,
         }
     }
 
     /// The policy this call follows.
     #[inline]
-    pub fn policy(&self) -> &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O> {
+    pub fn policy(&self) -> &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
         self.policy
     }
 
-    fn view<'o>(
-        &self,
-        outcome: Option<&'o Result<T, E>>,
-        next_delay: Option<Duration>,
-    ) -> RetryState<'o, T, E> {
+    fn view<'o>(&self, outcome: Option<&'o Result<T, E>>, next_delay: Option<Duration>) -> RetryState<'o, T, E> {
         RetryState {
             function: self.policy.settings.name,
             attempt: self.attempt,
@@ -507,13 +561,39 @@ where
         self.view(None, None)
     }
 
-    /// Marks the start of the next attempt and runs the `before` hook.
+    /// Marks the start of the next attempt: counts the request for the budget, asks the
+    /// breaker, runs the `before` hook. `Err` carries what to do instead of the attempt
+    /// (the breaker refused it).
     #[inline]
-    pub fn before_attempt(&mut self) {
+    pub fn before_attempt(&mut self) -> Admit<T, E> {
         self.attempt = self.attempt.saturating_add(1);
+        if self.attempt == 1
+            && let Some(budget) = self.policy.budget.budget()
+        {
+            budget.record_request();
+        }
+        if K::ACTIVE {
+            let (clock, sleeper) = (self.clock, &self.policy.sleeper);
+            match self.policy.breaker.admit(|| clock(sleeper)) {
+                Ok(permit) => self.permit = permit,
+                Err(refused) => {
+                    let outcome = Err(refused);
+                    if G::ACTIVE {
+                        self.policy.hooks.on_give_up.call(&self.view(Some(&outcome), None));
+                    }
+                    self.log_give_up(&outcome, "circuit breaker is open");
+                    return Admit::Skip(Next::GiveUp(outcome));
+                }
+            }
+        }
         if B::ACTIVE {
             self.policy.hooks.before.call(&self.view(None, None));
         }
+        Admit::Run
+    }
+
+    fn now(&self) -> Instant {
+        (self.clock)(&self.policy.sleeper)
     }
 
     fn level(&self) -> LogLevel {
@@ -531,21 +611,23 @@ where
         }
     }
 
-    fn give_up(&self, outcome: Result<T, E>) -> Next<T, E> {
+    fn give_up(&self, outcome: Result<T, E>, reason: &'static str) -> Next<T, E> {
         if G::ACTIVE {
-            self.policy
-                .hooks
-                .on_give_up
-                .call(&self.view(Some(&outcome), None));
+            self.policy.hooks.on_give_up.call(&self.view(Some(&outcome), None));
         }
+        self.log_give_up(&outcome, reason);
+        Next::GiveUp(outcome)
+    }
+
+    fn log_give_up(&self, outcome: &Result<T, E>, reason: &'static str) {
         let level = self.level();
         if level != LogLevel::Off {
-            match self.describe(&outcome) {
-                Ok(e) => log::giving_up(level, self.policy.settings.name, self.attempt, &e),
-                Err(v) => log::giving_up(level, self.policy.settings.name, self.attempt, &v),
+            let name = self.policy.settings.name;
+            match self.describe(outcome) {
+                Ok(e) => log::giving_up(level, name, self.attempt, reason, &e),
+                Err(v) => log::giving_up(level, name, self.attempt, reason, &v),
             }
         }
-        Next::GiveUp(outcome)
     }
 
     /// Decides what follows the attempt that returned `outcome`.
@@ -556,6 +638,19 @@ where
             Err(error) => self.policy.retry_error.retry(error),
         };
         if !retryable {
+            if K::ACTIVE
+                && let Some(permit) = self.permit.take()
+            {
+                match &outcome {
+                    Ok(_) => permit.success(self.now()),
+                    Err(_) => permit.ignore(),
+                }
+            }
+            if outcome.is_ok()
+                && let Some(budget) = self.policy.budget.budget()
+            {
+                budget.on_success(self.withdrawal.take());
+            }
             return Next::Return(outcome);
         }
         self.retry_or_give_up(outcome)
@@ -564,39 +659,40 @@ where
     #[inline(never)]
     fn retry_or_give_up(&mut self, outcome: Result<T, E>) -> Next<T, E> {
         if F::ACTIVE {
-            self.policy
-                .hooks
-                .after
-                .call(&self.view(Some(&outcome), None));
+            self.policy.hooks.after.call(&self.view(Some(&outcome), None));
         }
-        let planned = self.policy.wait.delay(&mut WaitContext::new(
-            self.attempt,
-            self.previous,
-            &mut self.rng,
-        ));
+        let planned = self.policy.wait.delay(&mut WaitContext::new(self.attempt, self.previous, &mut self.rng));
         self.previous = planned;
         let server = match &outcome {
             Err(error) => self.policy.server_delay.server_delay(error),
             Ok(_) => None,
         };
+        if let Some(permit) = self.permit.take() {
+            // A server that says when to come back is up: that is no failure of its health.
+            match (&outcome, server) {
+                (Err(_), None) => permit.failure(self.now()),
+                _ => permit.ignore(),
+            }
+        }
         let delay = match server {
             // Waiting less than the server asked only earns another refusal, and waiting
             // longer than the ceiling is waiting in vain: give up now.
             Some(asked) if asked > self.policy.settings.retry_after_max => {
-                return self.give_up(outcome);
+                return self.give_up(outcome, "the server asked for a delay above `retry_after_max`");
             }
             Some(asked) => asked.max(planned),
             None => planned,
         };
         let ctx = StopContext::new(self.attempt, self.elapsed(), delay);
         if self.policy.stop.should_stop(&ctx) {
-            return self.give_up(outcome);
+            return self.give_up(outcome, "the stop condition is met");
+        }
+        let kind = if self.timed_out.swap(false, Ordering::Relaxed) { RetryKind::Timeout } else { RetryKind::Error };
+        if !guards::pay(self.policy.budget.budget(), kind, &mut self.withdrawal) {
+            return self.give_up(outcome, "the retry budget is empty");
         }
         if L::ACTIVE {
-            self.policy
-                .hooks
-                .before_sleep
-                .call(&self.view(Some(&outcome), Some(delay)));
+            self.policy.hooks.before_sleep.call(&self.view(Some(&outcome), Some(delay)));
         }
         let level = self.level();
         if level != LogLevel::Off {
@@ -606,15 +702,11 @@ where
             }
         }
         self.slept = self.slept.saturating_add(delay);
-        if delay.is_zero() {
-            Next::Again
-        } else {
-            Next::Sleep(delay)
-        }
+        if delay.is_zero() { Next::Again } else { Next::Sleep(delay) }
     }
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, O, T, E> Call<'_, S, W, P, V, A, B, F, L, G, Z, O, T, E>
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E> Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E>
 where
     S: Stop,
     Z: AsyncSleep,
@@ -630,17 +722,17 @@ where
     pub fn run<Fut>(
         &self,
         attempt: Fut,
-    ) -> impl Future<Output = Result<T, E>> + use<'_, Fut, S, W, P, V, A, B, F, L, G, Z, O, T, E>
+    ) -> impl Future<Output = Result<T, E>> + use<'_, Fut, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E>
     where
         Fut: Future<Output = Result<T, E>>,
         O: AttemptTimeout<E>,
     {
         let limit = self.attempt_timeout();
-        O::bound(limit, &self.policy.sleeper, attempt)
+        O::bound(limit, &self.policy.sleeper, attempt, &self.timed_out)
     }
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, O, T, E> Call<'_, S, W, P, V, A, B, F, L, G, Z, O, T, E>
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E> Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E>
 where
     Z: BlockingSleep,
 {
@@ -655,7 +747,19 @@ fn display<E: fmt::Display>(error: &E, f: &mut fmt::Formatter<'_>) -> fmt::Resul
     fmt::Display::fmt(error, f)
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, O> RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O> {
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
+    /// A builder holding this policy, to change some of its keys.
+    ///
+    /// ```
+    /// use retry_runtime::{RetryPolicy, stop::attempts};
+    /// let three = RetryPolicy::builder().build().unwrap();
+    /// let five = three.clone().into_builder().stop(attempts(5)).build().unwrap();
+    /// # let _ = five;
+    /// ```
+    pub fn into_builder(self) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
+        RetryPolicyBuilder { policy: self }
+    }
+
     /// Runs `op` until it succeeds, returns an error the policy does not retry, or the
     /// policy gives up; returns the last outcome unchanged.
     ///
@@ -690,12 +794,19 @@ impl<S, W, P, V, A, B, F, L, G, Z, O> RetryPolicy<S, W, P, V, A, B, F, L, G, Z, 
         G: Hook<T, E>,
         Z: AsyncSleep,
         O: AttemptTimeout<E>,
+        K: BreakerGuard<E>,
+        U: BudgetGuard,
     {
         let mut call = Call::new(self, <Z as AsyncSleep>::now, display::<E>);
         loop {
-            call.before_attempt();
-            let outcome = call.run(op()).await;
-            match call.after(outcome) {
+            let next = match call.before_attempt() {
+                Admit::Run => {
+                    let outcome = call.run(op()).await;
+                    call.after(outcome)
+                }
+                Admit::Skip(next) => next,
+            };
+            match next {
                 Next::Return(outcome) | Next::GiveUp(outcome) => return outcome,
                 Next::Again => {}
                 Next::Sleep(delay) => call.sleep_async(delay).await,
@@ -731,11 +842,16 @@ impl<S, W, P, V, A, B, F, L, G, Z, O> RetryPolicy<S, W, P, V, A, B, F, L, G, Z, 
         G: Hook<T, E>,
         Z: BlockingSleep,
         O: Blocking,
+        K: BreakerGuard<E>,
+        U: BudgetGuard,
     {
         let mut call = Call::new(self, <Z as BlockingSleep>::now, display::<E>);
         loop {
-            call.before_attempt();
-            match call.after(op()) {
+            let next = match call.before_attempt() {
+                Admit::Run => call.after(op()),
+                Admit::Skip(next) => next,
+            };
+            match next {
                 Next::Return(outcome) | Next::GiveUp(outcome) => return outcome,
                 Next::Again => {}
                 Next::Sleep(delay) => call.sleep_blocking(delay),

@@ -27,11 +27,7 @@ impl StopContext {
     /// `attempts` made so far, `elapsed` since the first began, and the sleep that would
     /// come before the next.
     pub const fn new(attempts: u32, elapsed: Duration, next_delay: Duration) -> Self {
-        Self {
-            attempts,
-            elapsed,
-            next_delay,
-        }
+        Self { attempts, elapsed, next_delay }
     }
     /// Attempts made so far (≥ 1).
     pub const fn attempts(&self) -> u32 {
@@ -184,11 +180,7 @@ impl Stop for Attempts {
         ctx.attempts >= self.0
     }
     fn validate(&self) -> Result<(), PolicyError> {
-        if self.0 == 0 {
-            Err(PolicyError::ZeroAttempts)
-        } else {
-            Ok(())
-        }
+        if self.0 == 0 { Err(PolicyError::ZeroAttempts) } else { Ok(()) }
     }
 }
 
@@ -285,11 +277,7 @@ impl<S: Stop + ?Sized> Stop for Box<S> {
 }
 
 fn positive(d: Duration, what: &'static str) -> Result<(), PolicyError> {
-    if d.is_zero() {
-        Err(PolicyError::ZeroDuration { what })
-    } else {
-        Ok(())
-    }
+    if d.is_zero() { Err(PolicyError::ZeroDuration { what }) } else { Ok(()) }
 }
 
 macro_rules! combinators {

@@ -6,6 +6,7 @@ use core::future::{Future, poll_fn};
 use core::pin::pin;
 use core::task::Poll;
 use core::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::sleep::AsyncSleep;
 
@@ -82,6 +83,7 @@ pub trait AttemptTimeout<E> {
         limit: Option<Duration>,
         sleeper: &Z,
         attempt: F,
+        timed_out: &AtomicBool,
     ) -> impl Future<Output = Result<T, E>>
     where
         F: Future<Output = Result<T, E>>,
@@ -90,7 +92,7 @@ pub trait AttemptTimeout<E> {
 
 impl<E> AttemptTimeout<E> for NoTimeout {
     #[inline(always)]
-    fn bound<T, F, Z>(_: Option<Duration>, _: &Z, attempt: F) -> impl Future<Output = Result<T, E>>
+    fn bound<T, F, Z>(_: Option<Duration>, _: &Z, attempt: F, _: &AtomicBool) -> impl Future<Output = Result<T, E>>
     where
         F: Future<Output = Result<T, E>>,
         Z: AsyncSleep,
@@ -104,6 +106,7 @@ impl<E: From<Elapsed>> AttemptTimeout<E> for WithTimeout {
         limit: Option<Duration>,
         sleeper: &Z,
         attempt: F,
+        timed_out: &AtomicBool,
     ) -> impl Future<Output = Result<T, E>>
     where
         F: Future<Output = Result<T, E>>,
@@ -121,7 +124,10 @@ impl<E: From<Elapsed>> AttemptTimeout<E> for WithTimeout {
                     return Poll::Ready(outcome);
                 }
                 match timer.as_mut().poll(cx) {
-                    Poll::Ready(()) => Poll::Ready(Err(E::from(Elapsed::new(limit)))),
+                    Poll::Ready(()) => {
+                        timed_out.store(true, Ordering::Relaxed);
+                        Poll::Ready(Err(E::from(Elapsed::new(limit))))
+                    }
                     Poll::Pending => Poll::Pending,
                 }
             })

@@ -40,10 +40,7 @@ impl<L: WaitList> Wait for Chain<L> {
         if len == 0 {
             return Duration::ZERO;
         }
-        let i = usize::try_from(ctx.attempt())
-            .unwrap_or(usize::MAX)
-            .clamp(1, len)
-            - 1;
+        let i = usize::try_from(ctx.attempt()).unwrap_or(usize::MAX).clamp(1, len) - 1;
         self.list.delay_at(i, ctx)
     }
     fn validate(&self) -> Result<(), PolicyError> {

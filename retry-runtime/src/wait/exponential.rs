@@ -51,11 +51,7 @@ impl Exponential {
     /// # Default
     /// `base` is 2.
     pub const fn new(initial: Duration, max: Duration) -> Self {
-        Self {
-            initial,
-            max,
-            base: 2.0,
-        }
+        Self { initial, max, base: 2.0 }
     }
 
     /// Grows by `base` each retry instead of 2.
@@ -77,12 +73,7 @@ impl Exponential {
 impl Wait for Exponential {
     #[inline]
     fn delay(&self, ctx: &mut WaitContext<'_>) -> Duration {
-        grow(
-            self.initial,
-            self.base,
-            ctx.attempt().saturating_sub(1),
-            self.max,
-        )
+        grow(self.initial, self.base, ctx.attempt().saturating_sub(1), self.max)
     }
     fn validate(&self) -> Result<(), PolicyError> {
         positive(self.initial, "exponential")?;
@@ -105,11 +96,7 @@ pub struct ExpJitter {
 impl ExpJitter {
     /// `min(initial · 2^(n−1) + U(0, jitter), max)`.
     pub const fn new(initial: Duration, max: Duration, jitter: Duration) -> Self {
-        Self {
-            initial,
-            max,
-            jitter,
-        }
+        Self { initial, max, jitter }
     }
 }
 

@@ -35,9 +35,7 @@ pub use chain::{Chain, WaitList, chain};
 pub use constant::{Fixed, NoWait, fixed, none};
 pub use exponential::{ExpJitter, Exponential, exp_jitter, exponential};
 pub use incrementing::{Incrementing, incrementing};
-pub use jitter::{
-    DecorrelatedJitter, EqualJitter, FullJitter, decorrelated_jitter, equal_jitter, full_jitter,
-};
+pub use jitter::{DecorrelatedJitter, EqualJitter, FullJitter, decorrelated_jitter, equal_jitter, full_jitter};
 pub use random::{Random, random};
 pub use rng::RetryRng;
 
@@ -61,11 +59,7 @@ impl<'a> WaitContext<'a> {
     /// `attempt` is the number of the attempt that just failed (1 before the first retry);
     /// `previous` the delay this policy's strategy gave last time (zero before the first).
     pub fn new(attempt: u32, previous: Duration, rng: &'a mut RetryRng) -> Self {
-        Self {
-            attempt,
-            previous,
-            rng,
-        }
+        Self { attempt, previous, rng }
     }
     /// The number of the attempt that just failed (≥ 1).
     pub const fn attempt(&self) -> u32 {
@@ -179,26 +173,10 @@ pub(crate) fn grow(initial: Duration, base: f64, exp: u32, cap: Duration) -> Dur
 
 /// Rejects a zero duration where a positive one is needed.
 pub(crate) fn positive(d: Duration, what: &'static str) -> Result<(), PolicyError> {
-    if d.is_zero() {
-        Err(PolicyError::ZeroDuration { what })
-    } else {
-        Ok(())
-    }
+    if d.is_zero() { Err(PolicyError::ZeroDuration { what }) } else { Ok(()) }
 }
 
 /// Rejects a first delay above its cap.
-pub(crate) fn ordered(
-    initial: Duration,
-    max: Duration,
-    strategy: &'static str,
-) -> Result<(), PolicyError> {
-    if initial > max {
-        Err(PolicyError::InitialExceedsMax {
-            strategy,
-            initial,
-            max,
-        })
-    } else {
-        Ok(())
-    }
+pub(crate) fn ordered(initial: Duration, max: Duration, strategy: &'static str) -> Result<(), PolicyError> {
+    if initial > max { Err(PolicyError::InitialExceedsMax { strategy, initial, max }) } else { Ok(()) }
 }

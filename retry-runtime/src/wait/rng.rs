@@ -26,18 +26,12 @@ impl RetryRng {
     /// # Default
     /// Every call of a policy without [`seed`](crate::RetryPolicyBuilder::seed).
     pub const fn from_entropy() -> Self {
-        Self {
-            seed: None,
-            rng: None,
-        }
+        Self { seed: None, rng: None }
     }
 
     /// A reproducible sequence: the same seed draws the same jitter.
     pub const fn seeded(seed: u64) -> Self {
-        Self {
-            seed: Some(seed),
-            rng: None,
-        }
+        Self { seed: Some(seed), rng: None }
     }
 
     fn get(&mut self) -> &mut SmallRng {
