@@ -92,6 +92,9 @@ impl<'s> Meaning<'s> {
         ))
     }
 
+    // `stop`, `stops`, `wait`, `waits` and `wait_call` recurse once per level of nesting:
+    // their messages are built in cold helpers so that their frames stay small.
+
     pub(crate) fn stop(&self, expr: &Expr) -> Result<BoxStop, PolicyError> {
         match expr {
             Expr::Op { op: Op::Or, terms, .. } => self.stops(terms, |a, b| Box::new(Either(a, b))),
@@ -101,10 +104,7 @@ impl<'s> Meaning<'s> {
                 terms,
                 "adds wait strategies; join stop conditions with `|` (stop when either does) or `&` (when both do)",
             )),
-            Expr::Number { .. } => Err(error(format!(
-                "expected a stop condition such as `attempts(5)` or `elapsed(30s)`, found {}",
-                self.quoted(expr)
-            ))),
+            Expr::Number { .. } => Err(self.not_a_stop(expr)),
             Expr::Call { .. } => self.stop_call(expr),
         }
     }
@@ -114,11 +114,20 @@ impl<'s> Meaning<'s> {
         terms: &[Expr],
         join: fn(BoxStop, BoxStop) -> BoxStop,
     ) -> Result<BoxStop, PolicyError> {
-        let parts = terms
-            .iter()
-            .map(|t| self.stop(t))
-            .collect::<Result<Vec<_>, _>>()?;
-        balanced(parts, &join).ok_or_else(|| error("expected a stop condition".to_owned()))
+        let mut parts = Vec::with_capacity(terms.len());
+        for term in terms {
+            parts.push(self.stop(term)?);
+        }
+        balanced(parts, &join).ok_or_else(|| self.not_a_stop(&terms[0]))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn not_a_stop(&self, expr: &Expr) -> PolicyError {
+        error(format!(
+            "expected a stop condition such as `attempts(5)` or `elapsed(30s)`, found {}",
+            self.quoted(expr)
+        ))
     }
 
     fn stop_call(&self, expr: &Expr) -> Result<BoxStop, PolicyError> {
@@ -160,48 +169,75 @@ impl<'s> Meaning<'s> {
             Expr::Op {
                 op: Op::Add, terms, ..
             } => {
-                let parts = terms
-                    .iter()
-                    .map(|t| self.wait(t))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let parts = self.waits(terms)?;
                 balanced(parts, &|a: BoxWait, b: BoxWait| {
                     Box::new(Sum(a, b)) as BoxWait
                 })
-                .ok_or_else(|| error("expected a wait strategy".to_owned()))
+                .ok_or_else(|| self.not_a_wait(expr))
             }
             Expr::Op { op, terms, .. } => Err(self.misplaced(
                 *op,
                 terms,
                 "joins stop conditions; add wait strategies with `+`",
             )),
-            Expr::Number { .. } => Err(error(format!(
-                "expected a wait strategy such as `fixed(1s)` or `exp_jitter(1s, 60s, 5s)`, found {} (write `fixed({})` for the same delay every time)",
-                self.quoted(expr),
-                snippet(self.text(expr))
-            ))),
+            Expr::Number { .. } => Err(self.not_a_wait(expr)),
             Expr::Call { .. } => self.wait_call(expr),
         }
     }
 
+    /// Each of `exprs` as a wait strategy.
+    fn waits(&self, exprs: &[Expr]) -> Result<Vec<BoxWait>, PolicyError> {
+        let mut waits = Vec::with_capacity(exprs.len());
+        for expr in exprs {
+            waits.push(self.wait(expr)?);
+        }
+        Ok(waits)
+    }
+
+    /// A named wait strategy. Only `chain` nests, so it is kept apart from the others,
+    /// whose larger frame then never sits on the stack once per level.
     fn wait_call(&self, expr: &Expr) -> Result<BoxWait, PolicyError> {
         let Some(call) = self.call(expr) else {
-            return Err(error(format!(
+            return Err(self.not_a_wait(expr));
+        };
+        match (call.name, call.args) {
+            // `chain()` is left to validation, which says `EmptyChain` as `build` does.
+            ("chain", Some(args)) => Ok(Box::new(chain(self.waits(args)?))),
+            _ => self.wait_leaf(&call),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn not_a_wait(&self, expr: &Expr) -> PolicyError {
+        match expr {
+            Expr::Number { .. } => error(format!(
+                "expected a wait strategy such as `fixed(1s)` or `exp_jitter(1s, 60s, 5s)`, found {} (write `fixed({})` for the same delay every time)",
+                self.quoted(expr),
+                snippet(self.text(expr))
+            )),
+            _ => error(format!(
                 "expected a wait strategy, found {}",
                 self.quoted(expr)
-            )));
-        };
+            )),
+        }
+    }
+
+    /// Every wait strategy but a `chain` with arguments.
+    #[inline(never)]
+    fn wait_leaf(&self, call: &Call<'_>) -> Result<BoxWait, PolicyError> {
         let d = |arg: &Expr, what: &str| self.duration(arg, Some(what));
         Ok(match call.name {
             "none" => {
-                self.bare(&call)?;
+                self.bare(call)?;
                 Box::new(none())
             }
             "fixed" => {
-                let [delay] = self.arity(&call, "fixed(D)")?;
+                let [delay] = self.arity(call, "fixed(D)")?;
                 Box::new(fixed(d(delay, "`D` of `fixed`")?))
             }
             "random" => {
-                let [min, max] = self.arity(&call, "random(MIN, MAX)")?;
+                let [min, max] = self.arity(call, "random(MIN, MAX)")?;
                 Box::new(random(
                     d(min, "`MIN` of `random`")?,
                     d(max, "`MAX` of `random`")?,
@@ -221,14 +257,14 @@ impl<'s> Meaning<'s> {
                 ),
                 _ => {
                     return Err(self.wrong_arity(
-                        &call,
+                        call,
                         "2 or 3 arguments (`exponential(INITIAL, MAX)` or `exponential(INITIAL, MAX, BASE)`)",
                     ));
                 }
             },
             "exp_jitter" => {
                 let [initial, max, jitter] =
-                    self.arity(&call, "exp_jitter(INITIAL, MAX, JITTER)")?;
+                    self.arity(call, "exp_jitter(INITIAL, MAX, JITTER)")?;
                 Box::new(exp_jitter(
                     d(initial, "`INITIAL` of `exp_jitter`")?,
                     d(max, "`MAX` of `exp_jitter`")?,
@@ -236,28 +272,28 @@ impl<'s> Meaning<'s> {
                 ))
             }
             "full_jitter" => {
-                let [base, cap] = self.arity(&call, "full_jitter(BASE, CAP)")?;
+                let [base, cap] = self.arity(call, "full_jitter(BASE, CAP)")?;
                 Box::new(full_jitter(
                     d(base, "`BASE` of `full_jitter`")?,
                     d(cap, "`CAP` of `full_jitter`")?,
                 ))
             }
             "equal_jitter" => {
-                let [base, cap] = self.arity(&call, "equal_jitter(BASE, CAP)")?;
+                let [base, cap] = self.arity(call, "equal_jitter(BASE, CAP)")?;
                 Box::new(equal_jitter(
                     d(base, "`BASE` of `equal_jitter`")?,
                     d(cap, "`CAP` of `equal_jitter`")?,
                 ))
             }
             "decorrelated_jitter" => {
-                let [base, cap] = self.arity(&call, "decorrelated_jitter(BASE, CAP)")?;
+                let [base, cap] = self.arity(call, "decorrelated_jitter(BASE, CAP)")?;
                 Box::new(decorrelated_jitter(
                     d(base, "`BASE` of `decorrelated_jitter`")?,
                     d(cap, "`CAP` of `decorrelated_jitter`")?,
                 ))
             }
             "incrementing" => {
-                let [start, step, max] = self.arity(&call, "incrementing(START, STEP, MAX)")?;
+                let [start, step, max] = self.arity(call, "incrementing(START, STEP, MAX)")?;
                 Box::new(incrementing(
                     d(start, "`START` of `incrementing`")?,
                     d(step, "`STEP` of `incrementing`")?,
@@ -265,15 +301,7 @@ impl<'s> Meaning<'s> {
                 ))
             }
             "chain" => {
-                // `chain()` is left to validation, which says `EmptyChain` as `build` does.
-                let Some(args) = call.args else {
-                    return Err(self.wrong_arity(&call, "at least 1 argument (`chain(W1, W2, …)`)"));
-                };
-                let waits = args
-                    .iter()
-                    .map(|w| self.wait(w))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Box::new(chain(waits))
+                return Err(self.wrong_arity(call, "at least 1 argument (`chain(W1, W2, …)`)"));
             }
             name if STOP_NAMES.contains(&name) => {
                 return Err(error(format!(

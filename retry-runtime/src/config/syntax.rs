@@ -53,11 +53,12 @@ pub(crate) enum Op {
 }
 
 impl Op {
-    const fn kind(self) -> Kind {
-        match self {
-            Self::Or => Kind::Pipe,
-            Self::And => Kind::Amp,
-            Self::Add => Kind::Plus,
+    const fn of(kind: Kind) -> Option<Self> {
+        match kind {
+            Kind::Pipe => Some(Self::Or),
+            Kind::Amp => Some(Self::And),
+            Kind::Plus => Some(Self::Add),
+            _ => None,
         }
     }
 
@@ -130,7 +131,7 @@ pub(crate) fn parse(src: &str, context: &Context) -> Result<Expr, PolicyError> {
             context.noun, context.example
         )));
     }
-    let expr = parser.binary(Op::Or, 0, context.noun)?;
+    let expr = parser.expr(0, context.noun)?;
     match parser.peek() {
         None => Ok(expr),
         Some(token) if token.kind == Kind::Close => Err(error(format!(
@@ -141,12 +142,56 @@ pub(crate) fn parse(src: &str, context: &Context) -> Result<Expr, PolicyError> {
     }
 }
 
+/// Joins each run of terms linked by `tight` into one term, keeping the looser links.
+fn join(terms: Vec<Expr>, links: Vec<Op>, tight: Op) -> (Vec<Expr>, Vec<Op>) {
+    fn close(mut run: Vec<Expr>, op: Op) -> Expr {
+        if run.len() == 1 {
+            return run.remove(0);
+        }
+        let span = run[0].span().to(run[run.len() - 1].span());
+        Expr::Op {
+            op,
+            terms: run,
+            span,
+        }
+    }
+    let mut out = Vec::new();
+    let mut loose = Vec::new();
+    let mut terms = terms.into_iter();
+    let mut run: Vec<Expr> = terms.next().into_iter().collect();
+    for (link, term) in links.into_iter().zip(terms) {
+        if link == tight {
+            run.push(term);
+        } else {
+            out.push(close(core::mem::take(&mut run), tight));
+            loose.push(link);
+            run.push(term);
+        }
+    }
+    if !run.is_empty() {
+        out.push(close(run, tight));
+    }
+    (out, loose)
+}
+
+/// Groups terms by precedence: `+` runs first, then `&`, then `|`.
+#[inline(never)]
+fn fold(terms: Vec<Expr>, links: Vec<Op>) -> Option<Expr> {
+    let (terms, links) = join(terms, links, Op::Add);
+    let (terms, links) = join(terms, links, Op::And);
+    let (terms, _) = join(terms, links, Op::Or);
+    terms.into_iter().next()
+}
+
 struct Parser<'s> {
     src: &'s str,
     tokens: Vec<Token>,
     pos: usize,
 }
 
+// The recursive methods (`expr`, `atom`, `group`, `call`, `arguments`) keep their frames small, since a
+// debug build gives every `format!` its own stack space: messages are built in the cold
+// methods below them.
 impl Parser<'_> {
     fn peek(&self) -> Option<Token> {
         self.tokens.get(self.pos).copied()
@@ -160,103 +205,79 @@ impl Parser<'_> {
         column(self.src, span.start)
     }
 
-    /// "`x` at column N", or "the end" past the last token.
-    fn found(&self) -> String {
-        match self.peek() {
-            Some(t) => format!(
-                "`{}` at column {}",
-                snippet(self.text(t.span)),
-                self.column(t.span)
-            ),
-            None => "the end".to_owned(),
-        }
-    }
-
-    /// A token where `expected` should have been; a unit set apart from its number gets
-    /// a hint, since that is the likeliest reason.
-    fn unexpected(&self, token: Token, expected: &str) -> PolicyError {
-        let previous = self.pos.checked_sub(1).and_then(|i| self.tokens.get(i));
-        if let (Kind::Name, Some(number)) = (token.kind, previous)
-            && matches!(number.kind, Kind::Number { unit } if unit == number.span.end)
-        {
-            let number = self.text(number.span);
-            let unit = snippet(self.text(token.span));
-            return error(format!(
-                "write the unit right after the number, `{number}{unit}`, not `{number} {unit}` (column {})",
-                self.column(token.span)
-            ));
-        }
-        error(format!("expected {expected}, found {}", self.found()))
-    }
-
-    /// Terms joined by `op`, each a tighter expression.
-    fn binary(&mut self, op: Op, depth: usize, noun: &'static str) -> Result<Expr, PolicyError> {
-        let operand = |parser: &mut Self| match op {
-            Op::Or => parser.binary(Op::And, depth, noun),
-            Op::And => parser.binary(Op::Add, depth, noun),
-            Op::Add => parser.atom(depth, noun),
-        };
-        let mut terms = vec![operand(self)?];
-        while let Some(token) = self.peek().filter(|t| t.kind == op.kind()) {
+    /// Terms joined by `|`, `&` and `+`, grouped by precedence in a loop rather than one
+    /// call per precedence level.
+    fn expr(&mut self, depth: usize, noun: &'static str) -> Result<Expr, PolicyError> {
+        let mut terms = vec![self.atom(depth, noun)?];
+        let mut links = Vec::new();
+        while let Some((op, token)) = self.peek().and_then(|t| Some((Op::of(t.kind)?, t))) {
             self.pos += 1;
-            if let Some(again) = self.peek().filter(|t| t.kind == op.kind()) {
-                let symbol = op.symbol();
-                return Err(error(format!(
-                    "write `{symbol}`, not `{symbol}{symbol}` (column {})",
-                    self.column(token.span.to(again.span))
-                )));
+            if let Some(next) = self.peek().filter(|t| t.kind == token.kind) {
+                return Err(self.doubled(op, token.span.to(next.span)));
             }
             if self.peek().is_none() {
-                return Err(error(format!(
-                    "expected {noun} after `{}` at column {}, found the end",
-                    op.symbol(),
-                    self.column(token.span)
-                )));
+                return Err(self.dangling(op, token.span, noun));
             }
-            terms.push(operand(self)?);
+            links.push(op);
+            terms.push(self.atom(depth, noun)?);
         }
-        if terms.len() == 1 {
-            return Ok(terms.remove(0));
-        }
-        let span = terms[0].span().to(terms[terms.len() - 1].span());
-        Ok(Expr::Op { op, terms, span })
+        fold(terms, links).ok_or_else(|| self.expected(noun))
     }
 
     /// A call, a name, a number, or a parenthesised expression.
     fn atom(&mut self, depth: usize, noun: &'static str) -> Result<Expr, PolicyError> {
+        match self.peek() {
+            Some(t) if t.kind == Kind::Open => self.group(depth, noun),
+            Some(t) if t.kind == Kind::Name => self.call(depth),
+            Some(_) => self.number(noun),
+            None => Err(self.expected(noun)),
+        }
+    }
+
+    /// `( expr )`.
+    fn group(&mut self, depth: usize, noun: &'static str) -> Result<Expr, PolicyError> {
+        let open = self.open(depth)?;
+        let inner = self.expr(depth + 1, noun)?;
+        match self.peek() {
+            Some(t) if t.kind == Kind::Close => {
+                self.pos += 1;
+                Ok(inner)
+            }
+            None => Err(self.unclosed(open)),
+            Some(t) => Err(self.unexpected(t, "`)`")),
+        }
+    }
+
+    /// `name` or `name(args…)`.
+    fn call(&mut self, depth: usize) -> Result<Expr, PolicyError> {
+        let name = self
+            .tokens
+            .get(self.pos)
+            .map_or(Span::new(0, 0), |t| t.span);
+        self.pos += 1;
+        let Some(open) = self.peek().filter(|t| t.kind == Kind::Open) else {
+            return Ok(Expr::Call {
+                name,
+                args: None,
+                span: name,
+            });
+        };
+        self.open(depth)?;
+        let (args, close) = self.arguments(depth + 1, open.span)?;
+        Ok(Expr::Call {
+            name,
+            args: Some(args),
+            span: name.to(close),
+        })
+    }
+
+    /// A number, or `-` and a number; anything else is not a term.
+    #[inline(never)]
+    fn number(&mut self, noun: &'static str) -> Result<Expr, PolicyError> {
         let Some(token) = self.peek() else {
-            return Err(error(format!("expected {noun}, found the end")));
+            return Err(self.expected(noun));
         };
         match token.kind {
-            Kind::Open => {
-                let open = self.open(depth)?;
-                let inner = self.binary(Op::Or, depth + 1, noun)?;
-                match self.peek() {
-                    Some(t) if t.kind == Kind::Close => {
-                        self.pos += 1;
-                        Ok(inner)
-                    }
-                    None => Err(self.unclosed(open)),
-                    Some(t) => Err(self.unexpected(t, "`)`")),
-                }
-            }
-            Kind::Name => {
-                self.pos += 1;
-                let Some(open) = self.peek().filter(|t| t.kind == Kind::Open) else {
-                    return Ok(Expr::Call {
-                        name: token.span,
-                        args: None,
-                        span: token.span,
-                    });
-                };
-                self.open(depth)?;
-                let (args, close) = self.arguments(depth + 1, open.span)?;
-                Ok(Expr::Call {
-                    name: token.span,
-                    args: Some(args),
-                    span: token.span.to(close),
-                })
-            }
             Kind::Number { unit } => {
                 self.pos += 1;
                 Ok(Expr::Number {
@@ -279,10 +300,7 @@ impl Parser<'_> {
                             negative: true,
                         })
                     }
-                    _ => Err(error(format!(
-                        "expected a number after `-`, found {}",
-                        self.found()
-                    ))),
+                    _ => Err(self.expected("a number after `-`")),
                 }
             }
             _ => Err(self.unexpected(token, noun)),
@@ -291,22 +309,15 @@ impl Parser<'_> {
 
     /// Steps over a `(` one level deeper than `depth`, unless that is too deep.
     fn open(&mut self, depth: usize) -> Result<Span, PolicyError> {
-        let span = self.tokens[self.pos].span;
+        let span = self
+            .tokens
+            .get(self.pos)
+            .map_or(Span::new(0, 0), |t| t.span);
         if depth >= MAX_DEPTH {
-            return Err(error(format!(
-                "parentheses nest deeper than {MAX_DEPTH} levels at column {}",
-                self.column(span)
-            )));
+            return Err(self.too_deep(span));
         }
         self.pos += 1;
         Ok(span)
-    }
-
-    fn unclosed(&self, open: Span) -> PolicyError {
-        error(format!(
-            "unclosed `(` at column {}; expected `)`",
-            self.column(open)
-        ))
     }
 
     /// `a, b, c)` after an opening parenthesis (a trailing comma is allowed); returns the
@@ -322,7 +333,7 @@ impl Parser<'_> {
                 None => return Err(self.unclosed(open)),
                 Some(_) => {}
             }
-            args.push(self.binary(Op::Or, depth, "an argument")?);
+            args.push(self.expr(depth, "an argument")?);
             match self.peek() {
                 Some(t) if t.kind == Kind::Comma => self.pos += 1,
                 Some(t) if t.kind == Kind::Close => {}
@@ -330,6 +341,83 @@ impl Parser<'_> {
                 Some(t) => return Err(self.unexpected(t, "`,` or `)`")),
             }
         }
+    }
+
+    /// "`x` at column N", or "the end" past the last token.
+    #[cold]
+    #[inline(never)]
+    fn found(&self) -> String {
+        match self.peek() {
+            Some(t) => format!(
+                "`{}` at column {}",
+                snippet(self.text(t.span)),
+                self.column(t.span)
+            ),
+            None => "the end".to_owned(),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn expected(&self, what: &str) -> PolicyError {
+        error(format!("expected {what}, found {}", self.found()))
+    }
+
+    /// A token where `expected` should have been; a unit set apart from its number gets
+    /// a hint, since that is the likeliest reason.
+    #[cold]
+    #[inline(never)]
+    fn unexpected(&self, token: Token, expected: &str) -> PolicyError {
+        let previous = self.pos.checked_sub(1).and_then(|i| self.tokens.get(i));
+        if let (Kind::Name, Some(number)) = (token.kind, previous)
+            && matches!(number.kind, Kind::Number { unit } if unit == number.span.end)
+        {
+            let number = self.text(number.span);
+            let unit = snippet(self.text(token.span));
+            return error(format!(
+                "write the unit right after the number, `{number}{unit}`, not `{number} {unit}` (column {})",
+                self.column(token.span)
+            ));
+        }
+        self.expected(expected)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn doubled(&self, op: Op, both: Span) -> PolicyError {
+        let symbol = op.symbol();
+        error(format!(
+            "write `{symbol}`, not `{symbol}{symbol}` (column {})",
+            self.column(both)
+        ))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn dangling(&self, op: Op, at: Span, noun: &str) -> PolicyError {
+        error(format!(
+            "expected {noun} after `{}` at column {}, found the end",
+            op.symbol(),
+            self.column(at)
+        ))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_deep(&self, at: Span) -> PolicyError {
+        error(format!(
+            "parentheses nest deeper than {MAX_DEPTH} levels at column {}",
+            self.column(at)
+        ))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unclosed(&self, open: Span) -> PolicyError {
+        error(format!(
+            "unclosed `(` at column {}; expected `)`",
+            self.column(open)
+        ))
     }
 }
 
