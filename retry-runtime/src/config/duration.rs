@@ -52,7 +52,7 @@ pub(crate) fn units_expected() -> String {
 ///
 /// Exact to the nanosecond: `0.1` is 100 ms, not the float nearest a tenth.
 pub(crate) fn from_number(text: &str, unit: usize) -> Result<Duration, String> {
-    let (number, suffix) = text.split_at(unit.min(text.len()));
+    let (number, suffix) = text.split_at_checked(unit).unwrap_or((text, ""));
     let scale = if suffix.is_empty() {
         NANOS_PER_SEC
     } else if let Some(&(_, scale)) = UNITS.iter().find(|(name, _)| *name == suffix) {

@@ -97,8 +97,12 @@ impl<'s> Meaning<'s> {
 
     pub(crate) fn stop(&self, expr: &Expr) -> Result<BoxStop, PolicyError> {
         match expr {
-            Expr::Op { op: Op::Or, terms, .. } => self.stops(terms, |a, b| Box::new(Either(a, b))),
-            Expr::Op { op: Op::And, terms, .. } => self.stops(terms, |a, b| Box::new(Both(a, b))),
+            Expr::Op { op: Op::Or, terms, .. } => {
+                self.stops(expr, terms, |a, b| Box::new(Either(a, b)))
+            }
+            Expr::Op { op: Op::And, terms, .. } => {
+                self.stops(expr, terms, |a, b| Box::new(Both(a, b)))
+            }
             Expr::Op { op: Op::Add, terms, .. } => Err(self.misplaced(
                 Op::Add,
                 terms,
@@ -109,8 +113,10 @@ impl<'s> Meaning<'s> {
         }
     }
 
+    /// `terms` of `expr`, joined.
     fn stops(
         &self,
+        expr: &Expr,
         terms: &[Expr],
         join: fn(BoxStop, BoxStop) -> BoxStop,
     ) -> Result<BoxStop, PolicyError> {
@@ -118,7 +124,7 @@ impl<'s> Meaning<'s> {
         for term in terms {
             parts.push(self.stop(term)?);
         }
-        balanced(parts, &join).ok_or_else(|| self.not_a_stop(&terms[0]))
+        balanced(parts, &join).ok_or_else(|| self.not_a_stop(expr))
     }
 
     #[cold]

@@ -148,7 +148,10 @@ fn join(terms: Vec<Expr>, links: Vec<Op>, tight: Op) -> (Vec<Expr>, Vec<Op>) {
         if run.len() == 1 {
             return run.remove(0);
         }
-        let span = run[0].span().to(run[run.len() - 1].span());
+        let span = match (run.first(), run.last()) {
+            (Some(first), Some(last)) => first.span().to(last.span()),
+            _ => Span::new(0, 0),
+        };
         Expr::Op {
             op,
             terms: run,
