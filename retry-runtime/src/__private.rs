@@ -133,7 +133,7 @@ pub const fn duration(d: Duration) -> Duration {
 /// Formats an error for the default events: with `Display` when the type has it, else with
 /// `Debug`, else as an opaque placeholder (autoref specialisation, resolved at the
 /// function's concrete error type).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Describer<E>(core::marker::PhantomData<fn(&E)>);
 
 impl<E> Describer<E> {
@@ -142,6 +142,12 @@ impl<E> Describer<E> {
     #[allow(clippy::new_without_default)]
     pub const fn new() -> Self {
         Self(core::marker::PhantomData)
+    }
+}
+
+impl<E> Default for Describer<E> {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

@@ -48,6 +48,22 @@
 //! assert_eq!(reply, Ok(3));
 //! # }
 //! ```
+//!
+//! Or read from configuration, in the attribute's own words (see [`config`]):
+//!
+//! ```
+//! use retry_runtime::config::PolicyConfig;
+//!
+//! let config: PolicyConfig = "stop = attempts(5) | elapsed(30s), wait = exp_jitter(1s, 60s, 5s)".parse()?;
+//! let policy = config.build()?;
+//! let mut calls = 0;
+//! let reply: Result<u32, &str> = policy.retry_blocking(|| {
+//!     calls += 1;
+//!     if calls < 2 { Err("busy") } else { Ok(calls) }
+//! });
+//! assert_eq!(reply, Ok(2));
+//! # Ok::<(), retry_runtime::PolicyError>(())
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -64,6 +80,7 @@ mod sync;
 
 pub mod breaker;
 pub mod budget;
+pub mod config;
 pub mod guards;
 pub mod hooks;
 pub mod predicate;

@@ -1,7 +1,12 @@
 //! The default `tracing` events: one per retry, one when the call gives up.
 
 use core::fmt;
+use core::str::FromStr;
 use core::time::Duration;
+
+use crate::PolicyError;
+use crate::config::suggest::unknown;
+use crate::config::syntax::snippet;
 
 /// At which level the default events are emitted, or `Off`.
 ///
@@ -45,6 +50,56 @@ impl LogLevel {
             Self::Info => Self::Warn,
             Self::Warn | Self::Error => Self::Error,
         }
+    }
+}
+
+impl LogLevel {
+    /// Every level, as configuration writes it.
+    const WORDS: [(&'static str, Self); 6] = [
+        ("off", Self::Off),
+        ("trace", Self::Trace),
+        ("debug", Self::Debug),
+        ("info", Self::Info),
+        ("warn", Self::Warn),
+        ("error", Self::Error),
+    ];
+}
+
+/// Reads `off`, `trace`, `debug`, `info`, `warn` or `error`, in any case (as `tracing`
+/// and `RUST_LOG` read levels).
+///
+/// ```
+/// use retry_runtime::LogLevel;
+/// assert_eq!("warn".parse(), Ok(LogLevel::Warn));
+/// assert_eq!("OFF".parse(), Ok(LogLevel::Off));
+/// assert_eq!(
+///     "warning".parse::<LogLevel>().unwrap_err().to_string(),
+///     "unknown log level `warning` (did you mean `warn`?); \
+///      expected one of `off`, `trace`, `debug`, `info`, `warn` or `error`"
+/// );
+/// ```
+impl FromStr for LogLevel {
+    type Err = PolicyError;
+
+    fn from_str(text: &str) -> Result<Self, PolicyError> {
+        let text = text.trim();
+        Self::WORDS.iter().find(|(word, _)| word.eq_ignore_ascii_case(text)).map(|&(_, level)| level).ok_or_else(|| {
+            let words = Self::WORDS.map(|(word, _)| word);
+            PolicyError::Parse { message: unknown("log level", &snippet(text), &words) }
+        })
+    }
+}
+
+/// The word [`FromStr`] reads: `warn`, `off`.
+///
+/// ```
+/// use retry_runtime::LogLevel;
+/// assert_eq!(LogLevel::Debug.to_string(), "debug");
+/// ```
+impl fmt::Display for LogLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let word = Self::WORDS.iter().find(|(_, level)| level == self).map_or("off", |&(word, _)| word);
+        f.write_str(word)
     }
 }
 

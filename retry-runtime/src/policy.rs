@@ -350,6 +350,17 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> RetryPolicyBuilder<S, W, P, V, A, B,
         b
     }
 
+    /// A per-attempt timeout that may be absent at run time (from configuration): the
+    /// policy then still needs `E: From<Elapsed>`.
+    pub(crate) fn optional_timeout(
+        self,
+        timeout: Option<Duration>,
+    ) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z, WithTimeout, K, U> {
+        let mut b = rebuild!(self, timeout = WithTimeout; stop, wait, retry_error, retry_value, server_delay, hooks, sleeper, breaker, budget, settings);
+        b.policy.settings.timeout = timeout;
+        b
+    }
+
     /// Draws all jitter from a generator seeded with `seed`, so delays are reproducible.
     /// Every call of the policy then draws the same sequence: meant for tests and
     /// simulations, not for spreading real clients apart.

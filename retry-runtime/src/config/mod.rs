@@ -1,0 +1,244 @@
+//! Policies from configuration: the attribute's own words, read at run time (§7).
+//!
+//! A stop condition, a wait strategy or a duration written in a configuration file reads
+//! exactly as it would in `#[retry(…)]`, and gives the same strategy the attribute or the
+//! code would build. Everything is checked as [`build`](crate::RetryPolicyBuilder::build)
+//! checks it, and every mistake is a [`PolicyError`] whose message quotes the text and lists
+//! the valid choices; no input panics.
+//!
+//! ```
+//! use retry_runtime::config::{parse_stop, parse_wait};
+//! use retry_runtime::RetryPolicy;
+//!
+//! let policy = RetryPolicy::builder()
+//!     .stop(parse_stop("attempts(5) | elapsed(30s)")?)
+//!     .wait(parse_wait("exp_jitter(1s, 60s, 5s)")?)
+//!     .build()?;
+//! # let _ = policy;
+//! let err = parse_wait("exponental(1s, 60s)").unwrap_err();
+//! assert!(err.to_string().starts_with("unknown wait strategy `exponental` (did you mean `exponential`?)"));
+//! # Ok::<(), retry_runtime::PolicyError>(())
+//! ```
+//!
+//! [`PolicyConfig`] gathers the keys a configuration can set (`stop`, `wait`,
+//! `retry_after_max`, `timeout`, `log`, `seed`), reads them from one line of the
+//! attribute's `key = value, …` form, and with the `serde` feature from any serde format.
+//!
+//! # Grammar
+//!
+//! ```text
+//! stop      = either ;
+//! either    = both { "|" both } ;                       (* stop when either does *)
+//! both      = stop-term { "&" stop-term } ;             (* `&` binds tighter than `|` *)
+//! stop-term = "attempts(" COUNT ")" | "elapsed(" D ")" | "deadline(" D ")" | "never"
+//!           | "(" stop ")" ;
+//!
+//! wait      = wait-term { "+" wait-term } ;             (* the delays added *)
+//! wait-term = "none" | "fixed(" D ")" | "random(" D "," D ")"
+//!           | "exponential(" D "," D [ "," BASE ] ")" | "exp_jitter(" D "," D "," D ")"
+//!           | "full_jitter(" D "," D ")" | "equal_jitter(" D "," D ")"
+//!           | "decorrelated_jitter(" D "," D ")" | "incrementing(" D "," D "," D ")"
+//!           | "chain(" wait { "," wait } ")" | "(" wait ")" ;
+//!
+//! D         = DIGITS [ "." DIGITS ] [ UNIT ] ;          (* no unit: seconds *)
+//! UNIT      = "ns" | "us" | "µs" | "ms" | "s" | "m" | "h" ;
+//! COUNT     = DIGITS ;                                  (* 1 ..= 4294967295 *)
+//! BASE      = DIGITS [ "." DIGITS ] ;                   (* at least 1 *)
+//! DIGITS    = digit { digit | "_" } ;
+//! ```
+//!
+//! - Whitespace may stand between any two tokens, but not between a number and its unit
+//!   (`500ms`, not `500 ms`), as in Rust. An argument list may end with a comma.
+//! - Names are case-sensitive, as in the attribute.
+//! - Units: §2's `us`, `ms`, `s`, `m`, `h`, and also `ns` and `µs` (the micro sign, or the
+//!   Greek mu). A duration is exact to the nanosecond (`0.1` is 100 ms); digits finer than a
+//!   nanosecond are dropped. A duration cannot be negative, and cannot exceed
+//!   [`Duration::MAX`](core::time::Duration::MAX).
+//! - Parentheses (groups and argument lists) nest at most 64 deep; deeper input is an
+//!   error, not a stack overflow. Chains of `|`, `&` and `+` may be of any length.
+//! - Only the first mistake is reported.
+//!
+//! The attribute's keys that name Rust code (`on`, `when`, hooks, `breaker`, …) cannot come
+//! from configuration: add them to the builder that [`PolicyConfig::builder`] returns.
+
+use core::fmt;
+use core::time::Duration;
+
+use crate::PolicyError;
+use crate::stop::Stop;
+use crate::wait::Wait;
+
+mod duration;
+mod lex;
+mod policy_config;
+mod strategy;
+pub(crate) mod suggest;
+pub(crate) mod syntax;
+
+#[cfg(feature = "serde")]
+mod de;
+
+pub use policy_config::PolicyConfig;
+
+/// A stop condition read from configuration: any [`Stop`], boxed.
+///
+/// ```
+/// use retry_runtime::config::{BoxStop, parse_stop};
+/// use retry_runtime::stop::{Stop, StopContext, attempts};
+/// use std::time::Duration;
+///
+/// let stops: Vec<BoxStop> = vec![Box::new(attempts(2)), parse_stop("never")?];
+/// let ctx = StopContext::new(2, Duration::ZERO, Duration::ZERO);
+/// assert_eq!(stops.iter().map(|s| s.should_stop(&ctx)).collect::<Vec<_>>(), [true, false]);
+/// # Ok::<(), retry_runtime::PolicyError>(())
+/// ```
+pub type BoxStop = Box<dyn Stop + Send + Sync>;
+
+/// A wait strategy read from configuration: any [`Wait`], boxed.
+///
+/// ```
+/// use retry_runtime::config::{BoxWait, parse_wait};
+/// use retry_runtime::wait::{RetryRng, Wait, WaitContext, fixed};
+/// use std::time::Duration;
+///
+/// let waits: Vec<BoxWait> = vec![Box::new(fixed(Duration::from_secs(1))), parse_wait("fixed(1s)")?];
+/// let mut rng = RetryRng::seeded(0);
+/// for w in &waits {
+///     assert_eq!(w.delay(&mut WaitContext::new(1, Duration::ZERO, &mut rng)), Duration::from_secs(1));
+/// }
+/// # Ok::<(), retry_runtime::PolicyError>(())
+/// ```
+pub type BoxWait = Box<dyn Wait + Send + Sync>;
+
+/// What [`PolicyConfig::timed_builder`] returns: a configured policy whose attempts a
+/// configured `timeout` may cut.
+///
+/// ```
+/// use retry_runtime::config::{PolicyConfig, TimedPolicyBuilder};
+/// let builder: TimedPolicyBuilder = PolicyConfig::default().timed_builder().unwrap();
+/// # let _ = builder;
+/// ```
+pub type TimedPolicyBuilder = crate::RetryPolicyBuilder<
+    BoxStop,
+    BoxWait,
+    crate::predicate::AnyError,
+    crate::predicate::NoValue,
+    crate::predicate::NoServerDelay,
+    crate::hooks::NoHook,
+    crate::hooks::NoHook,
+    crate::hooks::NoHook,
+    crate::hooks::NoHook,
+    crate::sleep::DefaultSleep,
+    crate::timeout::WithTimeout,
+>;
+
+/// Lets a policy holding boxed strategies be `Debug`, as one holding concrete ones is.
+impl fmt::Debug for dyn Stop + Send + Sync {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("dyn Stop")
+    }
+}
+
+/// Lets a policy holding boxed strategies be `Debug`, as one holding concrete ones is.
+impl fmt::Debug for dyn Wait + Send + Sync {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("dyn Wait")
+    }
+}
+
+/// Reads a stop condition (`attempts(5) | elapsed(30s)`) and checks it as
+/// [`build`](crate::RetryPolicyBuilder::build) would.
+///
+/// ```
+/// use retry_runtime::config::parse_stop;
+/// use retry_runtime::stop::{Stop, StopContext};
+/// use std::time::Duration;
+///
+/// // `&` binds tighter: (5 attempts and 30 s) or past a minute.
+/// let stop = parse_stop("attempts(5) & elapsed(30s) | deadline(1m)")?;
+/// let at = |n, secs| StopContext::new(n, Duration::from_secs(secs), Duration::ZERO);
+/// assert!(!stop.should_stop(&at(5, 0)));
+/// assert!(stop.should_stop(&at(5, 31)));
+/// assert!(!stop.should_stop(&at(2, 45)));
+/// assert!(stop.should_stop(&at(2, 61)));
+/// assert_eq!(stop.deadline(), Some(Duration::from_secs(60)));
+///
+/// assert_eq!(
+///     parse_stop("atempts(5)").unwrap_err().to_string(),
+///     "unknown stop condition `atempts` (did you mean `attempts`?); \
+///      expected one of `attempts`, `elapsed`, `deadline` or `never`"
+/// );
+/// # Ok::<(), retry_runtime::PolicyError>(())
+/// ```
+///
+/// # Errors
+/// [`PolicyError::Parse`] for text that is not a stop condition, or the error `build`
+/// gives for its values ([`PolicyError::ZeroAttempts`] for `attempts(0)`, …).
+pub fn parse_stop(text: &str) -> Result<BoxStop, PolicyError> {
+    let expr = syntax::parse(text, &syntax::STOP)?;
+    let stop = strategy::Meaning { src: text }.stop(&expr)?;
+    stop.validate()?;
+    Ok(stop)
+}
+
+/// Reads a wait strategy (`exp_jitter(1s, 60s, 5s)`, `fixed(1) + random(0, 1)`) and
+/// checks it as [`build`](crate::RetryPolicyBuilder::build) would.
+///
+/// ```
+/// use retry_runtime::config::parse_wait;
+/// use retry_runtime::wait::{RetryRng, Wait, WaitContext};
+/// use std::time::Duration;
+///
+/// let wait = parse_wait("chain(fixed(1s), fixed(2s), exponential(4s, 10s))")?;
+/// let mut rng = RetryRng::seeded(0);
+/// let delays: Vec<u64> = (1..=5)
+///     .map(|n| wait.delay(&mut WaitContext::new(n, Duration::ZERO, &mut rng)).as_secs())
+///     .collect();
+/// assert_eq!(delays, [1, 2, 10, 10, 10]); // the third strategy sees attempt 3: 4s · 2²
+///
+/// assert_eq!(
+///     parse_wait("random(5s)").unwrap_err().to_string(),
+///     "`random` takes 2 arguments (`random(MIN, MAX)`), found 1"
+/// );
+/// # Ok::<(), retry_runtime::PolicyError>(())
+/// ```
+///
+/// # Errors
+/// [`PolicyError::Parse`] for text that is not a wait strategy, or the error `build`
+/// gives for its values ([`PolicyError::InitialExceedsMax`] for `exponential(10s, 5s)`, …).
+pub fn parse_wait(text: &str) -> Result<BoxWait, PolicyError> {
+    let expr = syntax::parse(text, &syntax::WAIT)?;
+    let wait = strategy::Meaning { src: text }.wait(&expr)?;
+    wait.validate()?;
+    Ok(wait)
+}
+
+/// Reads a duration as the attribute writes one (§2): a bare number of seconds (`1`,
+/// `0.5`, `60`) or a number with a unit (`500us`, `250ms`, `1.5s`, `2m`, `1h`; also `ns`
+/// and `µs`).
+///
+/// Zero is a duration; whether it is allowed is up to where it is used.
+///
+/// ```
+/// use retry_runtime::config::parse_duration;
+/// use std::time::Duration;
+///
+/// assert_eq!(parse_duration("1.5s")?, Duration::from_millis(1_500));
+/// assert_eq!(parse_duration(" 0.1 ")?, Duration::from_millis(100));
+/// assert_eq!(parse_duration("2m")?, Duration::from_secs(120));
+/// assert_eq!(
+///     parse_duration("5sec").unwrap_err().to_string(),
+///     "unknown unit `sec` in `5sec` (did you mean `5s`?); \
+///      expected one of `ns`, `us`, `µs`, `ms`, `s`, `m` or `h` after the number, or none for seconds"
+/// );
+/// assert!(parse_duration("-1s").is_err());
+/// # Ok::<(), retry_runtime::PolicyError>(())
+/// ```
+///
+/// # Errors
+/// [`PolicyError::Parse`] for anything else: a negative number, an unknown unit, a
+/// duration longer than [`Duration::MAX`], text around the number.
+pub fn parse_duration(text: &str) -> Result<Duration, PolicyError> {
+    let expr = syntax::parse(text, &syntax::DURATION)?;
+    strategy::Meaning { src: text }.duration(&expr, None)
+}
