@@ -592,6 +592,15 @@ where
         if self.policy.stop.should_stop(&ctx) {
             return self.give_up(outcome);
         }
+        // With a per-attempt timeout, an attempt that would start with nothing left of the
+        // deadline would be cut before it ran; on a clock that does not move (tokio's
+        // paused clock) such empty attempts would repeat forever.
+        if self.policy.settings.timeout.is_some()
+            && let Some(deadline) = self.policy.stop.deadline()
+            && ctx.elapsed().saturating_add(delay) >= deadline
+        {
+            return self.give_up(outcome);
+        }
         if L::ACTIVE {
             self.policy
                 .hooks
