@@ -48,7 +48,20 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     let mut error_alias = TokenStream::new();
     let mut timeout_span = None;
     let policy_init = match source {
-        Source::Policy(expr) => quote_spanned!(expr.span()=> let #policy = &*(#expr);),
+        Source::Policy(expr) => {
+            // Method autoderef reaches the policy through any references and smart pointers
+            // (`&POLICY`, a `LazyLock`, an `Arc`), and a policy returned by value lives in
+            // the extended temporary.
+            let held = private("__retry_policy_held");
+            quote_spanned!(expr.span()=>
+                let #held = &(#expr);
+                let #policy = {
+                    #[allow(unused_imports)]
+                    use #p::AsPolicy as _;
+                    #held.__retry_policy()
+                };
+            )
+        }
         Source::Keys(keys) => {
             timeout_span = keys.timeout.as_ref().map(|t| {
                 t.clone()
