@@ -76,15 +76,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             if let (true, Some(err)) = (needs_alias, &err_path) {
                 error_alias = quote!(#[allow(non_camel_case_types, clippy::all)] type __RetryErrorType = #err;);
             }
-            let builder = keys_builder(
-                &p,
-                &name,
-                *keys,
-                &ok_ty,
-                &err_ty,
-                err_path.is_some(),
-                state.is_some(),
-            );
+            let builder = keys_builder(&p, &name, *keys, &ok_ty, &err_ty, err_path.is_some());
             quote!(let #policy = &#builder;)
         }
     };
@@ -136,6 +128,9 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         bindings.extend(quote!(let #state = &#call.state();));
     }
 
+    // The body's state reports the time since the first attempt, whatever the policy.
+    let track_time = state.is_some().then(|| quote!(#call.track_time();));
+
     let attempt = if is_async {
         let run = match timeout_span {
             Some(span) => quote_spanned!(span=> #call.run),
@@ -152,6 +147,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             #error_alias
             #policy_init
             let mut #call = #p::Call::new(#policy, #clock, #describe);
+            #track_time
             loop {
                 #call.before_attempt();
                 let #outcome = {
@@ -176,7 +172,6 @@ fn keys_builder(
     ok_ty: &TokenStream,
     err_ty: &TokenStream,
     has_alias: bool,
-    track_time: bool,
 ) -> TokenStream {
     let mut chain = quote!(#p::builder(::core::concat!(::core::module_path!(), "::", #name)));
     let mut add = |tokens: TokenStream| chain.extend(tokens);
@@ -227,9 +222,6 @@ fn keys_builder(
             level.span(),
         );
         add(quote!(.log(#p::LogLevel::#variant)));
-    }
-    if track_time {
-        add(quote!(.track_time()));
     }
     quote!(#chain.build_unchecked())
 }

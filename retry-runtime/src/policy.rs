@@ -480,6 +480,16 @@ where
         }
     }
 
+    /// Starts the clock now if [`new`](Self::new) did not, so that `state = NAME` sees the
+    /// time since the first attempt whatever the policy (one given with `policy = …` may
+    /// read no clock of its own).
+    #[inline]
+    pub fn track_time(&mut self) {
+        if self.start.is_none() {
+            self.start = Some((self.clock)(&self.policy.sleeper));
+        }
+    }
+
     /// The policy this call follows.
     #[inline]
     pub fn policy(&self) -> &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O> {

@@ -151,3 +151,19 @@ async fn seeded_policy_sleeps_the_seeded_sequence() {
         assert_eq!(log.gaps(), expected);
     }
 }
+// `state = s` beside `policy`: the body still sees the time since the first attempt,
+// even though the policy itself reads no clock.
+#[tokio::test(start_paused = true)]
+async fn state_beside_policy_sees_elapsed_time() {
+    #[retry(policy = &FOUR_BY_ONE_SECOND, state = s)]
+    async fn call(seen: &std::sync::Mutex<Vec<(u32, Duration)>>) -> Result<(), LlmError> {
+        seen.lock().unwrap().push((s.attempt(), s.elapsed()));
+        Err(LlmError::RateLimit)
+    }
+    let seen = std::sync::Mutex::default();
+    assert!(call(&seen).await.is_err());
+    assert_eq!(
+        seen.into_inner().unwrap(),
+        [(1, secs(0)), (2, secs(1)), (3, secs(2)), (4, secs(3))]
+    );
+}
