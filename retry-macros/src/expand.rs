@@ -136,7 +136,19 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             Some(span) => quote_spanned!(span=> #call.run),
             None => quote!(#call.run),
         };
-        quote!(#run(#p::attempt::<#ret, _>(async #body)).await)
+        // A `return` of the function's type that never runs fixes the async block's output
+        // type before the body is checked, so the body's `return`s and tail coerce to it as
+        // they would in the function itself (`&String` to `&str`, say), as
+        // tracing-attributes does.
+        let fake = private("__retry_fake_return");
+        quote!(#run(#p::attempt::<#ret, _>(async {
+            #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::needless_return)]
+            if false {
+                let #fake: #ret = loop {};
+                return #fake;
+            }
+            #body
+        })).await)
     } else {
         quote!((|| -> #ret #body)())
     };
