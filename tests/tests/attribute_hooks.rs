@@ -264,3 +264,38 @@ async fn state_and_hooks_number_attempts_alike() {
         ]
     );
 }
+
+// A plain `fn` calls the same hooks in the same order, on the thread's clock.
+#[test]
+fn plain_fn_hooks_see_the_same_attempts() {
+    #[retry(
+        stop = attempts(2),
+        wait = none,
+        before = |s| note(seen, "before", s),
+        after = |s| note(seen, "after", s),
+        before_sleep = |s| note(seen, "before_sleep", s),
+        on_give_up = |s| note(seen, "on_give_up", s),
+    )]
+    fn down(seen: &Mutex<Vec<Seen>>) -> Result<u32, LlmError> {
+        Err(LlmError::RateLimit)
+    }
+    let calls = Mutex::default();
+    assert_eq!(down(&calls), Err(LlmError::RateLimit));
+    let calls: Vec<(&str, u32, Option<Duration>)> = calls
+        .into_inner()
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.hook, s.attempt, s.next_delay))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("before", 1, None),
+            ("after", 1, None),
+            ("before_sleep", 1, Some(Duration::ZERO)),
+            ("before", 2, None),
+            ("after", 2, None),
+            ("on_give_up", 2, None),
+        ]
+    );
+}

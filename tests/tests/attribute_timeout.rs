@@ -131,3 +131,27 @@ async fn deadline_takes_no_sleep_that_leaves_zero_time_for_the_attempt() {
     assert_eq!(log.count(), 1);
     assert_eq!(start.elapsed(), secs(1));
 }
+
+// Hooks and the default event see a cut attempt as its `Elapsed` error, after the limit.
+#[tokio::test(start_paused = true)]
+async fn hooks_see_a_timed_out_attempt_as_its_error() {
+    #[retry(
+        stop = attempts(2),
+        wait = none,
+        timeout = 1s,
+        after = |s| seen.lock().unwrap().push((s.attempt(), s.elapsed(), s.error().cloned())),
+    )]
+    async fn always_hangs(
+        log: &Attempts,
+        seen: &std::sync::Mutex<Vec<(u32, Duration, Option<LlmError>)>>,
+    ) -> Result<u32, LlmError> {
+        hang(log).await
+    }
+    let (log, seen) = (Attempts::new(), std::sync::Mutex::default());
+    assert!(always_hangs(&log, &seen).await.is_err());
+    let cut = Some(timed_out(secs(1)));
+    assert_eq!(
+        seen.into_inner().unwrap(),
+        [(1, secs(1), cut.clone()), (2, secs(2), cut)]
+    );
+}
