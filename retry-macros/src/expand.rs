@@ -46,6 +46,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     let name = sig.ident.to_string();
 
     let mut error_alias = TokenStream::new();
+    let mut name_function = None;
     let mut timeout_span = None;
     let policy_init = match source {
         Source::Policy(expr) => {
@@ -53,6 +54,10 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             // (`&POLICY`, a `LazyLock`, an `Arc`), and a policy returned by value lives in
             // the extended temporary.
             let held = private("__retry_policy_held");
+            // A shared policy cannot name the function it runs for; the call can.
+            name_function = Some(quote!(
+                #call.name_function(::core::concat!(::core::module_path!(), "::", #name));
+            ));
             quote_spanned!(expr.span()=>
                 let #held = &(#expr);
                 let #policy = {
@@ -159,6 +164,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             #error_alias
             #policy_init
             let mut #call = #p::Call::new(#policy, #clock, #describe);
+            #name_function
             #track_time
             loop {
                 #call.before_attempt();

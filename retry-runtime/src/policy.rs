@@ -16,6 +16,9 @@ use crate::timeout::{AttemptTimeout, Blocking, NoTimeout, WithTimeout};
 use crate::wait::{FullJitter, RetryRng, Wait, WaitContext};
 use crate::{PolicyError, RetryState};
 
+/// The name a policy reports until [`RetryPolicyBuilder::name`] gives it another.
+const DEFAULT_NAME: &str = "retry";
+
 /// The default ceiling on a server-directed delay: 60 s, as the OpenAI and Anthropic SDKs.
 pub(crate) const DEFAULT_RETRY_AFTER_MAX: Duration = Duration::from_secs(60);
 
@@ -126,7 +129,7 @@ impl Default for RetryPolicyBuilder {
 impl RetryPolicyBuilder {
     /// The defaults: see [`RetryPolicy`].
     pub const fn new() -> Self {
-        Self::named("retry")
+        Self::named(DEFAULT_NAME)
     }
 
     /// The defaults, reporting `name` as the function.
@@ -383,6 +386,7 @@ pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, T, E> {
     policy: &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O>,
     clock: fn(&Z) -> Instant,
     describe: Describe<E>,
+    name: &'static str,
     attempt: u32,
     start: Option<Instant>,
     slept: Duration,
@@ -396,7 +400,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, T, E> fmt::Debug
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Call")
-            .field("function", &self.policy.settings.name)
+            .field("function", &self.name)
             .field("attempt", &self.attempt)
             .field("slept", &self.slept)
             .finish_non_exhaustive()
@@ -464,6 +468,7 @@ where
             policy,
             clock,
             describe,
+            name: policy.settings.name,
             attempt: 0,
             start: if timed {
                 Some(clock(&policy.sleeper))
@@ -490,6 +495,16 @@ where
         }
     }
 
+    /// Reports `function` as the function in the state and the events, unless the policy
+    /// was given a name of its own: the attribute knows the function a shared
+    /// `policy = …` is running for, and the policy's default name cannot tell them apart.
+    #[inline]
+    pub fn name_function(&mut self, function: &'static str) {
+        if self.name == DEFAULT_NAME {
+            self.name = function;
+        }
+    }
+
     /// The policy this call follows.
     #[inline]
     pub fn policy(&self) -> &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O> {
@@ -502,7 +517,7 @@ where
         next_delay: Option<Duration>,
     ) -> RetryState<'o, T, E> {
         RetryState {
-            function: self.policy.settings.name,
+            function: self.name,
             attempt: self.attempt,
             elapsed: self.elapsed(),
             slept: self.slept,
@@ -551,8 +566,8 @@ where
         let level = self.level();
         if level != LogLevel::Off {
             match self.describe(&outcome) {
-                Ok(e) => log::giving_up(level, self.policy.settings.name, self.attempt, &e),
-                Err(v) => log::giving_up(level, self.policy.settings.name, self.attempt, &v),
+                Ok(e) => log::giving_up(level, self.name, self.attempt, &e),
+                Err(v) => log::giving_up(level, self.name, self.attempt, &v),
             }
         }
         Next::GiveUp(outcome)
@@ -620,8 +635,8 @@ where
         let level = self.level();
         if level != LogLevel::Off {
             match self.describe(&outcome) {
-                Ok(e) => log::retrying(level, self.policy.settings.name, self.attempt, delay, &e),
-                Err(v) => log::retrying(level, self.policy.settings.name, self.attempt, delay, &v),
+                Ok(e) => log::retrying(level, self.name, self.attempt, delay, &e),
+                Err(v) => log::retrying(level, self.name, self.attempt, delay, &v),
             }
         }
         self.slept = self.slept.saturating_add(delay);

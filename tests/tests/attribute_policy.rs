@@ -167,3 +167,33 @@ async fn state_beside_policy_sees_elapsed_time() {
         [(1, secs(0)), (2, secs(1)), (3, secs(2)), (4, secs(3))]
     );
 }
+
+static NAMED: LazyLock<FixedPolicy> = LazyLock::new(|| {
+    RetryPolicy::builder()
+        .stop(attempts(1))
+        .wait(fixed(secs(1)))
+        .name("provider-a")
+        .build()
+        .unwrap()
+});
+
+// A shared policy names the function it runs for, as the attribute's keys would, so the
+// state (and the events) tell its functions apart; a name the policy was given is kept.
+#[tokio::test(start_paused = true)]
+async fn state_beside_policy_names_the_function() {
+    #[retry(policy = &FOUR_BY_ONE_SECOND, state = s)]
+    async fn first() -> Result<&'static str, LlmError> {
+        Ok(s.function())
+    }
+    #[retry(policy = &FOUR_BY_ONE_SECOND, state = s)]
+    async fn second() -> Result<&'static str, LlmError> {
+        Ok(s.function())
+    }
+    #[retry(policy = &NAMED, state = s)]
+    async fn named() -> Result<&'static str, LlmError> {
+        Ok(s.function())
+    }
+    assert_eq!(first().await, Ok("attribute_policy::first"));
+    assert_eq!(second().await, Ok("attribute_policy::second"));
+    assert_eq!(named().await, Ok("provider-a"));
+}
