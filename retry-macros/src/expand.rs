@@ -28,22 +28,41 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     let name = sig.ident.to_string();
 
     let mut error_alias = TokenStream::new();
+    let mut name_function = None;
     let mut timeout_span = None;
     let policy_init = match source {
         Source::Policy(expr) => {
-            if breaker.is_some() || budget.is_some() {
-                // A run-time policy carries its own guards; the keys add them to a copy.
-                let mut with = quote!(::core::clone::Clone::clone(&*(#expr)));
-                if let Some(breaker) = &breaker {
-                    with = quote_spanned!(breaker.span()=> #p::with_breaker(#with, &#breaker));
-                }
-                if let Some(budget) = &budget {
-                    with = quote_spanned!(budget.span()=> #p::with_budget(#with, &#budget));
-                }
-                quote!(let #policy = &#with;)
-            } else {
-                quote_spanned!(expr.span()=> let #policy = &*(#expr);)
+            // Method autoderef reaches the policy through any references and smart pointers
+            // (`&POLICY`, a `LazyLock`, an `Arc`), and a policy returned by value lives in
+            // the extended temporary.
+            let held = private("__retry_policy_held");
+            // A shared policy cannot name the function it runs for; the call can.
+            name_function = Some(quote!(
+                #call.name_function(::core::concat!(::core::module_path!(), "::", #name));
+            ));
+            let found = quote_spanned!(expr.span()=> {
+                #[allow(unused_imports)]
+                use #p::AsPolicy as _;
+                #held.__retry_policy()
+            });
+            // A run-time policy carries no guards of its own; the keys add them to a copy.
+            let mut guarded = None;
+            if let Some(breaker) = &breaker {
+                let base = guarded.take().unwrap_or_else(|| quote!(::core::clone::Clone::clone(#found)));
+                guarded = Some(quote_spanned!(breaker.span()=> #p::with_breaker(#base, &#breaker)));
             }
+            if let Some(budget) = &budget {
+                let base = guarded.take().unwrap_or_else(|| quote!(::core::clone::Clone::clone(#found)));
+                guarded = Some(quote_spanned!(budget.span()=> #p::with_budget(#base, &#budget)));
+            }
+            let policy_value = match guarded {
+                Some(guarded) => quote!(&#guarded),
+                None => found,
+            };
+            quote_spanned!(expr.span()=>
+                let #held = &(#expr);
+                let #policy = #policy_value;
+            )
         }
         Source::Keys(keys) => {
             timeout_span =
@@ -52,7 +71,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             if let (true, Some(err)) = (needs_alias, &err_path) {
                 error_alias = quote!(#[allow(non_camel_case_types, clippy::all)] type __RetryErrorType = #err;);
             }
-            let mut builder = keys_builder(&p, &name, *keys, &ok_ty, &err_ty, err_path.is_some(), state.is_some());
+            let mut builder = keys_builder(&p, &name, *keys, &ok_ty, &err_ty, err_path.is_some());
             if let Some(breaker) = &breaker {
                 builder.extend(quote_spanned!(breaker.span()=> .breaker(&#breaker)));
             }
@@ -117,13 +136,27 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         None => quote!(return #result),
     };
     let next = private("__retry_next");
+    // The body's state reports the time since the first attempt, whatever the policy.
+    let track_time = state.is_some().then(|| quote!(#call.track_time();));
 
     let attempt = if is_async {
         let run = match timeout_span {
             Some(span) => quote_spanned!(span=> #call.run),
             None => quote!(#call.run),
         };
-        quote!(#run(#p::attempt::<#ret, _>(async #body)).await)
+        // A `return` of the function's type that never runs fixes the async block's output
+        // type before the body is checked, so the body's `return`s and tail coerce to it as
+        // they would in the function itself (`&String` to `&str`, say), as
+        // tracing-attributes does.
+        let fake = private("__retry_fake_return");
+        quote!(#run(#p::attempt::<#ret, _>(async {
+            #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::needless_return)]
+            if false {
+                let #fake: #ret = loop {};
+                return #fake;
+            }
+            #body
+        })).await)
     } else {
         quote!((|| -> #ret #body)())
     };
@@ -134,6 +167,8 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             #error_alias
             #policy_init
             let mut #call = #p::Call::new(#policy, #clock, #describe);
+            #name_function
+            #track_time
             loop {
                 let #next = match #call.before_attempt() {
                     #p::Admit::Run => {
@@ -164,7 +199,6 @@ fn keys_builder(
     ok_ty: &TokenStream,
     err_ty: &TokenStream,
     has_alias: bool,
-    track_time: bool,
 ) -> TokenStream {
     let mut chain = quote!(#p::builder(::core::concat!(::core::module_path!(), "::", #name)));
     let mut add = |tokens: TokenStream| chain.extend(tokens);
@@ -213,9 +247,6 @@ fn keys_builder(
             level.span(),
         );
         add(quote!(.log(#p::LogLevel::#variant)));
-    }
-    if track_time {
-        add(quote!(.track_time()));
     }
     chain
 }

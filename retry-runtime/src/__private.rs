@@ -19,6 +19,20 @@ pub const fn builder(name: &'static str) -> RetryPolicyBuilder {
     RetryPolicyBuilder::named(name)
 }
 
+/// Reaches the `RetryPolicy` behind `policy = EXPR` by method autoderef: through `&POLICY`,
+/// a `LazyLock`, an `Arc`, or a policy returned by value.
+pub trait AsPolicy {
+    /// The policy itself.
+    fn __retry_policy(&self) -> &Self;
+}
+
+impl<S, W, P, V, A, B, F, L, G, Z, O> AsPolicy for RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O> {
+    #[inline(always)]
+    fn __retry_policy(&self) -> &Self {
+        self
+    }
+}
+
 /// The clock of an async sleeper.
 #[inline(always)]
 pub fn async_clock<Z: AsyncSleep>(sleeper: &Z) -> Instant {

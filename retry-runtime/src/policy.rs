@@ -21,6 +21,9 @@ use crate::{CircuitBreaker, RetryBudget};
 use crate::{PolicyError, RetryState};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// The name a policy reports until [`RetryPolicyBuilder::name`] gives it another.
+const DEFAULT_NAME: &str = "retry";
+
 /// The default ceiling on a server-directed delay: 60 s, as the OpenAI and Anthropic SDKs.
 pub(crate) const DEFAULT_RETRY_AFTER_MAX: Duration = Duration::from_secs(60);
 
@@ -137,7 +140,7 @@ impl Default for RetryPolicyBuilder {
 impl RetryPolicyBuilder {
     /// The defaults: see [`RetryPolicy`].
     pub const fn new() -> Self {
-        Self::named("retry")
+        Self::named(DEFAULT_NAME)
     }
 
     /// The defaults, reporting `name` as the function.
@@ -452,6 +455,7 @@ pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E> {
     policy: &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K, U>,
     clock: fn(&Z) -> Instant,
     describe: Describe<E>,
+    name: &'static str,
     attempt: u32,
     start: Option<Instant>,
     slept: Duration,
@@ -466,7 +470,7 @@ pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E> {
 impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E> fmt::Debug for Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Call")
-            .field("function", &self.policy.settings.name)
+            .field("function", &self.name)
             .field("attempt", &self.attempt)
             .field("slept", &self.slept)
             .finish_non_exhaustive()
@@ -534,6 +538,7 @@ where
             policy,
             clock,
             describe,
+            name: policy.settings.name,
             attempt: 0,
             start: if timed { Some(clock(&policy.sleeper)) } else { None },
             slept: Duration::ZERO,
@@ -549,6 +554,26 @@ where
         }
     }
 
+    /// Starts the clock now if [`new`](Self::new) did not, so that `state = NAME` sees the
+    /// time since the first attempt whatever the policy (one given with `policy = …` may
+    /// read no clock of its own).
+    #[inline]
+    pub fn track_time(&mut self) {
+        if self.start.is_none() {
+            self.start = Some((self.clock)(&self.policy.sleeper));
+        }
+    }
+
+    /// Reports `function` as the function in the state and the events, unless the policy
+    /// was given a name of its own: the attribute knows the function a shared
+    /// `policy = …` is running for, and the policy's default name cannot tell them apart.
+    #[inline]
+    pub fn name_function(&mut self, function: &'static str) {
+        if self.name == DEFAULT_NAME {
+            self.name = function;
+        }
+    }
+
     /// The policy this call follows.
     #[inline]
     pub fn policy(&self) -> &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
@@ -557,7 +582,7 @@ where
 
     fn view<'o>(&self, outcome: Option<&'o Result<T, E>>, next_delay: Option<Duration>) -> RetryState<'o, T, E> {
         RetryState {
-            function: self.policy.settings.name,
+            function: self.name,
             attempt: self.attempt,
             elapsed: self.elapsed(),
             slept: self.slept,
@@ -633,10 +658,9 @@ where
     fn log_give_up(&self, outcome: &Result<T, E>, reason: &'static str) {
         let level = self.level();
         if level != LogLevel::Off {
-            let name = self.policy.settings.name;
             match self.describe(outcome) {
-                Ok(e) => log::giving_up(level, name, self.attempt, reason, &e),
-                Err(v) => log::giving_up(level, name, self.attempt, reason, &v),
+                Ok(e) => log::giving_up(level, self.name, self.attempt, reason, &e),
+                Err(v) => log::giving_up(level, self.name, self.attempt, reason, &v),
             }
         }
     }
@@ -698,6 +722,15 @@ where
         if self.policy.stop.should_stop(&ctx) {
             return self.give_up(outcome, "the stop condition is met");
         }
+        // With a per-attempt timeout, an attempt that would start with nothing left of the
+        // deadline would be cut before it ran; on a clock that does not move (tokio's
+        // paused clock) such empty attempts would repeat forever.
+        if self.policy.settings.timeout.is_some()
+            && let Some(deadline) = self.policy.stop.deadline()
+            && ctx.elapsed().saturating_add(delay) >= deadline
+        {
+            return self.give_up(outcome, "no time is left of the deadline for another attempt");
+        }
         let kind = if self.timed_out.swap(false, Ordering::Relaxed) { RetryKind::Timeout } else { RetryKind::Error };
         if !guards::pay(self.policy.budget.budget(), kind, &mut self.withdrawal) {
             return self.give_up(outcome, "the retry budget is empty");
@@ -708,8 +741,8 @@ where
         let level = self.level();
         if level != LogLevel::Off {
             match self.describe(&outcome) {
-                Ok(e) => log::retrying(level, self.policy.settings.name, self.attempt, delay, &e),
-                Err(v) => log::retrying(level, self.policy.settings.name, self.attempt, delay, &v),
+                Ok(e) => log::retrying(level, self.name, self.attempt, delay, &e),
+                Err(v) => log::retrying(level, self.name, self.attempt, delay, &v),
             }
         }
         self.slept = self.slept.saturating_add(delay);
