@@ -60,6 +60,7 @@ mod log;
 mod policy;
 mod state;
 
+pub mod classify;
 pub mod hooks;
 pub mod predicate;
 pub mod sleep;
@@ -69,6 +70,7 @@ pub mod wait;
 #[doc(hidden)]
 pub mod __private;
 
+pub use classify::headers;
 pub use error::PolicyError;
 pub use log::LogLevel;
 pub use policy::{RetryPolicy, RetryPolicyBuilder};
