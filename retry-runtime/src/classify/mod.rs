@@ -5,6 +5,9 @@
 //! |---|---|---|---|
 //! | `std::io::Error`, `std::io::ErrorKind` | by kind (table on the impl) | never | — |
 //! | status as `u16` | [`status_is_transient`]: 408, 425, 429, 500, 502, 503, 504, 529 | — | — |
+//! | `http::StatusCode` | the same | never | `http` |
+//! | `http::Response<B>` | [`response`]: `x-should-retry`, then the status | [`server_delay`] | `http` |
+//! | [`HttpFailure`], [`Verdict`] | [`response`]: `x-should-retry`, the body, the status | [`server_delay`] | `http` |
 //!
 //! The header parsers live in [`headers`] (also at `retry_runtime::headers`) and need no
 //! feature.
@@ -37,18 +40,28 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// The docs name the `http` items; without the feature those links have nothing to reach.
+#![cfg_attr(not(feature = "http"), allow(rustdoc::broken_intra_doc_links))]
+
 use core::time::Duration;
 
 pub mod headers;
 mod io;
 mod status;
 
+#[cfg(feature = "http")]
+mod http;
+#[cfg(feature = "http")]
+mod provider;
+
+#[cfg(feature = "http")]
+pub use self::http::{HttpFailure, Verdict, response, server_delay};
 pub use status::status_is_transient;
 
 /// An error that knows whether it is worth retrying and how long the server asked to wait.
 ///
 /// Implement it for your own error type, forwarding to the parts that know (an
-/// `io::Error`, a status), and name its methods in the attribute:
+/// `io::Error`, an [`HttpFailure`], a status), and name its methods in the attribute:
 /// `when = Transient::is_transient` is an `Fn(&E) -> bool` and
 /// `retry_after = Transient::retry_after` an `Fn(&E) -> Option<Duration>`.
 ///
