@@ -6,8 +6,9 @@
 //! | `std::io::Error`, `std::io::ErrorKind` | by kind (table on the impl) | never | — |
 //! | status as `u16` | [`status_is_transient`]: 408, 425, 429, 500, 502, 503, 504, 529 | — | — |
 //! | `http::StatusCode` | the same | never | `http` |
-//! | `http::Response<B>` | [`response`]: `x-should-retry`, then the status | [`server_delay`] | `http` |
+//! | `http::Response<B>`, `reqwest::Response` | [`response`]: `x-should-retry`, then the status | [`server_delay`] | `http`, `reqwest` |
 //! | [`HttpFailure`], [`Verdict`] | [`response`]: `x-should-retry`, the body, the status | [`server_delay`] | `http` |
+//! | `reqwest::Error` | timeouts, connection failures, a transient status | never | `reqwest` |
 //!
 //! The header parsers live in [`headers`] (also at `retry_runtime::headers`) and need no
 //! feature.
@@ -53,6 +54,8 @@ mod status;
 mod http;
 #[cfg(feature = "http")]
 mod provider;
+#[cfg(feature = "reqwest")]
+mod reqwest;
 
 #[cfg(feature = "http")]
 pub use self::http::{HttpFailure, Verdict, response, server_delay};
