@@ -80,6 +80,7 @@ mod sync;
 
 pub mod breaker;
 pub mod budget;
+pub mod classify;
 pub mod config;
 pub mod guards;
 pub mod hooks;
@@ -94,6 +95,7 @@ pub mod __private;
 
 pub use breaker::{BreakerState, CircuitBreaker, CircuitOpen};
 pub use budget::RetryBudget;
+pub use classify::headers;
 pub use error::PolicyError;
 pub use log::LogLevel;
 pub use policy::{RetryPolicy, RetryPolicyBuilder};

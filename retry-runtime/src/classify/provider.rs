@@ -1,0 +1,75 @@
+//! What the LLM providers add on top of HTTP: their rate-limit reset headers and the error
+//! bodies whose meaning differs from their status code.
+
+use core::time::Duration;
+use std::time::SystemTime;
+
+use http::HeaderMap;
+
+use super::headers::{go_duration, rfc3339_reset};
+
+/// OpenAI's reset headers (Go durations), each beside the header saying what is left.
+const OPENAI_RESETS: [(&str, &str); 2] = [
+    ("x-ratelimit-reset-requests", "x-ratelimit-remaining-requests"),
+    ("x-ratelimit-reset-tokens", "x-ratelimit-remaining-tokens"),
+];
+
+/// Anthropic's reset headers are `anthropic-ratelimit-{limit}-reset` (RFC 3339), beside
+/// `anthropic-ratelimit-{limit}-remaining`, for limits `requests`, `tokens`,
+/// `input-tokens`, `output-tokens` and any added later.
+const ANTHROPIC_PREFIX: &str = "anthropic-ratelimit-";
+const RESET_SUFFIX: &str = "-reset";
+const REMAINING_SUFFIX: &str = "-remaining";
+
+/// Bodies of a 429 that no wait will cure: the account is out of money, not out of rate.
+const OUT_OF_MONEY: [&str; 2] = [
+    // Anthropic: the workspace's spend limit.
+    "enforced_spend_limit_reached",
+    // OpenAI: "You exceeded your current quota", sent with status 429.
+    "insufficient_quota",
+];
+
+/// Anthropic's error type for a temporarily overloaded API (status 529, or inside a
+/// stream that began with 200).
+const OVERLOADED: &str = "overloaded_error";
+
+/// The longest wait among the rate limits that are used up: a reset counts when its
+/// `remaining` header reads 0 or is absent or unreadable; a limit with requests or tokens
+/// left is not what the client waits for.
+pub(super) fn reset(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let openai = OPENAI_RESETS.iter().filter_map(|&(reset, remaining)| {
+        let wait = go_duration(value(headers, reset)?)?;
+        used_up(headers, remaining).then_some(wait)
+    });
+    let anthropic = headers.keys().filter_map(|name| {
+        let limit = name.as_str().strip_prefix(ANTHROPIC_PREFIX)?.strip_suffix(RESET_SUFFIX)?;
+        let wait = rfc3339_reset(value(headers, name.as_str())?, now)?;
+        let remaining = format!("{ANTHROPIC_PREFIX}{limit}{REMAINING_SUFFIX}");
+        used_up(headers, &remaining).then_some(wait)
+    });
+    openai.chain(anthropic).max()
+}
+
+/// What the body says against its status: `Some(false)` for a 429 caused by money rather
+/// than rate, `Some(true)` for Anthropic's `overloaded_error`, `None` to leave it to the
+/// status.
+pub(super) fn body_verdict(status: u16, body: &str) -> Option<bool> {
+    if status == 429 && OUT_OF_MONEY.iter().any(|marker| body.contains(marker)) {
+        Some(false)
+    } else if body.contains(OVERLOADED) {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+/// The first value of `name` as text. Not `HeaderValue::to_str`, which refuses non-ASCII
+/// such as the `µ` of a Go duration; the readers reject whatever else they cannot read.
+pub(super) fn value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    core::str::from_utf8(headers.get(name)?.as_bytes()).ok()
+}
+
+/// `false` only when the `remaining` header says some is left.
+fn used_up(headers: &HeaderMap, remaining: &str) -> bool {
+    value(headers, remaining).and_then(|left| left.trim().parse::<u64>().ok()).is_none_or(|left| left == 0)
+}
