@@ -508,3 +508,19 @@ fn extreme_durations_never_overflow() {
     let walk = delays(&decorrelated_jitter(tiny, huge), 3, 200);
     assert!(walk.iter().all(|d| *d <= huge));
 }
+
+// Regression: past 2^53 ns (~104 days) the float growth path rounded a delay below its
+// initial value (exponential(I, MAX).with_base(1) gave I − 1 ns); growth never undercuts I.
+#[test]
+fn exponential_never_drops_below_initial_for_huge_durations() {
+    let initial = Duration::new(9_007_201_353_277_128, 1);
+    for base in [1.0, 1.5, 3.0] {
+        let w = exponential(initial, Duration::MAX).with_base(base);
+        for n in [1, 2, 3, 40, u32::MAX] {
+            assert!(delay_at(&w, 0, n) >= initial, "base {base}, attempt {n}");
+        }
+    }
+    let w = exponential(initial, Duration::MAX);
+    assert_eq!(delay_at(&w, 0, 1), initial);
+    assert!(delay_at(&w, 0, 40) >= initial);
+}
