@@ -88,6 +88,12 @@ impl<E> Describer<E> {
     }
 }
 
+impl<E> Default for Describer<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Picks `Display`.
 pub trait ViaDisplay<E> {
     /// The formatter.

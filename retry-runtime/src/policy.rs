@@ -284,6 +284,10 @@ impl<S, W, P, V, A, B, F, L, G, Z> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G,
     ///
     /// # Errors
     /// A [`PolicyError`] naming the first rule broken.
+    #[allow(
+        clippy::type_complexity,
+        reason = "the policy's own type, spelled once"
+    )]
     pub fn build(self) -> Result<RetryPolicy<S, W, P, V, A, B, F, L, G, Z>, PolicyError>
     where
         S: Stop,
@@ -296,10 +300,10 @@ impl<S, W, P, V, A, B, F, L, G, Z> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G,
             if timeout.is_zero() {
                 return Err(PolicyError::ZeroDuration { what: "timeout" });
             }
-            if let Some(deadline) = p.stop.deadline() {
-                if timeout > deadline {
-                    return Err(PolicyError::TimeoutExceedsDeadline { timeout, deadline });
-                }
+            if let Some(deadline) = p.stop.deadline()
+                && timeout > deadline
+            {
+                return Err(PolicyError::TimeoutExceedsDeadline { timeout, deadline });
             }
         }
         Ok(self.policy)
