@@ -169,7 +169,7 @@ fn empty_chain_is_refused() {
         Some(PolicyError::EmptyChain)
     );
     assert_eq!(
-        wait_error(chain([fixed(secs(1)); 0])),
+        wait_error(chain::<[Fixed; 0]>([])),
         Some(PolicyError::EmptyChain)
     );
     assert_eq!(wait_error(chain(vec![none()])), None);

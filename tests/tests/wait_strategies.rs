@@ -327,10 +327,13 @@ fn envelope<W: Wait>(w: &W, mut check: impl FnMut(u32, Duration, Duration)) {
     }
 }
 
+/// The delays of one call of a strategy, given the seed.
+type DelaysBySeed<'a> = &'a dyn Fn(u64) -> Vec<Duration>;
+
 // Strategies without jitter must not depend on the seed at all.
 #[test]
 fn strategies_without_jitter_ignore_the_seed() {
-    let cases: [(&str, &dyn Fn(u64) -> Vec<Duration>); 5] = [
+    let cases: [(&str, DelaysBySeed<'_>); 5] = [
         ("none", &|seed| delays(&none(), seed, ATTEMPTS)),
         ("fixed", &|seed| delays(&fixed(secs(3)), seed, ATTEMPTS)),
         ("exponential", &|seed| {
