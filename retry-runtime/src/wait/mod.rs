@@ -166,6 +166,9 @@ pub(crate) fn grow(initial: Duration, base: f64, exp: u32, cap: Duration) -> Dur
     let exp = i32::try_from(exp).unwrap_or(i32::MAX);
     let secs = initial.as_secs_f64() * base.powi(exp);
     match Duration::try_from_secs_f64(secs) {
+        // An f64 holds 53 bits of nanoseconds: past ~104 days its rounding could undercut
+        // `initial`, which a base of at least 1 never does.
+        Ok(d) if base >= 1.0 => d.max(initial).min(cap),
         Ok(d) => d.min(cap),
         Err(_) => cap,
     }

@@ -1,0 +1,293 @@
+//! The default `tracing` events (spec §3 "Hooks and logging"): one per retry at the
+//! policy's level, one a level higher on giving up, none on a first-try success.
+//!
+//! Every test installs its own thread-local subscriber that records events, so tests in
+//! this file run in parallel without seeing each other's events.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use retry_runtime::stop::attempts;
+use retry_runtime::wait::{fixed, none};
+use retry_runtime::{LogLevel, RetryPolicy, RetryState};
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing_subscriber::registry::Registry;
+
+/// One event as a subscriber saw it.
+#[derive(Debug, Clone, PartialEq)]
+struct Recorded {
+    level: Level,
+    target: String,
+    fields: BTreeMap<&'static str, String>,
+}
+
+/// A layer that writes every event down.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<Recorded>>>);
+
+impl Capture {
+    /// Records the events of this thread until the guard is dropped.
+    fn install(&self) -> tracing::subscriber::DefaultGuard {
+        tracing::subscriber::set_default(Registry::default().with(self.clone()))
+    }
+    fn events(&self) -> Vec<Recorded> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+struct Fields(BTreeMap<&'static str, String>);
+
+impl Visit for Fields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name(), value.to_owned());
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.0.insert(field.name(), format!("{value:?}"));
+    }
+}
+
+impl<S: Subscriber> Layer<S> for Capture {
+    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+        let mut fields = Fields(BTreeMap::new());
+        event.record(&mut fields);
+        self.0.lock().unwrap().push(Recorded {
+            level: *event.metadata().level(),
+            target: event.metadata().target().to_owned(),
+            fields: fields.0,
+        });
+    }
+}
+
+fn retrying(level: Level, function: &str, attempt: u32, delay: &str, error: &str) -> Recorded {
+    Recorded {
+        level,
+        target: "retry".into(),
+        fields: BTreeMap::from([
+            ("message", "attempt failed; retrying".to_owned()),
+            ("function", function.to_owned()),
+            ("attempt", attempt.to_string()),
+            ("delay", delay.to_owned()),
+            ("error", error.to_owned()),
+        ]),
+    }
+}
+
+fn giving_up(level: Level, function: &str, attempt: u32, error: &str) -> Recorded {
+    Recorded {
+        level,
+        target: "retry".into(),
+        fields: BTreeMap::from([
+            ("message", "giving up".to_owned()),
+            ("reason", "the stop condition is met".to_owned()),
+            ("function", function.to_owned()),
+            ("attempt", attempt.to_string()),
+            ("error", error.to_owned()),
+        ]),
+    }
+}
+
+/// Runs a call of `policy` whose attempts fail with "down N" until attempt `ok_at`.
+macro_rules! run {
+    ($policy:expr, ok_at = $ok_at:expr) => {{
+        let mut n = 0u32;
+        $policy
+            .retry(|| {
+                n += 1;
+                let a = n;
+                async move {
+                    if a >= $ok_at {
+                        Ok(a)
+                    } else {
+                        Err(format!("down {a}"))
+                    }
+                }
+            })
+            .await
+    }};
+}
+
+// The default: one WARN event per retry with function, attempt, delay and error, and one
+// ERROR event when the call gives up.
+#[tokio::test(start_paused = true)]
+async fn each_retry_emits_one_warn_event_and_giving_up_one_error_event() {
+    let capture = Capture::default();
+    let _guard = capture.install();
+    let policy = RetryPolicy::builder()
+        .name("app::fetch")
+        .stop(attempts(3))
+        .wait(fixed(Duration::from_millis(1500)))
+        .build()
+        .unwrap();
+    let out = run!(policy, ok_at = u32::MAX);
+    assert_eq!(out, Err("down 3".to_owned()));
+    assert_eq!(
+        capture.events(),
+        [
+            retrying(Level::WARN, "app::fetch", 1, "1.5s", "down 1"),
+            retrying(Level::WARN, "app::fetch", 2, "1.5s", "down 2"),
+            giving_up(Level::ERROR, "app::fetch", 3, "down 3"),
+        ]
+    );
+}
+
+// A first-try success emits nothing at all.
+#[tokio::test(start_paused = true)]
+async fn first_try_success_emits_no_event() {
+    let capture = Capture::default();
+    let _guard = capture.install();
+    let policy = RetryPolicy::builder().build().unwrap();
+    assert_eq!(run!(policy, ok_at = 1), Ok(1));
+    assert_eq!(capture.events(), []);
+}
+
+// A success after retries emits the retry events and no give-up event.
+#[tokio::test(start_paused = true)]
+async fn success_after_retries_emits_only_the_retry_events() {
+    let capture = Capture::default();
+    let _guard = capture.install();
+    let policy = RetryPolicy::builder()
+        .stop(attempts(5))
+        .wait(fixed(Duration::from_secs(2)))
+        .build()
+        .unwrap();
+    assert_eq!(run!(policy, ok_at = 3), Ok(3));
+    assert_eq!(
+        capture.events(),
+        [
+            retrying(Level::WARN, "retry", 1, "2s", "down 1"),
+            retrying(Level::WARN, "retry", 2, "2s", "down 2"),
+        ]
+    );
+}
+
+// `log(LogLevel::Off)` silences both kinds of event.
+#[tokio::test(start_paused = true)]
+async fn log_off_silences_every_event() {
+    let capture = Capture::default();
+    let _guard = capture.install();
+    let policy = RetryPolicy::builder()
+        .stop(attempts(3))
+        .wait(none())
+        .log(LogLevel::Off)
+        .build()
+        .unwrap();
+    assert!(run!(policy, ok_at = u32::MAX).is_err());
+    assert_eq!(capture.events(), []);
+}
+
+// An error the policy does not retry is neither a retry nor a give-up: no event.
+#[tokio::test(start_paused = true)]
+async fn non_retryable_error_emits_no_event() {
+    let capture = Capture::default();
+    let _guard = capture.install();
+    let policy = RetryPolicy::builder()
+        .when(|e: &String| e.contains("busy"))
+        .build()
+        .unwrap();
+    assert_eq!(run!(policy, ok_at = u32::MAX), Err("down 1".to_owned()));
+    assert_eq!(capture.events(), []);
+}
+
+// The level chosen is the retry events' level; giving up is one level higher, and
+// `Error` stays `Error`.
+#[tokio::test(start_paused = true)]
+async fn log_level_sets_retry_events_and_giving_up_is_one_higher() {
+    for (level, retry_level, give_up_level) in [
+        (LogLevel::Trace, Level::TRACE, Level::DEBUG),
+        (LogLevel::Debug, Level::DEBUG, Level::INFO),
+        (LogLevel::Info, Level::INFO, Level::WARN),
+        (LogLevel::Warn, Level::WARN, Level::ERROR),
+        (LogLevel::Error, Level::ERROR, Level::ERROR),
+    ] {
+        let capture = Capture::default();
+        let _guard = capture.install();
+        let policy = RetryPolicy::builder()
+            .stop(attempts(2))
+            .wait(none())
+            .log(level)
+            .build()
+            .unwrap();
+        assert!(run!(policy, ok_at = u32::MAX).is_err());
+        assert_eq!(
+            capture.events(),
+            [
+                retrying(retry_level, "retry", 1, "0ns", "down 1"),
+                giving_up(give_up_level, "retry", 2, "down 2"),
+            ],
+            "{level:?}"
+        );
+    }
+}
+
+// Hooks own the reporting: with a hook and no level set, the default events are off; an
+// explicit level brings them back beside the hook.
+#[tokio::test(start_paused = true)]
+async fn hooks_silence_default_events_unless_a_level_is_set() {
+    let capture = Capture::default();
+    let _guard = capture.install();
+    let policy = RetryPolicy::builder()
+        .stop(attempts(2))
+        .wait(none())
+        .after(|_: &RetryState<'_, u32, String>| {})
+        .build()
+        .unwrap();
+    assert!(run!(policy, ok_at = u32::MAX).is_err());
+    assert_eq!(capture.events(), []);
+
+    let policy = RetryPolicy::builder()
+        .stop(attempts(2))
+        .wait(none())
+        .after(|_: &RetryState<'_, u32, String>| {})
+        .log(LogLevel::Info)
+        .build()
+        .unwrap();
+    assert!(run!(policy, ok_at = u32::MAX).is_err());
+    assert_eq!(capture.events().len(), 2);
+}
+
+// A retried `Ok` has no error to show: the event says `when_ok` rejected the value.
+#[tokio::test(start_paused = true)]
+async fn rejected_value_is_described_in_the_events() {
+    let capture = Capture::default();
+    let _guard = capture.install();
+    let policy = RetryPolicy::builder()
+        .stop(attempts(2))
+        .wait(none())
+        .when_ok(|_: &u32| true)
+        .build()
+        .unwrap();
+    assert_eq!(run!(policy, ok_at = 1), Ok(2));
+    let rejected = "value rejected by `when_ok`";
+    assert_eq!(
+        capture.events(),
+        [
+            retrying(Level::WARN, "retry", 1, "0ns", rejected),
+            giving_up(Level::ERROR, "retry", 2, rejected),
+        ]
+    );
+}
+
+// The blocking path emits the same events.
+#[test]
+fn retry_blocking_emits_the_same_events() {
+    let capture = Capture::default();
+    let _guard = capture.install();
+    let policy = RetryPolicy::builder()
+        .stop(attempts(2))
+        .wait(fixed(Duration::from_millis(1)))
+        .build()
+        .unwrap();
+    let out: Result<(), String> = policy.retry_blocking(|| Err("io".to_owned()));
+    assert!(out.is_err());
+    assert_eq!(
+        capture.events(),
+        [
+            retrying(Level::WARN, "retry", 1, "1ms", "io"),
+            giving_up(Level::ERROR, "retry", 2, "io"),
+        ]
+    );
+}
