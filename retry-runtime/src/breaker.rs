@@ -1052,9 +1052,7 @@ impl TimeWindow {
         let origin = *self.origin.get_or_insert(now);
         let width = (self.span.as_nanos() / u128::from(BUCKETS)).max(1);
         let slot = now.saturating_duration_since(origin).as_nanos() / width;
-        self.latest = self
-            .latest
-            .max(u64::try_from(slot).unwrap_or(u64::MAX));
+        self.latest = self.latest.max(u64::try_from(slot).unwrap_or(u64::MAX));
         let slot = self.latest;
         let bucket = &mut self.buckets[(slot % BUCKETS) as usize];
         if bucket.slot != slot {
