@@ -158,7 +158,13 @@ impl CircuitBreaker {
         /// One half-open probe.
         ///
         /// # Panics
-        /// If `failures` is 0 (in a `static`, a compile error).
+        /// If `failures` is 0; in a `static`, that is a compile error:
+        ///
+        /// ```compile_fail
+        /// # use retry_runtime::CircuitBreaker;
+        /// # use std::time::Duration;
+        /// static NEVER_CLOSED: CircuitBreaker = CircuitBreaker::consecutive(0, Duration::from_secs(1));
+        /// ```
         ///
         /// ```
         /// use retry_runtime::{BreakerState, CircuitBreaker};
@@ -308,7 +314,8 @@ impl CircuitBreaker {
         }
 
         /// Stays open for `cooldown` before admitting probes, instead of the constructor's
-        /// duration.
+        /// duration. A cooldown that would run past the end of the clock (`Duration::MAX`)
+        /// holds the circuit open until [`reset`](Self::reset).
         ///
         /// ```
         /// use retry_runtime::CircuitBreaker;

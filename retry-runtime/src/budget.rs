@@ -212,7 +212,12 @@ impl RetryBudget {
         /// `percent_with_reserve(percent, 10, 100)`.
         ///
         /// # Panics
-        /// If `percent` is 0 or above 100 (in a `static`, a compile error).
+        /// If `percent` is 0 or above 100; in a `static`, that is a compile error:
+        ///
+        /// ```compile_fail
+        /// # use retry_runtime::RetryBudget;
+        /// static NONE: RetryBudget = RetryBudget::percent(0);
+        /// ```
         ///
         /// ```
         /// use retry_runtime::{RetryBudget, budget::RetryKind};
