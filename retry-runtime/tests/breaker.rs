@@ -1,6 +1,6 @@
 //! `CircuitBreaker`: the state machine of `consecutive` and of both presets on tokio's
 //! paused clock, isolation, cancellation, the `tracing` events, and 10 000 concurrent tasks.
-#![cfg(not(loom))] // loom's types only work inside `loom::model`: see loom_breaker.rs
+#![cfg(not(retry_loom))] // loom's types only work inside `loom::model`: see loom_breaker.rs
 
 use std::collections::HashMap;
 use std::fmt;

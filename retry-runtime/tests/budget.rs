@@ -1,6 +1,6 @@
 //! `RetryBudget`: the AWS standard numbers, the percent form's reserve and cap, an outage
 //! simulation of retry amplification, and 10 000 concurrent tasks.
-#![cfg(not(loom))] // loom's types only work inside `loom::model`
+#![cfg(not(retry_loom))] // loom's types only work inside `loom::model`
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};

@@ -2,9 +2,9 @@
 //! interleaving of two threads, with loom's Mutex and atomics swapped in by src/sync.rs.
 //!
 //! ```text
-//! RUSTFLAGS="--cfg loom" cargo test -p retry-runtime --release --test loom_breaker
+//! RUSTFLAGS="--cfg retry_loom" cargo test -p retry-runtime --release --test loom_breaker
 //! ```
-#![cfg(loom)]
+#![cfg(retry_loom)]
 
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::SeqCst;
