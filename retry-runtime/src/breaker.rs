@@ -1036,7 +1036,7 @@ impl TimeWindow {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(retry_loom)))]
 mod tests {
     use super::*;
 

@@ -58,9 +58,7 @@ async fn consecutive_opens_after_n_failures_in_a_row_and_closes_on_one_good_prob
     assert_eq!(breaker.state(), BreakerState::Open);
 
     advance(NANO).await;
-    let probe = breaker
-        .try_acquire(now())
-        .expect("one probe after the cooldown");
+    let probe = breaker.try_acquire(now()).expect("one probe after the cooldown");
     assert!(probe.is_probe());
     assert_eq!(breaker.state(), BreakerState::HalfOpen);
     assert_eq!(refused(&breaker).until(), None, "only one probe");
@@ -97,11 +95,7 @@ async fn ignored_outcomes_neither_count_nor_reset_the_consecutive_count() {
     breaker.try_acquire(now()).unwrap().ignore();
     assert_eq!(breaker.state(), BreakerState::Closed);
     fail(&breaker);
-    assert_eq!(
-        breaker.state(),
-        BreakerState::Open,
-        "the ignore did not reset the count"
-    );
+    assert_eq!(breaker.state(), BreakerState::Open, "the ignore did not reset the count");
 }
 
 #[tokio::test(start_paused = true)]
@@ -110,9 +104,7 @@ async fn several_probes_close_only_when_all_succeed() {
     let breaker = CircuitBreaker::consecutive(1, SECOND).with_half_open_probes(3);
     fail(&breaker);
     advance(SECOND).await;
-    let probes: Vec<_> = (0..3)
-        .map(|_| breaker.try_acquire(now()).unwrap())
-        .collect();
+    let probes: Vec<_> = (0..3).map(|_| breaker.try_acquire(now()).unwrap()).collect();
     refused(&breaker);
     let mut probes = probes.into_iter();
     probes.next().unwrap().success(now());
@@ -127,11 +119,7 @@ async fn several_probes_close_only_when_all_succeed() {
     let second = breaker.try_acquire(now()).unwrap();
     first.success(now());
     second.failure(now());
-    assert_eq!(
-        breaker.state(),
-        BreakerState::Open,
-        "one failed probe re-opens"
-    );
+    assert_eq!(breaker.state(), BreakerState::Open, "one failed probe re-opens");
 }
 
 #[tokio::test(start_paused = true)]
@@ -164,21 +152,13 @@ async fn resilience4j_opens_at_exactly_the_100th_call_with_half_of_them_failed()
     for _ in 0..99 {
         fail(&breaker);
     }
-    assert_eq!(
-        breaker.state(),
-        BreakerState::Closed,
-        "99 calls: below the minimum"
-    );
+    assert_eq!(breaker.state(), BreakerState::Closed, "99 calls: below the minimum");
     fail(&breaker);
     assert_eq!(breaker.state(), BreakerState::Open);
 
     let breaker = CircuitBreaker::resilience4j();
     for i in 0..99 {
-        if i % 2 == 0 {
-            fail(&breaker)
-        } else {
-            succeed(&breaker)
-        } // 50 failed, 49 succeeded
+        if i % 2 == 0 { fail(&breaker) } else { succeed(&breaker) } // 50 failed, 49 succeeded
     }
     assert_eq!(breaker.state(), BreakerState::Closed);
     succeed(&breaker); // the 100th: 50 of 100 failed, checked on a success too
@@ -186,17 +166,9 @@ async fn resilience4j_opens_at_exactly_the_100th_call_with_half_of_them_failed()
 
     let breaker = CircuitBreaker::resilience4j();
     for i in 0..100 {
-        if i < 49 {
-            fail(&breaker)
-        } else {
-            succeed(&breaker)
-        }
+        if i < 49 { fail(&breaker) } else { succeed(&breaker) }
     }
-    assert_eq!(
-        breaker.state(),
-        BreakerState::Closed,
-        "49 %: below the threshold"
-    );
+    assert_eq!(breaker.state(), BreakerState::Closed, "49 %: below the threshold");
     for _ in 0..49 {
         fail(&breaker); // each evicts one of the 49 old failures: still 49 of 100
     }
@@ -216,9 +188,7 @@ async fn resilience4j_stays_open_60s_then_admits_exactly_10_probes_judged_togeth
     assert_eq!(refused(&breaker).retry_in(), Some(NANO));
 
     advance(NANO).await;
-    let probes: Vec<_> = (0..10)
-        .map(|_| breaker.try_acquire(now()).unwrap())
-        .collect();
+    let probes: Vec<_> = (0..10).map(|_| breaker.try_acquire(now()).unwrap()).collect();
     assert!(probes.iter().all(|p| p.is_probe()));
     assert_eq!(refused(&breaker).until(), None, "exactly 10 probes");
     for (i, probe) in probes.into_iter().enumerate() {
@@ -228,37 +198,21 @@ async fn resilience4j_stays_open_60s_then_admits_exactly_10_probes_judged_togeth
         } else {
             probe.success(now())
         }
-        let expected = if i < 9 {
-            BreakerState::HalfOpen
-        } else {
-            BreakerState::Open
-        };
-        assert_eq!(
-            breaker.state(),
-            expected,
-            "decided only once all 10 reported"
-        );
+        let expected = if i < 9 { BreakerState::HalfOpen } else { BreakerState::Open };
+        assert_eq!(breaker.state(), expected, "decided only once all 10 reported");
     }
     assert_eq!(refused(&breaker).retry_in(), Some(60 * SECOND));
 
     advance(60 * SECOND).await;
     for i in 0..10 {
         let probe = breaker.try_acquire(now()).unwrap();
-        if i < 4 {
-            probe.failure(now())
-        } else {
-            probe.success(now())
-        } // 40 %
+        if i < 4 { probe.failure(now()) } else { probe.success(now()) } // 40 %
     }
     assert_eq!(breaker.state(), BreakerState::Closed);
     for _ in 0..99 {
         fail(&breaker);
     }
-    assert_eq!(
-        breaker.state(),
-        BreakerState::Closed,
-        "closing started a fresh window"
-    );
+    assert_eq!(breaker.state(), BreakerState::Closed, "closing started a fresh window");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -276,31 +230,15 @@ async fn polly_opens_with_10_percent_failed_over_at_least_100_calls_in_30s() {
         } // 10 failed of 99
         advance(Duration::from_millis(250)).await; // 99 calls over ~25 s
     }
-    assert_eq!(
-        breaker.state(),
-        BreakerState::Closed,
-        "99 calls: below the throughput"
-    );
+    assert_eq!(breaker.state(), BreakerState::Closed, "99 calls: below the throughput");
     succeed(&breaker);
-    assert_eq!(
-        breaker.state(),
-        BreakerState::Open,
-        "10 of 100 failed within 30 s"
-    );
+    assert_eq!(breaker.state(), BreakerState::Open, "10 of 100 failed within 30 s");
 
     let breaker = CircuitBreaker::polly();
     for i in 0..100 {
-        if i < 9 {
-            fail(&breaker)
-        } else {
-            succeed(&breaker)
-        }
+        if i < 9 { fail(&breaker) } else { succeed(&breaker) }
     }
-    assert_eq!(
-        breaker.state(),
-        BreakerState::Closed,
-        "9 % is below the ratio"
-    );
+    assert_eq!(breaker.state(), BreakerState::Closed, "9 % is below the ratio");
 }
 
 #[tokio::test(start_paused = true)]
@@ -314,11 +252,7 @@ async fn polly_forgets_calls_older_than_its_30s_sampling_duration() {
     for _ in 0..60 {
         succeed(&breaker);
     }
-    assert_eq!(
-        breaker.state(),
-        BreakerState::Closed,
-        "only 60 calls in the window"
-    );
+    assert_eq!(breaker.state(), BreakerState::Closed, "only 60 calls in the window");
 
     // Within the window, the same 120 calls open it.
     let breaker = CircuitBreaker::polly();
@@ -397,11 +331,7 @@ async fn a_probe_permit_dropped_unreported_gives_its_slot_back() {
     let probe = breaker.try_acquire(now()).unwrap();
     refused(&breaker);
     drop(probe);
-    assert_eq!(
-        breaker.state(),
-        BreakerState::HalfOpen,
-        "a drop records nothing"
-    );
+    assert_eq!(breaker.state(), BreakerState::HalfOpen, "a drop records nothing");
     let probe = breaker.try_acquire(now()).expect("the slot came back");
     probe.ignore(); // so does an ignored outcome
     succeed(&breaker);
@@ -424,10 +354,7 @@ async fn aborting_the_task_that_holds_the_probe_gives_the_probe_back() {
     while !HOLDING.load(Ordering::SeqCst) {
         tokio::task::yield_now().await;
     }
-    assert!(
-        BREAKER.try_acquire(now()).is_err(),
-        "the task holds the only probe"
-    );
+    assert!(BREAKER.try_acquire(now()).is_err(), "the task holds the only probe");
     holder.abort();
     assert!(holder.await.unwrap_err().is_cancelled());
     assert_eq!(BREAKER.state(), BreakerState::HalfOpen);
@@ -496,12 +423,7 @@ fn every_state_change_emits_one_event_with_the_new_and_old_state() {
         .map(|e| {
             assert_eq!(e["target"], "retry");
             assert_eq!(e["breaker"], "provider A");
-            (
-                e["old_state"].as_str(),
-                e["new_state"].as_str(),
-                e["isolated"].as_str(),
-                e["level"].as_str(),
-            )
+            (e["old_state"].as_str(), e["new_state"].as_str(), e["isolated"].as_str(), e["level"].as_str())
         })
         .collect();
     assert_eq!(
@@ -540,12 +462,7 @@ async fn many_tasks_racing_for_half_open_get_exactly_the_configured_probes() {
         let most_out = Arc::new(AtomicU32::new(0));
         let tasks: Vec<_> = (0..TASKS)
             .map(|_| {
-                let (breaker, probes, out, most_out) = (
-                    breaker.clone(),
-                    probes.clone(),
-                    out.clone(),
-                    most_out.clone(),
-                );
+                let (breaker, probes, out, most_out) = (breaker.clone(), probes.clone(), out.clone(), most_out.clone());
                 tokio::spawn(async move {
                     let Ok(permit) = breaker.try_acquire(at) else {
                         return;
@@ -559,28 +476,16 @@ async fn many_tasks_racing_for_half_open_get_exactly_the_configured_probes() {
                     most_out.fetch_max(now_out, Ordering::SeqCst);
                     tokio::task::yield_now().await; // hold it while others race
                     out.fetch_sub(1, Ordering::SeqCst);
-                    if probes_fail {
-                        permit.failure(at)
-                    } else {
-                        permit.success(at)
-                    }
+                    if probes_fail { permit.failure(at) } else { permit.success(at) }
                 })
             })
             .collect();
         for task in tasks {
             task.await.unwrap();
         }
-        assert_eq!(
-            probes.load(Ordering::SeqCst),
-            10,
-            "probes_fail = {probes_fail}"
-        );
+        assert_eq!(probes.load(Ordering::SeqCst), 10, "probes_fail = {probes_fail}");
         assert!(most_out.load(Ordering::SeqCst) <= 10);
-        let expected = if probes_fail {
-            BreakerState::Open
-        } else {
-            BreakerState::Closed
-        };
+        let expected = if probes_fail { BreakerState::Open } else { BreakerState::Closed };
         assert_eq!(breaker.state(), expected);
     }
 }
@@ -590,12 +495,7 @@ async fn many_tasks_recording_at_once_lose_no_update() {
     // Guards exact counting under contention: a lost update would leave these closed.
     let t0 = Instant::now();
     let consecutive = Arc::new(CircuitBreaker::consecutive(TASKS + 1, SECOND));
-    let ratio = Arc::new(CircuitBreaker::failure_ratio(
-        0.5,
-        TASKS,
-        SlidingWindow::Calls(TASKS),
-        SECOND,
-    ));
+    let ratio = Arc::new(CircuitBreaker::failure_ratio(0.5, TASKS, SlidingWindow::Calls(TASKS), SECOND));
     let tasks: Vec<_> = (0..TASKS - 1)
         .map(|i| {
             let (consecutive, ratio) = (consecutive.clone(), ratio.clone());
@@ -604,11 +504,7 @@ async fn many_tasks_recording_at_once_lose_no_update() {
                 let b = ratio.try_acquire(t0).unwrap();
                 tokio::task::yield_now().await;
                 a.failure(t0);
-                if i < TASKS / 2 {
-                    b.failure(t0)
-                } else {
-                    b.success(t0)
-                }
+                if i < TASKS / 2 { b.failure(t0) } else { b.success(t0) }
             })
         })
         .collect();
@@ -620,16 +516,8 @@ async fn many_tasks_recording_at_once_lose_no_update() {
     assert_eq!(ratio.state(), BreakerState::Closed);
     consecutive.try_acquire(t0).unwrap().failure(t0);
     ratio.try_acquire(t0).unwrap().success(t0);
-    assert_eq!(
-        ratio.state(),
-        BreakerState::Open,
-        "the 10 000th call: exactly 50 %"
-    );
-    assert_eq!(
-        consecutive.state(),
-        BreakerState::Closed,
-        "10 000 of 10 001"
-    );
+    assert_eq!(ratio.state(), BreakerState::Open, "the 10 000th call: exactly 50 %");
+    assert_eq!(consecutive.state(), BreakerState::Closed, "10 000 of 10 001");
     consecutive.try_acquire(t0).unwrap().failure(t0);
     assert_eq!(consecutive.state(), BreakerState::Open);
 }

@@ -50,11 +50,7 @@ fn aws_standard_refunds_a_successful_retry_and_rewards_a_first_try_success_up_to
     budget.on_success(Some(w));
     assert_eq!(budget.available(), 500, "a refund is capped too");
     budget.record_request();
-    assert_eq!(
-        budget.available(),
-        500,
-        "requests deposit nothing in the token bucket"
-    );
+    assert_eq!(budget.available(), 500, "requests deposit nothing in the token bucket");
 }
 
 #[test]
@@ -67,10 +63,7 @@ fn a_refused_withdrawal_takes_nothing() {
     assert!(budget.try_withdraw(RetryKind::Error).is_none());
     assert_eq!(budget.available(), 2);
     let free = RetryBudget::token_bucket(0, 0, 0, 0);
-    assert!(
-        free.try_withdraw(RetryKind::Timeout).is_some(),
-        "cost 0 is never refused"
-    );
+    assert!(free.try_withdraw(RetryKind::Timeout).is_some(), "cost 0 is never refused");
 }
 
 #[test]
@@ -94,31 +87,17 @@ fn percent_lends_its_reserve_then_pays_one_retry_per_ten_requests_and_saves_at_m
     for _ in 0..9 {
         budget.record_request();
     }
-    assert!(
-        budget.try_withdraw(RetryKind::Error).is_none(),
-        "9 requests: 0.9 retry"
-    );
+    assert!(budget.try_withdraw(RetryKind::Error).is_none(), "9 requests: 0.9 retry");
     budget.record_request();
-    assert!(
-        budget.try_withdraw(RetryKind::Error).is_some(),
-        "10 requests: 1 retry"
-    );
+    assert!(budget.try_withdraw(RetryKind::Error).is_some(), "10 requests: 1 retry");
     for _ in 0..5_000 {
         budget.record_request();
     }
-    assert_eq!(
-        budget.available(),
-        budget.capacity(),
-        "at most 100 retries saved"
-    );
+    assert_eq!(budget.available(), budget.capacity(), "at most 100 retries saved");
     budget.on_success(None);
     let w = budget.try_withdraw(RetryKind::Error);
     budget.on_success(w);
-    assert_eq!(
-        budget.available(),
-        9_900,
-        "successes neither add nor refund"
-    );
+    assert_eq!(budget.available(), 9_900, "successes neither add nor refund");
 }
 
 /// One outage: every attempt fails; each call makes up to 3 attempts, the two retries each
@@ -176,10 +155,7 @@ fn a_budget_bounds_retry_amplification_during_a_full_outage() {
         let rest = &attempts[first_calls..];
         let rest_mean = f64::from(rest.iter().sum::<u32>()) / rest.len() as f64;
         let mean = f64::from(total) / CALLS as f64;
-        eprintln!(
-            "{name:<16} {total:>9} {:>9} {mean:>16.4} {rest_mean:>26.4}",
-            total - CALLS as u32
-        );
+        eprintln!("{name:<16} {total:>9} {:>9} {mean:>16.4} {rest_mean:>26.4}", total - CALLS as u32);
         per_call.push((total, mean, rest_mean));
     }
 
@@ -199,10 +175,7 @@ fn a_budget_bounds_retry_amplification_during_a_full_outage() {
 const TASKS: u32 = 10_000;
 
 /// Runs `op` in `TASKS` tasks at once while a watcher checks the bucket's bounds.
-async fn hammer(
-    budget: &Arc<RetryBudget>,
-    op: impl Fn(&RetryBudget) -> bool + Clone + Send + Sync + 'static,
-) -> u32 {
+async fn hammer(budget: &Arc<RetryBudget>, op: impl Fn(&RetryBudget) -> bool + Clone + Send + Sync + 'static) -> u32 {
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = {
         let (budget, stop) = (budget.clone(), stop.clone());

@@ -180,13 +180,8 @@ fn two_probes_are_judged_together_once_both_report() {
     // Guards the ratio half-open decision: taken once, by whichever probe reports last.
     loom::model(|| {
         let t0 = Instant::now();
-        let breaker = CircuitBreaker::failure_ratio(
-            0.5,
-            1,
-            retry_runtime::breaker::SlidingWindow::Calls(1),
-            SECOND,
-        )
-        .with_half_open_probes(2);
+        let breaker = CircuitBreaker::failure_ratio(0.5, 1, retry_runtime::breaker::SlidingWindow::Calls(1), SECOND)
+            .with_half_open_probes(2);
         breaker.try_acquire(t0).unwrap().failure(t0);
         let breaker = Arc::new(breaker);
         let at = t0 + SECOND;
@@ -195,11 +190,7 @@ fn two_probes_are_judged_together_once_both_report() {
             thread::spawn(move || {
                 let permit = breaker.try_acquire(at).expect("two probe slots");
                 assert!(permit.is_probe());
-                if fails {
-                    permit.failure(at)
-                } else {
-                    permit.success(at)
-                }
+                if fails { permit.failure(at) } else { permit.success(at) }
             })
         };
         let (a, b) = (probe(true), probe(false));

@@ -28,10 +28,7 @@ pub struct RecordingSleep {
 impl RecordingSleep {
     /// A clock at an arbitrary origin, with no sleep recorded.
     pub fn new() -> Self {
-        Self {
-            origin: Instant::now(),
-            delays: RefCell::new(Vec::new()),
-        }
+        Self { origin: Instant::now(), delays: RefCell::new(Vec::new()) }
     }
 
     /// Every delay asked for so far, in order.

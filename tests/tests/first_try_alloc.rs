@@ -18,20 +18,13 @@ use tokio::runtime::Runtime;
 /// A current-thread runtime that has already run once, so that its own first-use
 /// set-up is not charged to the call measured.
 fn runtime() -> Runtime {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
     rt.block_on(async {});
     rt
 }
 
 fn assert_no_allocation(what: &str, info: AllocationInfo) {
-    assert_eq!(
-        (info.count_total, info.bytes_total),
-        (0, 0),
-        "{what} allocated: {info:?}"
-    );
+    assert_eq!((info.count_total, info.bytes_total), (0, 0), "{what} allocated: {info:?}");
 }
 
 // Without this the zero counts below could pass because nothing is counted.
@@ -58,11 +51,7 @@ fn first_try_success_through_retry_allocates_nothing() {
     // the configuration of the spec's example: a time-based stop reads the clock
     let policy = RetryPolicy::builder()
         .stop(attempts(5) | elapsed(Duration::from_secs(30)))
-        .wait(exp_jitter(
-            Duration::from_secs(1),
-            Duration::from_secs(60),
-            Duration::from_secs(5),
-        ))
+        .wait(exp_jitter(Duration::from_secs(1), Duration::from_secs(60), Duration::from_secs(5)))
         .when(|e: &String| e.contains("busy"))
         .build()
         .unwrap();
@@ -151,10 +140,7 @@ fn first_try_success_seeds_no_rng() {
             let out: Result<u32, &str> = policy.retry_blocking(|| Err("busy"));
             assert_eq!(out, Err("busy"));
         });
-        assert!(
-            first_retry.count_total > 0,
-            "seeding from entropy on a fresh thread is visible as an allocation"
-        );
+        assert!(first_retry.count_total > 0, "seeding from entropy on a fresh thread is visible as an allocation");
 
         let later_retry = measure(|| {
             let out: Result<u32, &str> = policy.retry_blocking(|| Err("busy"));

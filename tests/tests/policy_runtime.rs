@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use retry_runtime::sleep::NoSleep;
 use retry_runtime::stop::{attempts, deadline, elapsed};
-use retry_runtime::wait::{
-    chain, decorrelated_jitter, exponential, fixed, full_jitter, none, random,
-};
+use retry_runtime::wait::{chain, decorrelated_jitter, exponential, fixed, full_jitter, none, random};
 use retry_runtime::{LogLevel, RetryPolicy, RetryState};
 use tests_integration::fake_clock::RecordingSleep;
 use tests_integration::replay;
@@ -33,10 +31,7 @@ enum Failure {
 
 impl Failure {
     fn busy(attempt: u32) -> Self {
-        Self::Busy {
-            attempt,
-            detail: format!("busy on attempt {attempt}").into(),
-        }
+        Self::Busy { attempt, detail: format!("busy on attempt {attempt}").into() }
     }
     fn is_busy(&self) -> bool {
         matches!(self, Self::Busy { .. })
@@ -71,11 +66,7 @@ impl Counter {
 // The last error is returned as it is, not the first one and not a copy.
 #[tokio::test(start_paused = true)]
 async fn last_error_is_returned_unchanged() {
-    let policy = RetryPolicy::builder()
-        .stop(attempts(3))
-        .wait(fixed(secs(1)))
-        .build()
-        .unwrap();
+    let policy = RetryPolicy::builder().stop(attempts(3)).wait(fixed(secs(1))).build().unwrap();
     let n = Counter::default();
     let out: Result<(), Failure> = policy
         .retry(|| {
@@ -91,24 +82,13 @@ async fn last_error_is_returned_unchanged() {
 // follows them is returned at once.
 #[tokio::test(start_paused = true)]
 async fn when_retries_only_the_errors_it_accepts() {
-    let policy = RetryPolicy::builder()
-        .stop(attempts(10))
-        .wait(fixed(secs(1)))
-        .when(Failure::is_busy)
-        .build()
-        .unwrap();
+    let policy = RetryPolicy::builder().stop(attempts(10)).wait(fixed(secs(1))).when(Failure::is_busy).build().unwrap();
     let n = Counter::default();
     let start = Instant::now();
     let out: Result<(), Failure> = policy
         .retry(|| {
             let a = n.next();
-            async move {
-                if a < 3 {
-                    Err(Failure::busy(a))
-                } else {
-                    Err(Failure::BadRequest { attempt: a })
-                }
-            }
+            async move { if a < 3 { Err(Failure::busy(a)) } else { Err(Failure::BadRequest { attempt: a }) } }
         })
         .await;
     assert_eq!(out, Err(Failure::BadRequest { attempt: 3 }));
@@ -147,11 +127,7 @@ async fn non_retryable_error_is_returned_after_one_attempt() {
 // A success after failures is returned, and ends the call there.
 #[tokio::test(start_paused = true)]
 async fn success_after_failures_is_returned() {
-    let policy = RetryPolicy::builder()
-        .stop(attempts(5))
-        .wait(fixed(secs(1)))
-        .build()
-        .unwrap();
+    let policy = RetryPolicy::builder().stop(attempts(5)).wait(fixed(secs(1))).build().unwrap();
     let n = Counter::default();
     let out: Result<u32, Failure> = policy
         .retry(|| {
@@ -166,12 +142,8 @@ async fn success_after_failures_is_returned() {
 // `when_ok` retries rejected values and returns the first accepted one.
 #[tokio::test(start_paused = true)]
 async fn when_ok_retries_rejected_values() {
-    let policy = RetryPolicy::builder()
-        .stop(attempts(5))
-        .wait(fixed(secs(1)))
-        .when_ok(|v: &u32| *v < 3)
-        .build()
-        .unwrap();
+    let policy =
+        RetryPolicy::builder().stop(attempts(5)).wait(fixed(secs(1))).when_ok(|v: &u32| *v < 3).build().unwrap();
     let n = Counter::default();
     let out: Result<u32, Failure> = policy
         .retry(|| {
@@ -341,10 +313,8 @@ async fn times_with_server_delay<S: retry_runtime::stop::Stop>(
     asked: Duration,
     ceiling: Option<Duration>,
 ) -> Vec<Duration> {
-    let mut builder = RetryPolicy::builder()
-        .stop(stop)
-        .wait(fixed(planned))
-        .retry_after(move |_: &Failure| Some(asked));
+    let mut builder =
+        RetryPolicy::builder().stop(stop).wait(fixed(planned)).retry_after(move |_: &Failure| Some(asked));
     if let Some(ceiling) = ceiling {
         builder = builder.retry_after_max(ceiling);
     }
@@ -447,23 +417,12 @@ fn blocking_sleeper_gets_the_seeded_jitter_sequence() {
     let full = full_jitter(secs(1), secs(60));
     let decorrelated = decorrelated_jitter(secs(1), secs(60));
     for seed in [0, 7, 42, u64::MAX] {
-        assert_eq!(
-            run(full, seed),
-            replay::delays(&full, seed, 7),
-            "seed {seed}"
-        );
-        assert_eq!(
-            run(decorrelated, seed),
-            replay::delays(&decorrelated, seed, 7)
-        );
+        assert_eq!(run(full, seed), replay::delays(&full, seed, 7), "seed {seed}");
+        assert_eq!(run(decorrelated, seed), replay::delays(&decorrelated, seed, 7));
     }
     assert_eq!(
         run(decorrelated, 42)[..3],
-        [
-            Duration::from_nanos(2_628_610_291),
-            Duration::from_nanos(3_195_347_760),
-            Duration::from_nanos(9_447_757_911),
-        ],
+        [Duration::from_nanos(2_628_610_291), Duration::from_nanos(3_195_347_760), Duration::from_nanos(9_447_757_911),],
         "the sequence pinned in wait_strategies.rs"
     );
 }
@@ -499,11 +458,7 @@ fn seed_makes_every_call_draw_the_same_jitter() {
         let _: Result<(), &str> = policy.retry_blocking(|| Err("down"));
     }
     let d = fresh.delays();
-    assert_ne!(
-        d[..5],
-        d[5..],
-        "two calls of an unseeded policy drew the same jitter"
-    );
+    assert_ne!(d[..5], d[5..], "two calls of an unseeded policy drew the same jitter");
 }
 
 // Time-based stops read the blocking sleeper's clock: on a fake clock that only sleeping
@@ -542,13 +497,8 @@ fn blocking_time_based_stops_read_the_sleepers_clock() {
 #[test]
 fn zero_delays_never_reach_the_sleeper() {
     let sleeper = RecordingSleep::new();
-    let policy = RetryPolicy::builder()
-        .stop(attempts(4))
-        .wait(none())
-        .sleeper(&sleeper)
-        .log(LogLevel::Off)
-        .build()
-        .unwrap();
+    let policy =
+        RetryPolicy::builder().stop(attempts(4)).wait(none()).sleeper(&sleeper).log(LogLevel::Off).build().unwrap();
     let n = Counter::default();
     let _: Result<(), &str> = policy.retry_blocking(|| {
         n.next();
@@ -583,11 +533,7 @@ fn retry_blocking_returns_a_non_retryable_error_at_once() {
     let n = Counter::default();
     let out: Result<(), Failure> = policy.retry_blocking(|| {
         let a = n.next();
-        if a == 1 {
-            Err(Failure::busy(a))
-        } else {
-            Err(Failure::BadRequest { attempt: a })
-        }
+        if a == 1 { Err(Failure::busy(a)) } else { Err(Failure::BadRequest { attempt: a }) }
     });
     assert_eq!(out, Err(Failure::BadRequest { attempt: 2 }));
     assert_eq!(sleeper.delays(), [secs(1)]);

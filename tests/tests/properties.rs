@@ -10,8 +10,8 @@ use std::time::Duration;
 use proptest::prelude::*;
 use retry_runtime::stop::{Both, Either, Stop, StopContext, attempts, deadline, elapsed, never};
 use retry_runtime::wait::{
-    Wait, chain, decorrelated_jitter, equal_jitter, exp_jitter, exponential, fixed, full_jitter,
-    incrementing, none, random,
+    Wait, chain, decorrelated_jitter, equal_jitter, exp_jitter, exponential, fixed, full_jitter, incrementing, none,
+    random,
 };
 use retry_runtime::{LogLevel, PolicyError, RetryPolicy};
 use tests_integration::fake_clock::RecordingSleep;
@@ -41,11 +41,7 @@ fn ordered() -> impl Strategy<Value = (Duration, Duration)> {
 
 /// Attempt numbers: the first few, any, and the very last ones.
 fn attempt() -> impl Strategy<Value = u32> {
-    prop_oneof![
-        1u32..=70,
-        any::<u32>().prop_map(|n| n.max(1)),
-        (0u32..=8).prop_map(|k| u32::MAX - k),
-    ]
+    prop_oneof![1u32..=70, any::<u32>().prop_map(|n| n.max(1)), (0u32..=8).prop_map(|k| u32::MAX - k),]
 }
 
 fn nanos(d: Duration) -> u128 {
@@ -55,11 +51,7 @@ fn nanos(d: Duration) -> u128 {
 /// `min(initial · 2^(n−1), max)` in exact integer arithmetic.
 fn doubled_exact(initial: Duration, n: u32, max: Duration) -> u128 {
     let shift = n.saturating_sub(1);
-    let grown = if shift >= 128 {
-        None
-    } else {
-        nanos(initial).checked_mul(1u128 << shift)
-    };
+    let grown = if shift >= 128 { None } else { nanos(initial).checked_mul(1u128 << shift) };
     grown.map_or(nanos(max), |g| g.min(nanos(max)))
 }
 
@@ -293,11 +285,7 @@ fn stop_tree() -> impl Strategy<Value = StopTree> {
 }
 
 fn stop_context() -> impl Strategy<Value = StopContext> {
-    (
-        prop_oneof![1u32..=12, any::<u32>()],
-        small_duration(),
-        small_duration(),
-    )
+    (prop_oneof![1u32..=12, any::<u32>()], small_duration(), small_duration())
         .prop_map(|(n, elapsed, next)| StopContext::new(n, elapsed, next))
 }
 
@@ -373,11 +361,7 @@ impl WaitSpec {
     /// The first rule of spec §6 this configuration breaks, if any.
     fn error(&self) -> Option<PolicyError> {
         let exceeds = |strategy, initial: Duration, max: Duration| {
-            (initial > max).then_some(PolicyError::InitialExceedsMax {
-                strategy,
-                initial,
-                max,
-            })
+            (initial > max).then_some(PolicyError::InitialExceedsMax { strategy, initial, max })
         };
         let zero = |what, d: Duration| d.is_zero().then_some(PolicyError::ZeroDuration { what });
         match self {
@@ -385,19 +369,10 @@ impl WaitSpec {
             Self::Random(a, b) => exceeds("random", *a, *b),
             Self::Exponential(i, m, base) => zero("exponential", *i)
                 .or_else(|| exceeds("exponential", *i, *m))
-                .or_else(|| {
-                    (!(base.is_finite() && *base >= 1.0))
-                        .then_some(PolicyError::InvalidBase { base: *base })
-                }),
-            Self::ExpJitter(i, m, _) => {
-                zero("exp_jitter", *i).or_else(|| exceeds("exp_jitter", *i, *m))
-            }
-            Self::FullJitter(b, c) => {
-                zero("full_jitter", *b).or_else(|| exceeds("full_jitter", *b, *c))
-            }
-            Self::EqualJitter(b, c) => {
-                zero("equal_jitter", *b).or_else(|| exceeds("equal_jitter", *b, *c))
-            }
+                .or_else(|| (!(base.is_finite() && *base >= 1.0)).then_some(PolicyError::InvalidBase { base: *base })),
+            Self::ExpJitter(i, m, _) => zero("exp_jitter", *i).or_else(|| exceeds("exp_jitter", *i, *m)),
+            Self::FullJitter(b, c) => zero("full_jitter", *b).or_else(|| exceeds("full_jitter", *b, *c)),
+            Self::EqualJitter(b, c) => zero("equal_jitter", *b).or_else(|| exceeds("equal_jitter", *b, *c)),
             Self::Decorrelated(b, c) => {
                 zero("decorrelated_jitter", *b).or_else(|| exceeds("decorrelated_jitter", *b, *c))
             }
@@ -409,23 +384,13 @@ impl WaitSpec {
 }
 
 fn tiny_duration() -> impl Strategy<Value = Duration> {
-    prop_oneof![
-        Just(Duration::ZERO),
-        (0u64..=5).prop_map(Duration::from_secs),
-        duration(),
-    ]
+    prop_oneof![Just(Duration::ZERO), (0u64..=5).prop_map(Duration::from_secs), duration(),]
 }
 
 fn wait_spec() -> impl Strategy<Value = WaitSpec> {
     let d = tiny_duration;
-    let base = prop_oneof![
-        Just(2.0),
-        Just(1.0),
-        Just(f64::NAN),
-        Just(f64::INFINITY),
-        Just(f64::NEG_INFINITY),
-        -4.0f64..4.0,
-    ];
+    let base =
+        prop_oneof![Just(2.0), Just(1.0), Just(f64::NAN), Just(f64::INFINITY), Just(f64::NEG_INFINITY), -4.0f64..4.0,];
     let leaf = prop_oneof![
         d().prop_map(WaitSpec::Fixed),
         (d(), d()).prop_map(|(a, b)| WaitSpec::Random(a, b)),
@@ -436,9 +401,7 @@ fn wait_spec() -> impl Strategy<Value = WaitSpec> {
         (d(), d()).prop_map(|(b, c)| WaitSpec::Decorrelated(b, c)),
         (d(), d(), d()).prop_map(|(s, st, m)| WaitSpec::Incrementing(s, st, m)),
     ];
-    leaf.prop_recursive(2, 8, 3, |inner| {
-        prop::collection::vec(inner, 0..=3).prop_map(WaitSpec::Chain)
-    })
+    leaf.prop_recursive(2, 8, 3, |inner| prop::collection::vec(inner, 0..=3).prop_map(WaitSpec::Chain))
 }
 
 /// The first rule a stop tree breaks, left to right.
@@ -446,9 +409,7 @@ fn stop_error(tree: &StopTree) -> Option<PolicyError> {
     match tree {
         StopTree::Attempts(0) => Some(PolicyError::ZeroAttempts),
         StopTree::Elapsed(d) if d.is_zero() => Some(PolicyError::ZeroDuration { what: "elapsed" }),
-        StopTree::Deadline(d) if d.is_zero() => {
-            Some(PolicyError::ZeroDuration { what: "deadline" })
-        }
+        StopTree::Deadline(d) if d.is_zero() => Some(PolicyError::ZeroDuration { what: "deadline" }),
         StopTree::Or(a, b) | StopTree::And(a, b) => stop_error(a).or_else(|| stop_error(b)),
         _ => None,
     }

@@ -20,12 +20,7 @@ async fn attempt_times(stop: impl Stop, wait: impl Wait) -> Vec<Duration> {
 
 /// As [`attempt_times`], with each attempt running for `runs` before it fails.
 async fn attempt_times_taking(stop: impl Stop, wait: impl Wait, runs: Duration) -> Vec<Duration> {
-    let policy = RetryPolicy::builder()
-        .stop(stop)
-        .wait(wait)
-        .log(LogLevel::Off)
-        .build()
-        .expect("valid policy");
+    let policy = RetryPolicy::builder().stop(stop).wait(wait).log(LogLevel::Off).build().expect("valid policy");
     let start = Instant::now();
     let times = RefCell::new(Vec::new());
     let out: Result<(), &str> = policy
@@ -90,9 +85,7 @@ async fn deadline_checks_each_growing_sleep_against_the_time_left() {
         .stop(deadline(secs(10)))
         .wait(exponential(secs(1), secs(60)))
         .before_sleep(|s: &RetryState<'_, (), &str>| {
-            sleeps
-                .borrow_mut()
-                .push((s.elapsed(), s.next_delay().unwrap()));
+            sleeps.borrow_mut().push((s.elapsed(), s.next_delay().unwrap()));
         })
         .build()
         .unwrap();
@@ -101,10 +94,7 @@ async fn deadline_checks_each_growing_sleep_against_the_time_left() {
     assert_eq!(out, Err("down"));
     assert_eq!(start.elapsed(), secs(7));
     let sleeps = sleeps.into_inner();
-    assert_eq!(
-        sleeps,
-        [(secs(0), secs(1)), (secs(1), secs(2)), (secs(3), secs(4))]
-    );
+    assert_eq!(sleeps, [(secs(0), secs(1)), (secs(1), secs(2)), (secs(3), secs(4))]);
     assert!(sleeps.iter().all(|(at, d)| *at + *d <= secs(10)));
 }
 
@@ -128,14 +118,8 @@ async fn elapsed_counts_the_time_spent_inside_attempts() {
 #[tokio::test(start_paused = true)]
 async fn attempts_runs_exactly_that_many() {
     assert_eq!(attempt_times(attempts(1), fixed(secs(2))).await, at(&[0]));
-    assert_eq!(
-        attempt_times(attempts(4), fixed(secs(2))).await,
-        at(&[0, 2, 4, 6])
-    );
-    assert_eq!(
-        attempt_times(attempts(100), fixed(secs(1))).await.len(),
-        100
-    );
+    assert_eq!(attempt_times(attempts(4), fixed(secs(2))).await, at(&[0, 2, 4, 6]));
+    assert_eq!(attempt_times(attempts(100), fixed(secs(1))).await.len(), 100);
 }
 
 // `a | b` stops as soon as either side says so.
@@ -163,28 +147,16 @@ async fn both_stops_only_when_both_sides_do() {
 // Combinators nest: `attempts(100) | (elapsed(4s) & attempts(3))`.
 #[tokio::test(start_paused = true)]
 async fn combinators_nest() {
-    let times = attempt_times(
-        attempts(100) | (elapsed(secs(4)) & attempts(3)),
-        fixed(secs(1)),
-    )
-    .await;
+    let times = attempt_times(attempts(100) | (elapsed(secs(4)) & attempts(3)), fixed(secs(1))).await;
     assert_eq!(times, at(&[0, 1, 2, 3, 4]));
-    let times = attempt_times(
-        (attempts(2) | attempts(5)) & elapsed(secs(3)),
-        fixed(secs(1)),
-    )
-    .await;
+    let times = attempt_times((attempts(2) | attempts(5)) & elapsed(secs(3)), fixed(secs(1))).await;
     assert_eq!(times, at(&[0, 1, 2, 3]));
 }
 
 // `never` keeps retrying until the operation succeeds.
 #[tokio::test(start_paused = true)]
 async fn never_retries_until_success() {
-    let policy = RetryPolicy::builder()
-        .stop(never())
-        .wait(fixed(secs(1)))
-        .build()
-        .unwrap();
+    let policy = RetryPolicy::builder().stop(never()).wait(fixed(secs(1))).build().unwrap();
     let start = Instant::now();
     let mut calls = 0u32;
     let out: Result<u32, &str> = policy
@@ -201,12 +173,7 @@ async fn never_retries_until_success() {
 // `never` bounded by the caller's own timeout: the call is dropped mid-schedule.
 #[tokio::test(start_paused = true)]
 async fn never_is_bounded_by_the_callers_timeout() {
-    let policy = RetryPolicy::builder()
-        .stop(never())
-        .wait(fixed(secs(1)))
-        .log(LogLevel::Off)
-        .build()
-        .unwrap();
+    let policy = RetryPolicy::builder().stop(never()).wait(fixed(secs(1))).log(LogLevel::Off).build().unwrap();
     let start = Instant::now();
     let times = RefCell::new(Vec::new());
     let call = policy.retry(|| {
@@ -221,23 +188,11 @@ async fn never_is_bounded_by_the_callers_timeout() {
 // `never | x` is bounded by x; `never & x` never stops (it needs both).
 #[tokio::test(start_paused = true)]
 async fn never_combined_with_a_bound() {
-    assert_eq!(
-        attempt_times(never() | attempts(4), fixed(secs(1)))
-            .await
-            .len(),
-        4
-    );
-    assert_eq!(
-        attempt_times(never() | elapsed(secs(3)), fixed(secs(1))).await,
-        at(&[0, 1, 2, 3])
-    );
+    assert_eq!(attempt_times(never() | attempts(4), fixed(secs(1))).await.len(), 4);
+    assert_eq!(attempt_times(never() | elapsed(secs(3)), fixed(secs(1))).await, at(&[0, 1, 2, 3]));
 
-    let policy = RetryPolicy::builder()
-        .stop(never() & attempts(2))
-        .wait(fixed(secs(1)))
-        .log(LogLevel::Off)
-        .build()
-        .unwrap();
+    let policy =
+        RetryPolicy::builder().stop(never() & attempts(2)).wait(fixed(secs(1))).log(LogLevel::Off).build().unwrap();
     let mut calls = 0u32;
     let out: Result<u32, &str> = policy
         .retry(|| {

@@ -98,13 +98,7 @@ macro_rules! run {
             .retry(|| {
                 n += 1;
                 let a = n;
-                async move {
-                    if a >= $ok_at {
-                        Ok(a)
-                    } else {
-                        Err(format!("down {a}"))
-                    }
-                }
+                async move { if a >= $ok_at { Ok(a) } else { Err(format!("down {a}")) } }
             })
             .await
     }};
@@ -149,18 +143,11 @@ async fn first_try_success_emits_no_event() {
 async fn success_after_retries_emits_only_the_retry_events() {
     let capture = Capture::default();
     let _guard = capture.install();
-    let policy = RetryPolicy::builder()
-        .stop(attempts(5))
-        .wait(fixed(Duration::from_secs(2)))
-        .build()
-        .unwrap();
+    let policy = RetryPolicy::builder().stop(attempts(5)).wait(fixed(Duration::from_secs(2))).build().unwrap();
     assert_eq!(run!(policy, ok_at = 3), Ok(3));
     assert_eq!(
         capture.events(),
-        [
-            retrying(Level::WARN, "retry", 1, "2s", "down 1"),
-            retrying(Level::WARN, "retry", 2, "2s", "down 2"),
-        ]
+        [retrying(Level::WARN, "retry", 1, "2s", "down 1"), retrying(Level::WARN, "retry", 2, "2s", "down 2"),]
     );
 }
 
@@ -169,12 +156,7 @@ async fn success_after_retries_emits_only_the_retry_events() {
 async fn log_off_silences_every_event() {
     let capture = Capture::default();
     let _guard = capture.install();
-    let policy = RetryPolicy::builder()
-        .stop(attempts(3))
-        .wait(none())
-        .log(LogLevel::Off)
-        .build()
-        .unwrap();
+    let policy = RetryPolicy::builder().stop(attempts(3)).wait(none()).log(LogLevel::Off).build().unwrap();
     assert!(run!(policy, ok_at = u32::MAX).is_err());
     assert_eq!(capture.events(), []);
 }
@@ -184,10 +166,7 @@ async fn log_off_silences_every_event() {
 async fn non_retryable_error_emits_no_event() {
     let capture = Capture::default();
     let _guard = capture.install();
-    let policy = RetryPolicy::builder()
-        .when(|e: &String| e.contains("busy"))
-        .build()
-        .unwrap();
+    let policy = RetryPolicy::builder().when(|e: &String| e.contains("busy")).build().unwrap();
     assert_eq!(run!(policy, ok_at = u32::MAX), Err("down 1".to_owned()));
     assert_eq!(capture.events(), []);
 }
@@ -205,19 +184,11 @@ async fn log_level_sets_retry_events_and_giving_up_is_one_higher() {
     ] {
         let capture = Capture::default();
         let _guard = capture.install();
-        let policy = RetryPolicy::builder()
-            .stop(attempts(2))
-            .wait(none())
-            .log(level)
-            .build()
-            .unwrap();
+        let policy = RetryPolicy::builder().stop(attempts(2)).wait(none()).log(level).build().unwrap();
         assert!(run!(policy, ok_at = u32::MAX).is_err());
         assert_eq!(
             capture.events(),
-            [
-                retrying(retry_level, "retry", 1, "0ns", "down 1"),
-                giving_up(give_up_level, "retry", 2, "down 2"),
-            ],
+            [retrying(retry_level, "retry", 1, "0ns", "down 1"), giving_up(give_up_level, "retry", 2, "down 2"),],
             "{level:?}"
         );
     }
@@ -254,20 +225,12 @@ async fn hooks_silence_default_events_unless_a_level_is_set() {
 async fn rejected_value_is_described_in_the_events() {
     let capture = Capture::default();
     let _guard = capture.install();
-    let policy = RetryPolicy::builder()
-        .stop(attempts(2))
-        .wait(none())
-        .when_ok(|_: &u32| true)
-        .build()
-        .unwrap();
+    let policy = RetryPolicy::builder().stop(attempts(2)).wait(none()).when_ok(|_: &u32| true).build().unwrap();
     assert_eq!(run!(policy, ok_at = 1), Ok(2));
     let rejected = "value rejected by `when_ok`";
     assert_eq!(
         capture.events(),
-        [
-            retrying(Level::WARN, "retry", 1, "0ns", rejected),
-            giving_up(Level::ERROR, "retry", 2, rejected),
-        ]
+        [retrying(Level::WARN, "retry", 1, "0ns", rejected), giving_up(Level::ERROR, "retry", 2, rejected),]
     );
 }
 
@@ -276,18 +239,11 @@ async fn rejected_value_is_described_in_the_events() {
 fn retry_blocking_emits_the_same_events() {
     let capture = Capture::default();
     let _guard = capture.install();
-    let policy = RetryPolicy::builder()
-        .stop(attempts(2))
-        .wait(fixed(Duration::from_millis(1)))
-        .build()
-        .unwrap();
+    let policy = RetryPolicy::builder().stop(attempts(2)).wait(fixed(Duration::from_millis(1))).build().unwrap();
     let out: Result<(), String> = policy.retry_blocking(|| Err("io".to_owned()));
     assert!(out.is_err());
     assert_eq!(
         capture.events(),
-        [
-            retrying(Level::WARN, "retry", 1, "1ms", "io"),
-            giving_up(Level::ERROR, "retry", 2, "io"),
-        ]
+        [retrying(Level::WARN, "retry", 1, "1ms", "io"), giving_up(Level::ERROR, "retry", 2, "io"),]
     );
 }

@@ -8,8 +8,8 @@
 use std::time::Duration;
 
 use retry_runtime::wait::{
-    Wait, chain, decorrelated_jitter, equal_jitter, exp_jitter, exponential, fixed, full_jitter,
-    incrementing, none, random,
+    Wait, chain, decorrelated_jitter, equal_jitter, exp_jitter, exponential, fixed, full_jitter, incrementing, none,
+    random,
 };
 use tests_integration::replay::{delay_at, delays};
 
@@ -30,28 +30,12 @@ fn nanos(list: &[u64]) -> Vec<Duration> {
 
 /// `initial · 2^(n−1)` capped at `max`, computed independently of the runtime's `grow`.
 fn doubled(initial: Duration, n: u32, max: Duration) -> Duration {
-    initial
-        .checked_mul(1u32.checked_shl(n - 1).unwrap_or(u32::MAX))
-        .map_or(max, |d| d.min(max))
+    initial.checked_mul(1u32.checked_shl(n - 1).unwrap_or(u32::MAX)).map_or(max, |d| d.min(max))
 }
 
 /// Attempt numbers around every boundary of the growth arithmetic, up to `u32::MAX`.
-const HUGE_ATTEMPTS: [u32; 14] = [
-    31,
-    32,
-    33,
-    34,
-    63,
-    64,
-    65,
-    1023,
-    1024,
-    1025,
-    i32::MAX as u32,
-    1 << 31,
-    u32::MAX - 1,
-    u32::MAX,
-];
+const HUGE_ATTEMPTS: [u32; 14] =
+    [31, 32, 33, 34, 63, 64, 65, 1023, 1024, 1025, i32::MAX as u32, 1 << 31, u32::MAX - 1, u32::MAX];
 
 // --- exact sequences under seed 42 ---------------------------------------------------------
 
@@ -74,14 +58,7 @@ fn fixed_gives_the_same_delay_every_time() {
 fn random_seeded_sequence_is_exact_and_within_min_max() {
     let w = random(secs(1), secs(2));
     let got = delays(&w, 42, 6);
-    let expected = nanos(&[
-        1_814_305_145,
-        1_318_821_040,
-        1_983_894_169,
-        1_701_135_598,
-        1_793_504_490,
-        1_588_098_467,
-    ]);
+    let expected = nanos(&[1_814_305_145, 1_318_821_040, 1_983_894_169, 1_701_135_598, 1_793_504_490, 1_588_098_467]);
     assert_eq!(got, expected);
     assert!(got.iter().all(|d| (secs(1)..=secs(2)).contains(d)));
 }
@@ -91,11 +68,7 @@ fn random_seeded_sequence_is_exact_and_within_min_max() {
 fn exponential_doubles_from_initial_then_holds_at_max() {
     let w = exponential(secs(1), secs(60));
     let got = delays(&w, 42, 8);
-    assert_eq!(
-        got,
-        [1, 2, 4, 8, 16, 32, 60, 60].map(secs),
-        "hand-checked: 2^0 … 2^5, then 64 capped to 60"
-    );
+    assert_eq!(got, [1, 2, 4, 8, 16, 32, 60, 60].map(secs), "hand-checked: 2^0 … 2^5, then 64 capped to 60");
     let formula: Vec<_> = (1..=8).map(|n| doubled(secs(1), n, secs(60))).collect();
     assert_eq!(got, formula);
 }
@@ -145,10 +118,7 @@ fn exp_jitter_seeded_sequence_is_exact_and_within_tenacity_bounds() {
     for (n, d) in (1..).zip(&got) {
         let lo = doubled(initial, n, max);
         let hi = (doubled(initial, n, Duration::MAX) + jitter).min(max);
-        assert!(
-            (lo..=hi).contains(d),
-            "attempt {n}: {d:?} not in [{lo:?}, {hi:?}]"
-        );
+        assert!((lo..=hi).contains(d), "attempt {n}: {d:?} not in [{lo:?}, {hi:?}]");
     }
 }
 
@@ -209,10 +179,7 @@ fn equal_jitter_seeded_sequence_is_exact_and_within_bounds() {
     );
     for (n, d) in (1..).zip(&got) {
         let v = doubled(secs(1), n, secs(60));
-        assert!(
-            (v / 2..=v).contains(d),
-            "attempt {n}: {d:?} not in [v/2, v], v = {v:?}"
-        );
+        assert!((v / 2..=v).contains(d), "attempt {n}: {d:?} not in [v/2, v], v = {v:?}");
     }
 }
 
@@ -237,10 +204,7 @@ fn decorrelated_jitter_seeded_sequence_is_exact_and_within_bounds() {
     );
     let mut previous = base;
     for (n, d) in (1..).zip(&got) {
-        assert!(
-            (base..=(previous * 3).min(cap)).contains(d),
-            "attempt {n}: {d:?}"
-        );
+        assert!((base..=(previous * 3).min(cap)).contains(d), "attempt {n}: {d:?}");
         previous = *d;
     }
 }
@@ -251,9 +215,7 @@ fn incrementing_adds_step_then_holds_at_max() {
     let w = incrementing(secs(1), secs(2), secs(6));
     let got = delays(&w, 42, 6);
     assert_eq!(got, [1, 3, 5, 6, 6, 6].map(secs));
-    let formula: Vec<_> = (1..=6u64)
-        .map(|n| secs(1 + 2 * (n - 1)).min(secs(6)))
-        .collect();
+    let formula: Vec<_> = (1..=6u64).map(|n| secs(1 + 2 * (n - 1)).min(secs(6))).collect();
     assert_eq!(got, formula);
 }
 
@@ -261,11 +223,7 @@ fn incrementing_adds_step_then_holds_at_max() {
 // attempt number (Tenacity `wait_chain`).
 #[test]
 fn chain_uses_each_strategy_in_turn_then_the_last() {
-    let w = chain((
-        fixed(ms(100)),
-        random(ms(200), ms(300)),
-        exponential(secs(1), secs(60)),
-    ));
+    let w = chain((fixed(ms(100)), random(ms(200), ms(300)), exponential(secs(1), secs(60))));
     assert_eq!(
         delays(&w, 42, 6),
         nanos(&[
@@ -298,20 +256,13 @@ fn chain_of_array_or_vec_matches_chain_of_tuple() {
 fn sum_adds_both_delays() {
     let jitter = random(Duration::ZERO, secs(1));
     let alone = delays(&jitter, 42, 4);
-    assert_eq!(
-        alone,
-        nanos(&[814_305_145, 318_821_040, 983_894_169, 701_135_598])
-    );
+    assert_eq!(alone, nanos(&[814_305_145, 318_821_040, 983_894_169, 701_135_598]));
     let sum = delays(&(fixed(secs(1)) + jitter), 42, 4);
     let shifted: Vec<_> = alone.iter().map(|d| *d + secs(1)).collect();
     assert_eq!(sum, shifted);
 
-    let w =
-        exponential(secs(1), secs(8)) + fixed(ms(500)) + incrementing(secs(0), secs(1), secs(2));
-    assert_eq!(
-        delays(&w, 0, 5),
-        [ms(1500), ms(3500), ms(6500), ms(10500), ms(10500)]
-    );
+    let w = exponential(secs(1), secs(8)) + fixed(ms(500)) + incrementing(secs(0), secs(1), secs(2));
+    assert_eq!(delays(&w, 0, 5), [ms(1500), ms(3500), ms(6500), ms(10500), ms(10500)]);
 }
 
 // --- envelopes over many seeds --------------------------------------------------------------
@@ -336,19 +287,9 @@ fn strategies_without_jitter_ignore_the_seed() {
     let cases: [(&str, DelaysBySeed<'_>); 5] = [
         ("none", &|seed| delays(&none(), seed, ATTEMPTS)),
         ("fixed", &|seed| delays(&fixed(secs(3)), seed, ATTEMPTS)),
-        ("exponential", &|seed| {
-            delays(&exponential(ms(10), secs(60)), seed, ATTEMPTS)
-        }),
-        ("incrementing", &|seed| {
-            delays(&incrementing(ms(10), ms(700), secs(9)), seed, ATTEMPTS)
-        }),
-        ("chain", &|seed| {
-            delays(
-                &chain((fixed(secs(1)), exponential(secs(1), secs(9)))),
-                seed,
-                ATTEMPTS,
-            )
-        }),
+        ("exponential", &|seed| delays(&exponential(ms(10), secs(60)), seed, ATTEMPTS)),
+        ("incrementing", &|seed| delays(&incrementing(ms(10), ms(700), secs(9)), seed, ATTEMPTS)),
+        ("chain", &|seed| delays(&chain((fixed(secs(1)), exponential(secs(1), secs(9)))), seed, ATTEMPTS)),
     ];
     for (name, run) in cases {
         let first = run(0);
@@ -379,10 +320,7 @@ fn exp_jitter_envelope_over_many_seeds() {
     envelope(&exp_jitter(initial, max, jitter), |n, _, d| {
         let lo = doubled(initial, n, max);
         let hi = (doubled(initial, n, Duration::MAX) + jitter).min(max);
-        assert!(
-            (lo..=hi).contains(&d),
-            "attempt {n}: {d:?} not in [{lo:?}, {hi:?}]"
-        );
+        assert!((lo..=hi).contains(&d), "attempt {n}: {d:?} not in [{lo:?}, {hi:?}]");
     });
 }
 
@@ -398,15 +336,10 @@ fn full_jitter_envelope_and_mean_over_many_seeds() {
     });
     for (n, r) in (1..).zip(&ratios) {
         let mean = r.iter().sum::<f64>() / r.len() as f64;
-        let (lo, hi) = r
-            .iter()
-            .fold((1f64, 0f64), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
+        let (lo, hi) = r.iter().fold((1f64, 0f64), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
         // one σ of the mean of 1000 uniform draws is 0.0091 of v
         assert!((mean - 0.5).abs() < 0.04, "attempt {n}: mean {mean} of v");
-        assert!(
-            lo < 0.02 && hi > 0.98,
-            "attempt {n}: spread [{lo}, {hi}] of v"
-        );
+        assert!(lo < 0.02 && hi > 0.98, "attempt {n}: spread [{lo}, {hi}] of v");
     }
     let all: Vec<f64> = ratios.concat();
     let mean = all.iter().sum::<f64>() / all.len() as f64;
@@ -420,10 +353,7 @@ fn equal_jitter_envelope_and_mean_over_many_seeds() {
     let mut sum = 0.0;
     envelope(&equal_jitter(base, cap), |n, _, d| {
         let v = doubled(base, n, cap);
-        assert!(
-            (v / 2..=v).contains(&d),
-            "attempt {n}: {d:?} not in [v/2, v], v = {v:?}"
-        );
+        assert!((v / 2..=v).contains(&d), "attempt {n}: {d:?} not in [v/2, v], v = {v:?}");
         sum += d.as_secs_f64() / v.as_secs_f64();
     });
     let mean = sum / f64::from(ATTEMPTS) / SEEDS as f64;
@@ -438,10 +368,7 @@ fn decorrelated_jitter_envelope_over_many_seeds() {
     envelope(&decorrelated_jitter(base, cap), |n, previous, d| {
         let previous = previous.max(base);
         let hi = (previous * 3).min(cap);
-        assert!(
-            (base..=hi).contains(&d),
-            "attempt {n}: {d:?} not in [{base:?}, {hi:?}]"
-        );
+        assert!((base..=hi).contains(&d), "attempt {n}: {d:?} not in [{base:?}, {hi:?}]");
         hit_cap |= d == cap;
         hit_base |= d < base + ms(10);
     });
@@ -455,16 +382,9 @@ fn decorrelated_jitter_envelope_over_many_seeds() {
 fn huge_attempt_numbers_saturate_at_the_cap() {
     let cap = secs(60);
     for n in HUGE_ATTEMPTS {
-        assert_eq!(
-            delay_at(&exponential(secs(1), cap), 1, n),
-            cap,
-            "attempt {n}"
-        );
+        assert_eq!(delay_at(&exponential(secs(1), cap), 1, n), cap, "attempt {n}");
         assert_eq!(delay_at(&exponential(ms(1), cap).with_base(1.5), 1, n), cap);
-        assert_eq!(
-            delay_at(&exponential(ms(1), cap).with_base(1.0), 1, n),
-            ms(1)
-        );
+        assert_eq!(delay_at(&exponential(ms(1), cap).with_base(1.0), 1, n), ms(1));
         assert_eq!(delay_at(&exp_jitter(secs(1), cap, secs(5)), 1, n), cap);
         assert!(delay_at(&full_jitter(secs(1), cap), 1, n) <= cap);
         let d = delay_at(&equal_jitter(secs(1), cap), 1, n);
@@ -472,18 +392,9 @@ fn huge_attempt_numbers_saturate_at_the_cap() {
         let d = delay_at(&decorrelated_jitter(secs(1), cap), 1, n);
         assert!((secs(1)..=secs(3)).contains(&d), "attempt {n}: {d:?}");
         assert_eq!(delay_at(&incrementing(secs(1), secs(2), cap), 1, n), cap);
-        assert_eq!(
-            delay_at(&random(secs(1), secs(2)), 1, n),
-            delay_at(&random(secs(1), secs(2)), 1, 1)
-        );
-        assert_eq!(
-            delay_at(&chain((fixed(secs(1)), exponential(secs(1), cap))), 1, n),
-            cap
-        );
-        assert_eq!(
-            delay_at(&(fixed(secs(1)) + exponential(secs(1), cap)), 1, n),
-            cap + secs(1)
-        );
+        assert_eq!(delay_at(&random(secs(1), secs(2)), 1, n), delay_at(&random(secs(1), secs(2)), 1, 1));
+        assert_eq!(delay_at(&chain((fixed(secs(1)), exponential(secs(1), cap))), 1, n), cap);
+        assert_eq!(delay_at(&(fixed(secs(1)) + exponential(secs(1), cap)), 1, n), cap + secs(1));
     }
 }
 
@@ -494,10 +405,7 @@ fn extreme_durations_never_overflow() {
     for n in [1, 2, 32, 33, 64, 65, 1 << 31, u32::MAX] {
         assert!(delay_at(&exponential(tiny, huge), 3, n) <= huge);
         assert_eq!(delay_at(&exponential(huge, huge), 3, n), huge);
-        assert_eq!(
-            delay_at(&exponential(huge, huge).with_base(7.5), 3, n),
-            huge
-        );
+        assert_eq!(delay_at(&exponential(huge, huge).with_base(7.5), 3, n), huge);
         assert!(delay_at(&exp_jitter(tiny, huge, huge), 3, n) <= huge);
         assert_eq!(delay_at(&exp_jitter(huge, huge, huge), 3, n), huge);
         assert!(delay_at(&full_jitter(huge, huge), 3, n) <= huge);

@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use retry_runtime::config::{BoxStop, BoxWait, PolicyConfig};
+use retry_runtime::config::PolicyConfig;
 use retry_runtime::sleep::NoSleep;
 use retry_runtime::stop::attempts;
 use retry_runtime::wait::full_jitter;
