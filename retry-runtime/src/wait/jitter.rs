@@ -40,6 +40,10 @@ pub const fn equal_jitter(base: Duration, cap: Duration) -> EqualJitter {
 
 /// `min(cap, U(base, 3 · previous))`, previous starting at `base`: AWS "Decorrelated Jitter".
 ///
+/// `previous` is the delay the policy's wait strategy gave before the previous attempt
+/// ([`WaitContext::previous`](super::WaitContext::previous)); inside `+` or `chain` that is
+/// the combined delay, which keeps the strategy plain data with no state of its own.
+///
 /// ```
 /// use retry_runtime::wait::{decorrelated_jitter, RetryRng, Wait, WaitContext};
 /// use std::time::Duration;
