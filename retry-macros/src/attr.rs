@@ -129,12 +129,29 @@ fn parse_entry(entry: Vec<TokenTree>, errors: &mut Errors) -> Option<Arg> {
     let value = match grammar(&name) {
         Grammar::Expr => errors.ok(syn::parse2::<Expr>(value)).map(Value::Expr),
         Grammar::Patterns => errors.ok(patterns.parse2(value)).map(Value::Patterns),
-        Grammar::Ident => errors.ok(syn::parse2::<Ident>(value)).map(Value::Ident),
+        Grammar::Ident => match syn::parse2::<Ident>(value.clone()) {
+            Ok(ident) => Some(Value::Ident(ident)),
+            Err(_) => {
+                errors.spanned(value, ident_expected(&name));
+                None
+            }
+        },
         Grammar::Path => errors
             .ok(Path::parse_mod_style.parse2(value))
             .map(Value::Path),
     }?;
     Some(Arg { key, value })
+}
+
+/// What a key that takes a bare name expected, when it got something else (`log = "warn"`).
+fn ident_expected(key: &str) -> String {
+    match key {
+        "log" => format!(
+            "`log` takes a level without quotes, such as `log = warn`; expected one of {}",
+            list(crate::validate::LEVELS)
+        ),
+        _ => format!("`{key}` takes a name to bind in the body, such as `{key} = attempt`"),
+    }
 }
 
 fn patterns(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<Pat>> {

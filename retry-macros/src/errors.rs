@@ -98,10 +98,10 @@ pub(crate) fn one_of(choices: &[&str]) -> String {
 /// "unknown X `found`; did you mean `y`? expected one of …".
 pub(crate) fn unknown(what: &str, found: &str, choices: &[&str]) -> String {
     let hint = did_you_mean(found, choices)
-        .map(|c| format!("; did you mean `{c}`?"))
+        .map(|c| format!("did you mean `{c}`? "))
         .unwrap_or_default();
     format!(
-        "unknown {what} `{found}`{hint}; expected {}",
+        "unknown {what} `{found}`; {hint}expected one of {}",
         one_of(choices)
     )
 }
@@ -118,6 +118,19 @@ mod tests {
         assert_eq!(
             did_you_mean("exponental", &["exponential", "fixed"]),
             Some("exponential")
+        );
+    }
+
+    #[test]
+    fn unknown_names_the_suggestion_before_the_choices() {
+        // One sentence per clause: no `?;` where the suggestion meets the list.
+        assert_eq!(
+            unknown("key", "stpo", &["stop", "wait"]),
+            "unknown key `stpo`; did you mean `stop`? expected one of `stop` or `wait`"
+        );
+        assert_eq!(
+            unknown("key", "x", &["stop", "wait"]),
+            "unknown key `x`; expected one of `stop` or `wait`"
         );
     }
 

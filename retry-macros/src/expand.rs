@@ -6,7 +6,9 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, ItemFn, Pat};
 
-use crate::validate::{Config, ErrorFilter, Function, Keys, Rebind, Source};
+use crate::validate::{
+    Config, ErrorFilter, Function, Keys, Rebind, Source, first_span, last_span, located,
+};
 
 /// Names the expansion keeps to itself: mixed-site hygiene, so the body cannot see them.
 fn private(name: &str) -> Ident {
@@ -25,6 +27,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         item,
         is_async,
         ret,
+        ret_span,
         ok_ty,
         err_ty,
         err_path,
@@ -46,16 +49,16 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     let name = sig.ident.to_string();
 
     let mut error_alias = TokenStream::new();
-    let mut timeout_span = None;
+    let mut timeout_check = TokenStream::new();
     let policy_init = match source {
         Source::Policy(expr) => quote_spanned!(expr.span()=> let #policy = &*(#expr);),
         Source::Keys(keys) => {
-            timeout_span = keys.timeout.as_ref().map(|t| {
-                t.clone()
-                    .into_iter()
-                    .next()
-                    .map_or_else(Span::call_site, |t| t.span())
-            });
+            // Where `timeout` is written: a missing `From<Elapsed>` is reported there, once.
+            if let Some((_, span)) = &keys.timeout
+                && err_ty.to_string() != "_"
+            {
+                timeout_check = located(quote!(#p::timeout_error::<#err_ty>();), *span);
+            }
             let needs_alias = keys
                 .on
                 .as_ref()
@@ -89,11 +92,14 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     let describe = if err_ty.to_string() == "_" {
         quote!(#p::opaque())
     } else {
-        quote!({
-            #[allow(unused_imports)]
-            use #p::{ViaDebug as _, ViaDisplay as _, ViaNothing as _};
-            (&&&#p::Describer::<#err_ty>::new()).describer()
-        })
+        located(
+            quote!({
+                #[allow(unused_imports)]
+                use #p::{ViaDebug as _, ViaDisplay as _, ViaNothing as _};
+                (&&&#p::Describer::<#err_ty>::new()).describer()
+            }),
+            ret_span,
+        )
     };
 
     let body: TokenStream = match &self_by_value {
@@ -113,7 +119,10 @@ pub(crate) fn expand(config: Config) -> TokenStream {
                 source,
                 ty,
             } => {
-                let clone = quote_spanned!(ty.span()=> #p::clone_arg(&#source));
+                // On the parameter as written, so that a type that is not `Clone` is
+                // reported there.
+                let borrow = quote_spanned!(ty.span()=> &);
+                let clone = over(quote!(#p::clone_arg), quote!(#borrow #source), pattern, ty);
                 quote!(let #pattern = #clone;)
             }
             Rebind::Destructure { pattern, source } => quote!(let #pattern = #source;),
@@ -123,20 +132,33 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         bindings.extend(quote!(let #state = &#call.state();));
     }
 
+    // Every use of the return type is located at it, whole expressions included, so that a
+    // type that is no `Result` is reported there once: rustc merges errors at one span.
+    let value = Ident::new("__retry_value", Span::mixed_site().located_at(ret_span));
     let attempt = if is_async {
-        let run = match timeout_span {
-            Some(span) => quote_spanned!(span=> #call.run),
-            None => quote!(#call.run),
-        };
-        quote!(#run(#p::attempt::<#ret, _>(async #body)).await)
+        let outcome = located(quote!(#p::outcome::<#ret>(#value.await)), ret_span);
+        let outcome = quote!(async move { #outcome });
+        quote! {
+            let #value = #p::attempt::<#ret, _>(async #body);
+            #call.run(#outcome).await
+        }
     } else {
-        quote!((|| -> #ret #body)())
+        let outcome = located(quote!(#p::outcome::<#ret>(#value)), ret_span);
+        quote! {
+            let #value = (|| -> #ret #body)();
+            #outcome
+        }
+    };
+    let returned = {
+        let result = Ident::new("__retry_result", Span::mixed_site().located_at(ret_span));
+        located(quote!(#p::returned::<#ret>(#result)), ret_span)
     };
 
     quote! {
         #(#attrs)*
         #vis #sig {
             #error_alias
+            #timeout_check
             #policy_init
             let mut #call = #p::Call::new(#policy, #clock, #describe);
             loop {
@@ -146,7 +168,9 @@ pub(crate) fn expand(config: Config) -> TokenStream {
                     #attempt
                 };
                 match #call.after(#outcome) {
-                    #p::Next::Return(#result) | #p::Next::GiveUp(#result) => return #result,
+                    #p::Next::Return(#result) | #p::Next::GiveUp(#result) => {
+                        return #returned;
+                    }
                     #p::Next::Again => {}
                     #p::Next::Sleep(#delay) => #sleep,
                 }
@@ -187,8 +211,18 @@ fn keys_builder(
     if let Some(max) = keys.retry_after_max {
         add(quote!(.retry_after_max(#max)));
     }
-    if let Some(timeout) = keys.timeout {
-        add(quote!(.timeout(#timeout)));
+    if let Some((timeout, _)) = keys.timeout {
+        // The marker follows `E: From<Elapsed>`, so that a missing impl is reported only by
+        // the check at `timeout`, not again wherever the policy is used.
+        if err_ty.to_string() == "_" {
+            add(quote!(.timeout(#timeout)));
+        } else {
+            add(quote!(.timeout_marked(#timeout, {
+                #[allow(unused_imports)]
+                use #p::{ViaFromElapsed as _, ViaNoTimeout as _};
+                (&#p::TimeoutProbe::<#err_ty>::new()).marker()
+            })));
+        }
     }
     for (method, hook) in [
         ("before", keys.before),
@@ -252,6 +286,21 @@ fn error_predicate(
             }))
         }
     }
+}
+
+/// `function(args)` spanning the user's tokens from `first` to `last`, so that rustc's
+/// errors about the call (an argument of the wrong type, an unmet bound) underline them.
+fn over<A: ToTokens, B: ToTokens>(
+    function: TokenStream,
+    args: TokenStream,
+    first: &A,
+    last: &B,
+) -> TokenStream {
+    let (first, last) = (first_span(first), last_span(last));
+    let function = located(function, first);
+    let mut args = Group::new(proc_macro2::Delimiter::Parenthesis, args);
+    args.set_span(Span::call_site().located_at(last));
+    quote!(#function #args)
 }
 
 fn is_bare_name(pat: &Pat) -> bool {
