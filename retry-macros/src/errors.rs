@@ -31,11 +31,6 @@ impl Errors {
         self.push(syn::Error::new(span, message));
     }
 
-    /// Keeps the value of `result`, recording its error.
-    pub(crate) fn ok<T>(&mut self, result: syn::Result<T>) -> Option<T> {
-        result.map_err(|e| self.push(e)).ok()
-    }
-
     /// All the errors recorded, as `compile_error!` invocations.
     pub(crate) fn into_compile_errors(self) -> TokenStream {
         self.all.map(|e| e.to_compile_error()).unwrap_or_default()

@@ -220,7 +220,7 @@ fn keys_builder(
             add(quote!(.timeout_marked(#timeout, {
                 #[allow(unused_imports)]
                 use #p::{ViaFromElapsed as _, ViaNoTimeout as _};
-                (&#p::TimeoutProbe::<#err_ty>::new()).marker()
+                (&&#p::TimeoutProbe::<#err_ty>::new()).marker()
             })));
         }
     }

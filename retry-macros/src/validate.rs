@@ -673,7 +673,8 @@ impl Lower<'_> {
                 Positive::Yes(what) => {
                     // On the user's expression: a failed check is reported there.
                     let krate = located(krate.clone(), e.span());
-                    let message = format!("`{what}` needs a positive duration");
+                    let message =
+                        format!("`{what}` needs a positive duration; `{}` is zero", shown(e));
                     quote_spanned!(e.span()=> const { #krate::__private::positive(#e, #message) })
                 }
                 Positive::No => {
@@ -1008,12 +1009,14 @@ fn result_parts(ty: &Type, generics: &syn::Generics, krate: &TokenStream) -> Res
         _ => Vec::new(),
     };
     let is_result = last.ident == "Result";
-    let err_path =
-        if is_result && type_args.len() == 2 && !mentions_generic(&type_args[1], generics) {
-            Some(type_args[1].clone())
-        } else {
-            None
-        };
+    let err_path = if is_result && type_args.len() == 2 {
+        Some(type_args[1].clone()).filter(|e| !mentions_generic(e, generics))
+    } else if !has_impl && !mentions_generic(ty, generics) {
+        // An alias such as `Fallible<T>`: the error type is its `ResultParts::Err`.
+        syn::parse2(quote!(<#ty as #krate::__private::ResultParts>::Err)).ok()
+    } else {
+        None
+    };
     if !has_impl {
         return Ok((
             fenced_tokens.clone(),
@@ -1034,12 +1037,34 @@ fn result_parts(ty: &Type, generics: &syn::Generics, krate: &TokenStream) -> Res
     Ok((fenced_tokens, ok, err, err_path))
 }
 
+/// Whether `ty` cannot be named by a `type` item in the function's body: it mentions the
+/// function's generics, `Self`, `impl Trait`, `_`, or a lifetime other than `'static` (elided
+/// ones included).
 fn mentions_generic(ty: &Type, generics: &syn::Generics) -> bool {
-    let text = ty.to_token_stream().to_string();
-    generics.type_params().any(|p| {
-        text.split(|c: char| !c.is_alphanumeric() && c != '_')
-            .any(|w| p.ident == w)
-    })
+    fn walk(tokens: TokenStream, generics: &syn::Generics) -> bool {
+        let mut previous_quote = false;
+        for tree in tokens {
+            let quote = matches!(&tree, TokenTree::Punct(p) if p.as_char() == '\'');
+            match &tree {
+                TokenTree::Group(g) if walk(g.stream(), generics) => return true,
+                TokenTree::Ident(i) if previous_quote && i != "static" => return true,
+                TokenTree::Ident(i)
+                    if i == "Self"
+                        || i == "_"
+                        || i == "impl"
+                        || generics.type_params().any(|p| p.ident == *i)
+                        || generics.const_params().any(|p| p.ident == *i) =>
+                {
+                    return true;
+                }
+                TokenTree::Punct(p) if p.as_char() == '&' => return true,
+                _ => {}
+            }
+            previous_quote = quote;
+        }
+        false
+    }
+    walk(ty.to_token_stream(), generics)
 }
 
 /// Replaces every `impl Trait` in `ty` with `_`; says whether there was one.

@@ -138,7 +138,7 @@ pub const fn timeout_error<E: TimeoutError>() {}
 pub struct TimeoutProbe<E>(core::marker::PhantomData<fn() -> E>);
 
 impl<E> TimeoutProbe<E> {
-    /// For the expansion: `(&TimeoutProbe::<E>::new()).marker()`.
+    /// For the expansion: `(&&TimeoutProbe::<E>::new()).marker()`.
     #[inline(always)]
     #[allow(clippy::new_without_default)]
     pub const fn new() -> Self {
