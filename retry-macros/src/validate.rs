@@ -125,7 +125,7 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
         }
         seen.push((name.clone(), key.span()));
         match (name.as_str(), value) {
-            ("crate", Value::Path(path)) => krate = path.into_token_stream(),
+            ("crate", Value::Path(path)) => krate = as_generated(path.into_token_stream()),
             ("stop" | "wait" | "retry_after_max" | "timeout", Value::Expr(e)) => {
                 to_lower.push((key.clone(), e));
             }
@@ -928,6 +928,21 @@ fn check_function(item: &mut ItemFn, krate: &TokenStream, errors: &mut Errors) -
 }
 
 type Parts = (TokenStream, TokenStream, TokenStream, Option<Type>);
+
+/// The user's `crate = path`, marked as the macro's own code where it is written, so that
+/// lints about the user's paths (`unused_qualifications` on `path::__private::Duration`
+/// with `Duration` imported) do not fire on the expansion. `$crate` keeps its span, which
+/// is what it resolves by.
+fn as_generated(path: TokenStream) -> TokenStream {
+    path.into_iter()
+        .map(|mut tree| {
+            if !matches!(&tree, TokenTree::Ident(i) if i == "$crate") {
+                tree.set_span(Span::call_site().located_at(tree.span()));
+            }
+            tree
+        })
+        .collect()
+}
 
 /// The span of the last token of `tokens`.
 pub(crate) fn last_span<T: ToTokens>(tokens: &T) -> Span {
