@@ -107,7 +107,7 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
     let mut state = None;
     // Strategies and durations, lowered once `crate = …` is known, in the order written so
     // that their errors read top to bottom.
-    let mut to_lower: Vec<(Ident, Expr)> = Vec::new();
+    let mut to_lower: Vec<(Ident, Value)> = Vec::new();
 
     for Arg { key, value } in args {
         let name = key.to_string();
@@ -126,8 +126,9 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
         seen.push((name.clone(), key.span()));
         match (name.as_str(), value) {
             ("crate", Value::Path(path)) => krate = as_generated(path.into_token_stream()),
-            ("stop" | "wait" | "retry_after_max" | "timeout", Value::Expr(e)) => {
-                to_lower.push((key.clone(), e));
+            ("stop" | "wait" | "retry_after_max" | "timeout", v @ Value::Expr(_))
+            | ("log", v @ Value::Ident(_)) => {
+                to_lower.push((key.clone(), v));
             }
             ("on", Value::Patterns(p)) => {
                 keys.on = Some(ErrorFilter {
@@ -152,13 +153,6 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
             ("after", Value::Expr(e)) => keys.after = Some(e),
             ("before_sleep", Value::Expr(e)) => keys.before_sleep = Some(e),
             ("on_give_up", Value::Expr(e)) => keys.on_give_up = Some(e),
-            ("log", Value::Ident(level)) => {
-                if LEVELS.contains(&level.to_string().as_str()) {
-                    keys.log = Some(level);
-                } else {
-                    errors.spanned(&level, unknown("log level", &level.to_string(), LEVELS));
-                }
-            }
             ("state", Value::Ident(ident)) => state = Some(ident),
             ("policy", Value::Expr(e)) => policy = Some((key.clone(), e)),
             ("breaker" | "budget" | "fallback", _) => errors.at(
@@ -190,11 +184,23 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
         );
     }
 
-    let stop_deadline = to_lower
-        .iter()
-        .find(|(key, _)| key == "stop")
-        .and_then(|(_, e)| deadline_of(e));
-    for (key, e) in &to_lower {
+    let stop_deadline = to_lower.iter().find_map(|(key, value)| match value {
+        Value::Expr(e) if key == "stop" => deadline_of(e),
+        _ => None,
+    });
+    for (key, value) in &to_lower {
+        let e = match value {
+            Value::Expr(e) => e,
+            Value::Ident(level) => {
+                if LEVELS.contains(&level.to_string().as_str()) {
+                    keys.log = Some(level.clone());
+                } else {
+                    errors.spanned(level, unknown("log level", &level.to_string(), LEVELS));
+                }
+                continue;
+            }
+            Value::Patterns(_) | Value::Path(_) => continue,
+        };
         let mut lower = Lower {
             krate: &krate,
             errors,
