@@ -31,6 +31,13 @@ async fn never_fast() -> Result<(), FetchError> {
     Ok(())
 }
 
+// A generic error type: the `From<Elapsed>` bound comes from the function's own generics.
+#[retry(stop = attempts(2), wait = none, timeout = 1s)]
+async fn generic_error<E: From<Elapsed> + Send>() -> Result<(), E> {
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    Ok(())
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -44,5 +51,8 @@ fn main() {
         let start = tokio::time::Instant::now();
         assert!(matches!(never_fast().await, Err(FetchError::TimedOut(_))));
         assert_eq!(start.elapsed(), Duration::from_secs(3));
+        let start = tokio::time::Instant::now();
+        assert!(matches!(generic_error::<FetchError>().await, Err(FetchError::TimedOut(_))));
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
     });
 }
