@@ -2,7 +2,8 @@
 //! takes. Meaning (which strategies exist, which values are valid) is `validate.rs`'s job.
 
 use proc_macro2::{TokenStream, TokenTree};
-use syn::parse::Parser;
+use syn::ext::IdentExt;
+use syn::parse::{ParseStream, Parser};
 use syn::{Expr, Ident, Pat, Path, Token};
 
 use crate::errors::{Errors, unknown};
@@ -67,66 +68,95 @@ fn grammar(key: &str) -> Grammar {
 
 /// Parses the attribute's arguments; every malformed entry is recorded and skipped, so one
 /// build reports them all.
+///
+/// Each value is parsed by its key's grammar, which ends it at the first comma outside it:
+/// splitting on commas first would cut `|s: &RetryState<'_, T, E>| …` at its generics.
 pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Vec<Arg> {
     let mut parsed = Vec::new();
-    for entry in split_top_level_commas(args) {
-        if let Some(arg) = parse_entry(entry, errors) {
-            parsed.push(arg);
+    let all = |input: ParseStream<'_>| -> syn::Result<()> {
+        while !input.is_empty() {
+            match entry(input) {
+                Ok(arg) => parsed.push(arg),
+                Err(error) => {
+                    errors.push(error);
+                    skip_entry(input)?;
+                }
+            }
+            if input.is_empty() {
+                break;
+            }
+            if input.peek(Token![,]) {
+                input.parse::<Token![,]>()?;
+            } else {
+                errors.push(input.error("expected `,` before the next key"));
+                skip_entry(input)?;
+                let _ = input.parse::<Option<Token![,]>>()?;
+            }
         }
+        Ok(())
+    };
+    if let Err(error) = all.parse2(args) {
+        errors.push(error);
     }
     parsed
 }
 
-fn split_top_level_commas(tokens: TokenStream) -> Vec<Vec<TokenTree>> {
-    let mut entries = vec![Vec::new()];
-    for tree in tokens {
-        match &tree {
-            TokenTree::Punct(p) if p.as_char() == ',' => entries.push(Vec::new()),
-            _ => entries.last_mut().expect("never empty").push(tree),
+/// Skips what is left of a malformed entry, up to the comma that ends it.
+fn skip_entry(input: ParseStream<'_>) -> syn::Result<()> {
+    input.step(|cursor| {
+        let mut rest = *cursor;
+        while let Some((tree, next)) = rest.token_tree() {
+            if matches!(&tree, TokenTree::Punct(p) if p.as_char() == ',') {
+                break;
+            }
+            rest = next;
         }
-    }
-    entries.retain(|e| !e.is_empty());
-    entries
+        Ok(((), rest))
+    })
 }
 
-fn parse_entry(entry: Vec<TokenTree>, errors: &mut Errors) -> Option<Arg> {
-    let mut trees = entry.into_iter();
-    let first = trees.next()?;
-    let key = match &first {
-        TokenTree::Ident(ident) => ident.clone(),
-        other => {
-            errors.spanned(other, format!("expected a key such as `stop = attempts(5)`; keys are {}", list(KEYS)));
-            return None;
-        }
-    };
+/// One `key = value`; an error for the caller to record before it skips the entry.
+fn entry(input: ParseStream<'_>) -> syn::Result<Arg> {
+    let ends = |input: ParseStream<'_>| input.is_empty() || input.peek(Token![,]);
+    // `crate` is a keyword, so keys are read as any identifier.
+    if !input.peek(Ident::peek_any) {
+        return Err(input.error(format!("expected a key such as `stop = attempts(5)`; keys are {}", list(KEYS))));
+    }
+    let key = input.call(Ident::parse_any)?;
     let name = key.to_string();
     if !KEYS.contains(&name.as_str()) {
-        errors.spanned(&key, unknown("key", &name, KEYS));
-        return None;
+        return Err(syn::Error::new_spanned(&key, unknown("key", &name, KEYS)));
     }
-    match trees.next() {
-        Some(TokenTree::Punct(p)) if p.as_char() == '=' => {}
-        Some(other) => {
-            errors.spanned(other, format!("expected `=` after `{name}`"));
-            return None;
-        }
-        None => {
-            errors.spanned(&key, format!("`{name}` needs a value: `{name} = …`"));
-            return None;
-        }
+    if ends(input) {
+        return Err(syn::Error::new_spanned(&key, format!("`{name}` needs a value: `{name} = …`")));
     }
-    let value: TokenStream = trees.collect();
-    if value.is_empty() {
-        errors.spanned(&key, format!("`{name}` needs a value after `=`"));
-        return None;
+    if input.parse::<Option<Token![=]>>()?.is_none() {
+        return Err(input.error(format!("expected `=` after `{name}`")));
+    }
+    if ends(input) {
+        return Err(syn::Error::new_spanned(&key, format!("`{name}` needs a value after `=`")));
     }
     let value = match grammar(&name) {
-        Grammar::Expr => errors.ok(syn::parse2::<Expr>(value)).map(Value::Expr),
-        Grammar::Patterns => errors.ok(patterns.parse2(value)).map(Value::Patterns),
-        Grammar::Ident => errors.ok(syn::parse2::<Ident>(value)).map(Value::Ident),
-        Grammar::Path => errors.ok(Path::parse_mod_style.parse2(value)).map(Value::Path),
-    }?;
-    Some(Arg { key, value })
+        Grammar::Expr => Value::Expr(input.parse()?),
+        Grammar::Patterns => Value::Patterns(patterns(input)?),
+        Grammar::Ident => match input.parse::<Ident>() {
+            Ok(ident) => Value::Ident(ident),
+            Err(_) => return Err(input.error(ident_expected(&name))),
+        },
+        Grammar::Path => Value::Path(Path::parse_mod_style(input)?),
+    };
+    Ok(Arg { key, value })
+}
+
+/// What a key that takes a bare name expected, when it got something else (`log = "warn"`).
+fn ident_expected(key: &str) -> String {
+    match key {
+        "log" => format!(
+            "`log` takes a level without quotes, such as `log = warn`; expected one of {}",
+            list(crate::validate::LEVELS)
+        ),
+        _ => format!("`{key}` takes a name to bind in the body, such as `{key} = attempt`"),
+    }
 }
 
 fn patterns(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<Pat>> {

@@ -31,11 +31,6 @@ impl Errors {
         self.push(syn::Error::new(span, message));
     }
 
-    /// Keeps the value of `result`, recording its error.
-    pub(crate) fn ok<T>(&mut self, result: syn::Result<T>) -> Option<T> {
-        result.map_err(|e| self.push(e)).ok()
-    }
-
     /// All the errors recorded, as `compile_error!` invocations.
     pub(crate) fn into_compile_errors(self) -> TokenStream {
         self.all.map(|e| e.to_compile_error()).unwrap_or_default()
@@ -91,8 +86,8 @@ pub(crate) fn one_of(choices: &[&str]) -> String {
 
 /// "unknown X `found`; did you mean `y`? expected one of …".
 pub(crate) fn unknown(what: &str, found: &str, choices: &[&str]) -> String {
-    let hint = did_you_mean(found, choices).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
-    format!("unknown {what} `{found}`{hint}; expected {}", one_of(choices))
+    let hint = did_you_mean(found, choices).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+    format!("unknown {what} `{found}`; {hint}expected one of {}", one_of(choices))
 }
 
 #[cfg(test)]
@@ -105,6 +100,16 @@ mod tests {
         assert_eq!(did_you_mean("stpo", &["stop", "wait", "on"]), Some("stop"));
         assert_eq!(did_you_mean("expo", &["exponential", "fixed"]), None);
         assert_eq!(did_you_mean("exponental", &["exponential", "fixed"]), Some("exponential"));
+    }
+
+    #[test]
+    fn unknown_names_the_suggestion_before_the_choices() {
+        // One sentence per clause: no `?;` where the suggestion meets the list.
+        assert_eq!(
+            unknown("key", "stpo", &["stop", "wait"]),
+            "unknown key `stpo`; did you mean `stop`? expected one of `stop` or `wait`"
+        );
+        assert_eq!(unknown("key", "x", &["stop", "wait"]), "unknown key `x`; expected one of `stop` or `wait`");
     }
 
     #[test]

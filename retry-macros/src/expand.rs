@@ -6,7 +6,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, ItemFn, Pat};
 
-use crate::validate::{Config, ErrorFilter, Function, Guards, Keys, Rebind, Source};
+use crate::validate::{Config, ErrorFilter, Function, Guards, Keys, Rebind, Source, first_span, last_span, located};
 
 /// Names the expansion keeps to itself: mixed-site hygiene, so the body cannot see them.
 fn private(name: &str) -> Ident {
@@ -16,7 +16,8 @@ fn private(name: &str) -> Ident {
 /// The function, with its body replaced by the retry loop.
 pub(crate) fn expand(config: Config) -> TokenStream {
     let Config { krate, source, state, guards, function } = config;
-    let Function { item, is_async, ret, ok_ty, err_ty, err_path, rebinds, call_args, self_by_value } = function;
+    let Function { item, is_async, ret, ret_span, ok_ty, err_ty, err_path, rebinds, call_args, self_by_value } =
+        function;
     let Guards { breaker, budget, fallback } = guards;
     let ItemFn { attrs, vis, sig, block } = item;
     let p = quote!(#krate::__private);
@@ -29,7 +30,22 @@ pub(crate) fn expand(config: Config) -> TokenStream {
 
     let mut error_alias = TokenStream::new();
     let mut name_function = None;
-    let mut timeout_span = None;
+    let mut timeout_check = TokenStream::new();
+    // Where `breaker` is written: a missing `From<CircuitOpen>` is reported there, once, and
+    // the guard falls back to none so that nothing else reports it again.
+    let mut breaker_check = TokenStream::new();
+    let breaker_guard = breaker.as_ref().map(|breaker| {
+        if err_ty.to_string() == "_" {
+            quote!(&#breaker)
+        } else {
+            breaker_check = located(quote!(#p::breaker_error::<#err_ty>();), first_span(breaker));
+            quote_spanned!(breaker.span()=> {
+                #[allow(unused_imports)]
+                use #p::{ViaFromCircuitOpen as _, ViaNoBreaker as _};
+                (&&#p::BreakerProbe::<#err_ty>::new()).guard(&#breaker)
+            })
+        }
+    });
     let policy_init = match source {
         Source::Policy(expr) => {
             // Method autoderef reaches the policy through any references and smart pointers
@@ -47,9 +63,9 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             });
             // A run-time policy carries no guards of its own; the keys add them to a copy.
             let mut guarded = None;
-            if let Some(breaker) = &breaker {
+            if let Some(guard) = &breaker_guard {
                 let base = guarded.take().unwrap_or_else(|| quote!(::core::clone::Clone::clone(#found)));
-                guarded = Some(quote_spanned!(breaker.span()=> #p::with_breaker(#base, &#breaker)));
+                guarded = Some(quote!(#p::with_breaker(#base, #guard)));
             }
             if let Some(budget) = &budget {
                 let base = guarded.take().unwrap_or_else(|| quote!(::core::clone::Clone::clone(#found)));
@@ -65,15 +81,19 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             )
         }
         Source::Keys(keys) => {
-            timeout_span =
-                keys.timeout.as_ref().map(|t| t.clone().into_iter().next().map_or_else(Span::call_site, |t| t.span()));
+            // Where `timeout` is written: a missing `From<Elapsed>` is reported there, once.
+            if let Some((_, span)) = &keys.timeout
+                && err_ty.to_string() != "_"
+            {
+                timeout_check = located(quote!(#p::timeout_error::<#err_ty>();), *span);
+            }
             let needs_alias = keys.on.as_ref().is_some_and(|f| f.patterns.iter().any(is_bare_name));
             if let (true, Some(err)) = (needs_alias, &err_path) {
                 error_alias = quote!(#[allow(non_camel_case_types, clippy::all)] type __RetryErrorType = #err;);
             }
             let mut builder = keys_builder(&p, &name, *keys, &ok_ty, &err_ty, err_path.is_some());
-            if let Some(breaker) = &breaker {
-                builder.extend(quote_spanned!(breaker.span()=> .breaker(&#breaker)));
+            if let Some(guard) = &breaker_guard {
+                builder.extend(quote!(.breaker_marked(#guard)));
             }
             if let Some(budget) = &budget {
                 builder.extend(quote_spanned!(budget.span()=> .budget(&#budget)));
@@ -89,11 +109,14 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     let describe = if err_ty.to_string() == "_" {
         quote!(#p::opaque())
     } else {
-        quote!({
-            #[allow(unused_imports)]
-            use #p::{ViaDebug as _, ViaDisplay as _, ViaNothing as _};
-            (&&&#p::Describer::<#err_ty>::new()).describer()
-        })
+        located(
+            quote!({
+                #[allow(unused_imports)]
+                use #p::{ViaDebug as _, ViaDisplay as _, ViaNothing as _};
+                (&&&#p::Describer::<#err_ty>::new()).describer()
+            }),
+            ret_span,
+        )
     };
 
     let body: TokenStream = match &self_by_value {
@@ -109,7 +132,10 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         bindings.extend(match rebind {
             Rebind::Reborrow(ident) => quote!(let #ident = &mut *#ident;),
             Rebind::Clone { pattern, source, ty } => {
-                let clone = quote_spanned!(ty.span()=> #p::clone_arg(&#source));
+                // On the parameter as written, so that a type that is not `Clone` is
+                // reported there.
+                let borrow = quote_spanned!(ty.span()=> &);
+                let clone = over(quote!(#p::clone_arg), quote!(#borrow #source), pattern, ty);
                 quote!(let #pattern = #clone;)
             }
             Rebind::Destructure { pattern, source } => quote!(let #pattern = #source;),
@@ -119,6 +145,10 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         bindings.extend(quote!(let #state = &#call.state();));
     }
 
+    let returned = {
+        let result = Ident::new("__retry_result", Span::mixed_site().located_at(ret_span));
+        located(quote!(#p::returned::<#ret>(#result)), ret_span)
+    };
     let give_up = match &fallback {
         Some(path) => {
             let call = if is_async {
@@ -128,43 +158,52 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             };
             quote!({
                 if #result.is_ok() {
-                    return #result;
+                    return #returned;
                 }
                 return #call;
             })
         }
-        None => quote!(return #result),
+        None => quote!(return #returned),
     };
     let next = private("__retry_next");
     // The body's state reports the time since the first attempt, whatever the policy.
     let track_time = state.is_some().then(|| quote!(#call.track_time();));
 
+    // Every use of the return type is located at it, whole expressions included, so that a
+    // type that is no `Result` is reported there once: rustc merges errors at one span.
+    let value = Ident::new("__retry_value", Span::mixed_site().located_at(ret_span));
     let attempt = if is_async {
-        let run = match timeout_span {
-            Some(span) => quote_spanned!(span=> #call.run),
-            None => quote!(#call.run),
-        };
         // A `return` of the function's type that never runs fixes the async block's output
         // type before the body is checked, so the body's `return`s and tail coerce to it as
         // they would in the function itself (`&String` to `&str`, say), as
         // tracing-attributes does.
         let fake = private("__retry_fake_return");
-        quote!(#run(#p::attempt::<#ret, _>(async {
-            #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::needless_return)]
-            if false {
-                let #fake: #ret = loop {};
-                return #fake;
-            }
-            #body
-        })).await)
+        let outcome = located(quote!(#p::outcome::<#ret>(#value.await)), ret_span);
+        quote! {
+            let #value = #p::attempt::<#ret, _>(async {
+                #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::needless_return)]
+                if false {
+                    let #fake: #ret = loop {};
+                    return #fake;
+                }
+                #body
+            });
+            #call.run(async move { #outcome }).await
+        }
     } else {
-        quote!((|| -> #ret #body)())
+        let outcome = located(quote!(#p::outcome::<#ret>(#value)), ret_span);
+        quote! {
+            let #value = (|| -> #ret #body)();
+            #outcome
+        }
     };
 
     quote! {
         #(#attrs)*
         #vis #sig {
             #error_alias
+            #timeout_check
+            #breaker_check
             #policy_init
             let mut #call = #p::Call::new(#policy, #clock, #describe);
             #name_function
@@ -181,7 +220,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
                     #p::Admit::Skip(#next) => #next,
                 };
                 match #next {
-                    #p::Next::Return(#result) => return #result,
+                    #p::Next::Return(#result) => return #returned,
                     #p::Next::GiveUp(#result) => #give_up,
                     #p::Next::Again => {}
                     #p::Next::Sleep(#delay) => #sleep,
@@ -220,8 +259,18 @@ fn keys_builder(
     if let Some(max) = keys.retry_after_max {
         add(quote!(.retry_after_max(#max)));
     }
-    if let Some(timeout) = keys.timeout {
-        add(quote!(.timeout(#timeout)));
+    if let Some((timeout, _)) = keys.timeout {
+        // The marker follows `E: From<Elapsed>`, so that a missing impl is reported only by
+        // the check at `timeout`, not again wherever the policy is used.
+        if err_ty.to_string() == "_" {
+            add(quote!(.timeout(#timeout)));
+        } else {
+            add(quote!(.timeout_marked(#timeout, {
+                #[allow(unused_imports)]
+                use #p::{ViaFromElapsed as _, ViaNoTimeout as _};
+                (&&#p::TimeoutProbe::<#err_ty>::new()).marker()
+            })));
+        }
     }
     for (method, hook) in [
         ("before", keys.before),
@@ -278,6 +327,16 @@ fn error_predicate(
             }))
         }
     }
+}
+
+/// `function(args)` spanning the user's tokens from `first` to `last`, so that rustc's
+/// errors about the call (an argument of the wrong type, an unmet bound) underline them.
+fn over<A: ToTokens, B: ToTokens>(function: TokenStream, args: TokenStream, first: &A, last: &B) -> TokenStream {
+    let (first, last) = (first_span(first), last_span(last));
+    let function = located(function, first);
+    let mut args = Group::new(proc_macro2::Delimiter::Parenthesis, args);
+    args.set_span(Span::call_site().located_at(last));
+    quote!(#function #args)
 }
 
 fn is_bare_name(pat: &Pat) -> bool {

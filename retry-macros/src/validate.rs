@@ -1,7 +1,7 @@
 //! Meaning: the parsed keys and the function become a validated [`Config`]. Every mistake is
 //! recorded with the exact token it concerns; expansion only ever sees a valid config.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{BinOp, Expr, FnArg, Ident, ItemFn, Lit, Pat, ReturnType, Type, UnOp};
@@ -22,7 +22,7 @@ pub(crate) const WAITS: &[&str] = &[
     "incrementing",
     "chain",
 ];
-const LEVELS: &[&str] = &["off", "trace", "debug", "info", "warn", "error"];
+pub(crate) const LEVELS: &[&str] = &["off", "trace", "debug", "info", "warn", "error"];
 const UNITS: &[&str] = &["ns", "us", "ms", "s", "m", "h"];
 
 /// Everything expansion needs, already checked.
@@ -32,6 +32,14 @@ pub(crate) struct Config {
     pub(crate) state: Option<Ident>,
     pub(crate) guards: Guards,
     pub(crate) function: Function,
+}
+
+/// Overload protection: allowed with the attribute's keys and with `policy`.
+#[derive(Default)]
+pub(crate) struct Guards {
+    pub(crate) breaker: Option<Expr>,
+    pub(crate) budget: Option<Expr>,
+    pub(crate) fallback: Option<Expr>,
 }
 
 /// Where the policy comes from.
@@ -52,20 +60,13 @@ pub(crate) struct Keys {
     pub(crate) when_ok: Option<Expr>,
     pub(crate) retry_after: Option<Expr>,
     pub(crate) retry_after_max: Option<TokenStream>,
-    pub(crate) timeout: Option<TokenStream>,
+    /// The lowered duration, and where the user wrote it.
+    pub(crate) timeout: Option<(TokenStream, Span)>,
     pub(crate) before: Option<Expr>,
     pub(crate) after: Option<Expr>,
     pub(crate) before_sleep: Option<Expr>,
     pub(crate) on_give_up: Option<Expr>,
     pub(crate) log: Option<Ident>,
-}
-
-/// Overload protection: allowed with the attribute's keys and with `policy`.
-#[derive(Default)]
-pub(crate) struct Guards {
-    pub(crate) breaker: Option<Expr>,
-    pub(crate) budget: Option<Expr>,
-    pub(crate) fallback: Option<Expr>,
 }
 
 /// `on = …` or `unless = …`, each alternative already a full pattern.
@@ -80,6 +81,8 @@ pub(crate) struct Function {
     pub(crate) is_async: bool,
     /// The return type with `impl Trait` replaced by `_`, to fence inference.
     pub(crate) ret: TokenStream,
+    /// Where the return type is written, for the expansion's mentions of it.
+    pub(crate) ret_span: Span,
     /// The `Ok` and `Err` types, where they can be named.
     pub(crate) ok_ty: TokenStream,
     pub(crate) err_ty: TokenStream,
@@ -110,8 +113,9 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
     let mut policy = None;
     let mut state = None;
     let mut guards = Guards::default();
-    let mut stop_expr: Option<Expr> = None;
-    let mut timeout_key: Option<(Ident, Option<u128>, Span)> = None;
+    // Strategies and durations, lowered once `crate = …` is known, in the order written so
+    // that their errors read top to bottom.
+    let mut to_lower: Vec<(Ident, Value)> = Vec::new();
 
     for Arg { key, value } in args {
         let name = key.to_string();
@@ -123,9 +127,10 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
         }
         seen.push((name.clone(), key.span()));
         match (name.as_str(), value) {
-            ("crate", Value::Path(path)) => krate = path.into_token_stream(),
-            ("stop", Value::Expr(e)) => stop_expr = Some(e),
-            ("wait", Value::Expr(e)) => keys.wait = Some(e.to_token_stream()),
+            ("crate", Value::Path(path)) => krate = as_generated(path.into_token_stream()),
+            ("stop" | "wait" | "retry_after_max" | "timeout", v @ Value::Expr(_)) | ("log", v @ Value::Ident(_)) => {
+                to_lower.push((key.clone(), v));
+            }
             ("on", Value::Patterns(p)) => keys.on = Some(ErrorFilter { negate: false, patterns: p }),
             ("unless", Value::Patterns(p)) => {
                 if seen.iter().any(|(k, _)| k == "on") {
@@ -140,23 +145,10 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
             ("when", Value::Expr(e)) => keys.when = Some(e),
             ("when_ok", Value::Expr(e)) => keys.when_ok = Some(e),
             ("retry_after", Value::Expr(e)) => keys.retry_after = Some(e),
-            ("retry_after_max", Value::Expr(e)) => keys.retry_after_max = Some(e.to_token_stream()),
-            ("timeout", Value::Expr(e)) => {
-                let nanos = literal_nanos(&e);
-                timeout_key = Some((key.clone(), nanos.and_then(Result::ok), e.span()));
-                keys.timeout = Some(e.to_token_stream());
-            }
             ("before", Value::Expr(e)) => keys.before = Some(e),
             ("after", Value::Expr(e)) => keys.after = Some(e),
             ("before_sleep", Value::Expr(e)) => keys.before_sleep = Some(e),
             ("on_give_up", Value::Expr(e)) => keys.on_give_up = Some(e),
-            ("log", Value::Ident(level)) => {
-                if LEVELS.contains(&level.to_string().as_str()) {
-                    keys.log = Some(level);
-                } else {
-                    errors.spanned(&level, unknown("log level", &level.to_string(), LEVELS));
-                }
-            }
             ("state", Value::Ident(ident)) => state = Some(ident),
             ("policy", Value::Expr(e)) => policy = Some((key.clone(), e)),
             ("breaker", Value::Expr(e)) => guards.breaker = Some(e),
@@ -165,7 +157,10 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
                 if matches!(e, Expr::Path(_)) {
                     guards.fallback = Some(e);
                 } else {
-                    errors.spanned(&e, "`fallback` takes the path of a function with the same parameters and return type, such as `ask_provider_b` or `Self::ask_b`");
+                    errors.spanned(
+                        &e,
+                        "`fallback` takes the path of a function with the same parameters and return type, such as `ask_b` or `Self::ask_b`",
+                    );
                 }
             }
             (_, _) => errors.at(key.span(), format!("`{name}` takes a different kind of value")),
@@ -180,36 +175,46 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
         errors.at(seen[on].1, "`on` and `unless` exclude each other; keep one (`when = …` can refine either)");
     }
 
-    let function = check_function(&mut item, &krate, errors);
-    let is_async = function.as_ref().is_some_and(|f| f.is_async);
-
-    let mut lowered_stop = None;
-    let mut stop_deadline = None;
-    if let Some(e) = &stop_expr {
-        let mut lower = Lower { krate: &krate, errors };
-        lowered_stop = lower.stop(e);
-        stop_deadline = deadline_of(e);
-    }
-    keys.stop = lowered_stop;
-    if let Some(w) = keys.wait.take() {
-        let e: Expr = syn::parse2(w).expect("re-parse of a parsed expression");
-        keys.wait = Lower { krate: &krate, errors }.wait(&e);
-    }
-    if let Some(d) = keys.retry_after_max.take() {
-        let e: Expr = syn::parse2(d).expect("re-parse of a parsed expression");
-        keys.retry_after_max = Lower { krate: &krate, errors }.duration(&e, Positive::Yes("retry_after_max"));
-    }
-    if let Some(t) = keys.timeout.take() {
-        let e: Expr = syn::parse2(t).expect("re-parse of a parsed expression");
-        keys.timeout = Lower { krate: &krate, errors }.duration(&e, Positive::Yes("timeout"));
-        if let Some((key, nanos, span)) = &timeout_key {
-            if function.is_some() && !is_async {
-                errors.at(key.span(), "`timeout` needs an `async fn`: a blocking call cannot be cut short; bound it inside the body instead");
+    let stop_deadline = to_lower.iter().find_map(|(key, value)| match value {
+        Value::Expr(e) if key == "stop" => deadline_of(e),
+        _ => None,
+    });
+    for (key, value) in &to_lower {
+        let e = match value {
+            Value::Expr(e) => e,
+            Value::Ident(level) => {
+                if LEVELS.contains(&level.to_string().as_str()) {
+                    keys.log = Some(level.clone());
+                } else {
+                    errors.spanned(level, unknown("log level", &level.to_string(), LEVELS));
+                }
+                continue;
             }
-            if let (Some(t), Some(d)) = (nanos, stop_deadline)
-                && *t > d
-            {
-                errors.at(*span, "`timeout` is longer than the `deadline` of `stop`; every attempt would be cut by the deadline first");
+            Value::Patterns(_) | Value::Path(_) => continue,
+        };
+        let mut lower = Lower { krate: &krate, errors };
+        match key.to_string().as_str() {
+            "stop" => keys.stop = lower.stop(e),
+            "wait" => keys.wait = lower.wait(e),
+            "retry_after_max" => {
+                keys.retry_after_max = lower.duration(e, Positive::Yes("retry_after_max"));
+            }
+            _ => {
+                keys.timeout = lower.duration(e, Positive::Yes("timeout")).map(|d| (d, first_span(e)));
+                if item.sig.asyncness.is_none() {
+                    errors.spanned(key, "`timeout` needs an `async fn`: a blocking call cannot be cut short; bound it inside the body instead");
+                }
+                if let (Some(Ok(t)), Some((d, deadline))) = (literal_nanos(e), &stop_deadline)
+                    && t > *d
+                {
+                    errors.spanned(
+                        e,
+                        format!(
+                            "`timeout = {}` is longer than `{deadline}` in `stop`; every attempt would be cut by the deadline first",
+                            shown(e)
+                        ),
+                    );
+                }
             }
         }
     }
@@ -246,22 +251,36 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
         }
         None => Source::Keys(Box::new(keys)),
     };
+    let function = check_function(&mut item, &krate, errors);
     Some(Config { krate, source, state, guards, function: function? })
 }
 
-/// The per-attempt deadline a stop expression implies, when its literals say.
-fn deadline_of(e: &Expr) -> Option<u128> {
+/// The deadline a stop expression implies when its literals say, with the `deadline(…)`
+/// that sets it as written.
+fn deadline_of(e: &Expr) -> Option<(u128, String)> {
     match e {
         Expr::Paren(p) => deadline_of(&p.expr),
         Expr::Binary(b) if matches!(b.op, BinOp::BitOr(_)) => match (deadline_of(&b.left), deadline_of(&b.right)) {
-            (Some(a), Some(b)) => Some(a.min(b)),
+            (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
             (a, b) => a.or(b),
         },
-        Expr::Binary(b) if matches!(b.op, BinOp::BitAnd(_)) => Some(deadline_of(&b.left)?.max(deadline_of(&b.right)?)),
+        Expr::Binary(b) if matches!(b.op, BinOp::BitAnd(_)) => {
+            let (a, b) = (deadline_of(&b.left)?, deadline_of(&b.right)?);
+            Some(if b.0 > a.0 { b } else { a })
+        }
         Expr::Call(c) if path_ident(&c.func).is_some_and(|i| i == "deadline") && c.args.len() == 1 => {
-            literal_nanos(&c.args[0]).and_then(Result::ok)
+            let nanos = literal_nanos(&c.args[0]).and_then(Result::ok)?;
+            Some((nanos, format!("deadline({})", shown(&c.args[0]))))
         }
         _ => None,
+    }
+}
+
+/// An expression as the user wrote it, near enough for a message: `-1`, not `- 1`.
+fn shown(e: &Expr) -> String {
+    match e {
+        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => format!("-{}", shown(&u.expr)),
+        other => other.to_token_stream().to_string(),
     }
 }
 
@@ -469,7 +488,8 @@ impl Lower<'_> {
             return None;
         }
         if matches!(e, Expr::Path(_)) && !matches!(name.to_string().as_str(), "never" | "none") {
-            self.errors.spanned(name, format!("`{name}` needs arguments in parentheses"));
+            self.errors
+                .spanned(name, format!("`{name}` needs arguments in parentheses: `{}`", example(&name.to_string())));
             return None;
         }
         Some((name.clone(), args))
@@ -491,8 +511,10 @@ impl Lower<'_> {
             self.errors.spanned(
                 quote!(#lo #hi),
                 format!(
-                    "`{name}`: {a} `{}` is larger than {b} `{}`; {a} must not exceed {b}",
+                    "`{name}`: {} `{}` is larger than {} `{}`",
+                    in_words(a),
                     lo.to_token_stream(),
+                    in_words(b),
                     hi.to_token_stream()
                 ),
             );
@@ -523,7 +545,10 @@ impl Lower<'_> {
                 self.errors.spanned(e, "`attempts` takes a whole number: `attempts(5)`");
                 None
             }
-            other => Some(quote_spanned!(other.span()=> const { #krate::__private::attempts(#other) })),
+            other => {
+                let krate = located(krate.clone(), other.span());
+                Some(quote_spanned!(other.span()=> const { #krate::__private::attempts(#other) }))
+            }
         }
     }
 
@@ -533,17 +558,20 @@ impl Lower<'_> {
             Expr::Lit(syn::ExprLit { lit: Lit::Int(i), .. }) if i.suffix().is_empty() => i.base10_parse::<f64>().ok(),
             Expr::Lit(syn::ExprLit { lit: Lit::Float(f), .. }) if f.suffix().is_empty() => f.base10_parse::<f64>().ok(),
             Expr::Lit(_) | Expr::Unary(_) => {
-                self.errors.spanned(e, "the exponential base must be a number of at least 1, such as `2` or `1.5`");
+                self.errors.spanned(e, base_message(e));
                 return None;
             }
             other => {
-                return Some(quote_spanned!(other.span()=> const { #krate::__private::base(#other) }));
+                return Some({
+                    let krate = located(krate.clone(), other.span());
+                    quote_spanned!(other.span()=> const { #krate::__private::base(#other) })
+                });
             }
         };
         match literal {
             Some(b) if b.is_finite() && b >= 1.0 => Some(quote_spanned!(e.span()=> #b)),
             _ => {
-                self.errors.spanned(e, "the exponential base must be a number of at least 1, such as `2` or `1.5`");
+                self.errors.spanned(e, base_message(e));
                 None
             }
         }
@@ -574,7 +602,9 @@ impl Lower<'_> {
             }
             None => Some(match positive {
                 Positive::Yes(what) => {
-                    let message = format!("`{what}` needs a positive duration");
+                    // On the user's expression: a failed check is reported there.
+                    let krate = located(krate.clone(), e.span());
+                    let message = format!("`{what}` needs a positive duration; `{}` is zero", shown(e));
                     quote_spanned!(e.span()=> const { #krate::__private::positive(#e, #message) })
                 }
                 Positive::No => {
@@ -582,6 +612,40 @@ impl Lower<'_> {
                 }
             }),
         }
+    }
+}
+
+fn base_message(e: &Expr) -> String {
+    format!("the exponential base must be a number of at least 1, such as `2` or `1.5`; found `{}`", shown(e))
+}
+
+/// A placeholder of the arity messages (`INITIAL`), as a phrase for the others.
+fn in_words(placeholder: &str) -> &'static str {
+    match placeholder {
+        "INITIAL" => "the initial delay",
+        "MIN" => "the minimum",
+        "BASE" => "the base",
+        "CAP" => "the cap",
+        "START" => "the start",
+        _ => "the maximum",
+    }
+}
+
+/// A strategy written out with arguments, for messages.
+fn example(name: &str) -> &'static str {
+    match name {
+        "attempts" => "attempts(5)",
+        "elapsed" => "elapsed(30s)",
+        "deadline" => "deadline(30s)",
+        "fixed" => "fixed(2s)",
+        "random" => "random(1, 5)",
+        "exponential" => "exponential(1, 60)",
+        "exp_jitter" => "exp_jitter(1, 60, 5)",
+        "full_jitter" => "full_jitter(1, 60)",
+        "equal_jitter" => "equal_jitter(1, 60)",
+        "decorrelated_jitter" => "decorrelated_jitter(1, 60)",
+        "incrementing" => "incrementing(1, 2, 30)",
+        _ => "chain(fixed(1), fixed(5))",
     }
 }
 
@@ -610,7 +674,7 @@ pub(crate) fn literal_nanos(e: &Expr) -> Option<Result<u128, String>> {
             )));
         }
         Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) && matches!(&*u.expr, Expr::Lit(_)) => {
-            return Some(Err(format!("durations cannot be negative; found `{}`", e.to_token_stream())));
+            return Some(Err(format!("durations cannot be negative; found `{}`", shown(e))));
         }
         Expr::Paren(p) => return literal_nanos(&p.expr),
         Expr::Group(g) => return literal_nanos(&g.expr),
@@ -679,7 +743,13 @@ fn check_function(item: &mut ItemFn, krate: &TokenStream, errors: &mut Errors) -
             return None;
         }
         ReturnType::Type(_, ty) => match result_parts(ty, &item.sig.generics, krate) {
-            Ok(parts) => parts,
+            // Every mention of the return type in the expansion sits on the first token of
+            // the type as written, so that a type that is no `Result` (an alias, say) is
+            // reported there once rather than at each mention.
+            Ok((ret, ok, err, path)) => {
+                let at = Span::call_site().located_at(first_span(ty));
+                (uniform(ret, at), uniform(ok, at), uniform(err, at), path)
+            }
             Err(()) => {
                 errors.spanned(
                     ty,
@@ -744,6 +814,10 @@ fn check_function(item: &mut ItemFn, krate: &TokenStream, errors: &mut Errors) -
     ok.then(|| Function {
         item: item.clone(),
         is_async,
+        ret_span: match &item.sig.output {
+            ReturnType::Type(_, ty) => first_span(ty),
+            ReturnType::Default => item.sig.ident.span(),
+        },
         ret,
         ok_ty,
         err_ty,
@@ -755,6 +829,68 @@ fn check_function(item: &mut ItemFn, krate: &TokenStream, errors: &mut Errors) -
 }
 
 type Parts = (TokenStream, TokenStream, TokenStream, Option<Type>);
+
+/// The user's `crate = path`, marked as the macro's own code where it is written, so that
+/// lints about the user's paths (`unused_qualifications` on `path::__private::Duration`
+/// with `Duration` imported) do not fire on the expansion. `$crate` keeps its span, which
+/// is what it resolves by.
+fn as_generated(path: TokenStream) -> TokenStream {
+    path.into_iter()
+        .map(|mut tree| {
+            if !matches!(&tree, TokenTree::Ident(i) if i == "$crate") {
+                tree.set_span(Span::call_site().located_at(tree.span()));
+            }
+            tree
+        })
+        .collect()
+}
+
+/// The span of the last token of `tokens`.
+pub(crate) fn last_span<T: ToTokens>(tokens: &T) -> Span {
+    tokens.to_token_stream().into_iter().last().map_or_else(Span::call_site, |t| t.span())
+}
+
+/// The span of the first token of `tokens`.
+pub(crate) fn first_span<T: ToTokens>(tokens: &T) -> Span {
+    tokens.to_token_stream().into_iter().next().map_or_else(Span::call_site, |t| t.span())
+}
+
+/// `tokens`, every one of them given the span `at`.
+pub(crate) fn uniform(tokens: TokenStream, at: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Group(g) => {
+                let mut moved = Group::new(g.delimiter(), uniform(g.stream(), at));
+                moved.set_span(at);
+                TokenTree::Group(moved)
+            }
+            mut other => {
+                other.set_span(at);
+                other
+            }
+        })
+        .collect()
+}
+
+/// `tokens` moved to where `at` is, each keeping its own hygiene, so that rustc reports what
+/// it finds wrong with generated code at the user's token.
+pub(crate) fn located(tokens: TokenStream, at: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Group(g) => {
+                let mut moved = Group::new(g.delimiter(), located(g.stream(), at));
+                moved.set_span(g.span().located_at(at));
+                TokenTree::Group(moved)
+            }
+            mut other => {
+                other.set_span(other.span().located_at(at));
+                other
+            }
+        })
+        .collect()
+}
 
 /// The return type fenced for inference, its `Ok` and `Err` types, and the error type when
 /// it can qualify a bare variant name. `Err(())` for a type that cannot be a `Result`.
@@ -781,8 +917,11 @@ fn result_parts(ty: &Type, generics: &syn::Generics, krate: &TokenStream) -> Res
         _ => Vec::new(),
     };
     let is_result = last.ident == "Result";
-    let err_path = if is_result && type_args.len() == 2 && !mentions_generic(&type_args[1], generics) {
-        Some(type_args[1].clone())
+    let err_path = if is_result && type_args.len() == 2 {
+        Some(type_args[1].clone()).filter(|e| !mentions_generic(e, generics))
+    } else if !has_impl && !mentions_generic(ty, generics) {
+        // An alias such as `Fallible<T>`: the error type is its `ResultParts::Err`.
+        syn::parse2(quote!(<#ty as #krate::__private::ResultParts>::Err)).ok()
     } else {
         None
     };
@@ -806,9 +945,34 @@ fn result_parts(ty: &Type, generics: &syn::Generics, krate: &TokenStream) -> Res
     Ok((fenced_tokens, ok, err, err_path))
 }
 
+/// Whether `ty` cannot be named by a `type` item in the function's body: it mentions the
+/// function's generics, `Self`, `impl Trait`, `_`, or a lifetime other than `'static` (elided
+/// ones included).
 fn mentions_generic(ty: &Type, generics: &syn::Generics) -> bool {
-    let text = ty.to_token_stream().to_string();
-    generics.type_params().any(|p| text.split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| p.ident == w))
+    fn walk(tokens: TokenStream, generics: &syn::Generics) -> bool {
+        let mut previous_quote = false;
+        for tree in tokens {
+            let quote = matches!(&tree, TokenTree::Punct(p) if p.as_char() == '\'');
+            match &tree {
+                TokenTree::Group(g) if walk(g.stream(), generics) => return true,
+                TokenTree::Ident(i) if previous_quote && i != "static" => return true,
+                TokenTree::Ident(i)
+                    if i == "Self"
+                        || i == "_"
+                        || i == "impl"
+                        || generics.type_params().any(|p| p.ident == *i)
+                        || generics.const_params().any(|p| p.ident == *i) =>
+                {
+                    return true;
+                }
+                TokenTree::Punct(p) if p.as_char() == '&' => return true,
+                _ => {}
+            }
+            previous_quote = quote;
+        }
+        false
+    }
+    walk(ty.to_token_stream(), generics)
 }
 
 /// Replaces every `impl Trait` in `ty` with `_`; says whether there was one.

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 pub use crate::policy::{Admit, Call, Describe, Next};
 use crate::sleep::{AsyncSleep, BlockingSleep};
+use crate::timeout::{NoTimeout, WithTimeout};
 pub use crate::{LogLevel, RetryPolicy, RetryPolicyBuilder, RetryState};
 
 pub use core::time::Duration;
@@ -26,7 +27,7 @@ pub trait AsPolicy {
     fn __retry_policy(&self) -> &Self;
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, O> AsPolicy for RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O> {
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> AsPolicy for RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
     #[inline(always)]
     fn __retry_policy(&self) -> &Self {
         self
@@ -52,6 +53,21 @@ pub fn attempt<R, Fut: Future<Output = R>>(fut: Fut) -> Fut {
     fut
 }
 
+// The outcome goes through `ResultParts` both ways rather than relying on the return type
+// being `Result`, so that a return type that is none is one error, at the type.
+
+/// An attempt's outcome as the loop's `Result`.
+#[inline(always)]
+pub fn outcome<R: ResultParts>(r: R) -> Result<R::Ok, R::Err> {
+    r.into_result()
+}
+
+/// The loop's `Result` as the function's return type.
+#[inline(always)]
+pub fn returned<R: ResultParts>(r: Result<R::Ok, R::Err>) -> R {
+    R::from_result(r)
+}
+
 /// Splits a `Result` type into its halves, so that predicates written in the attribute
 /// get their argument types from the function's return type (type aliases included).
 #[diagnostic::on_unimplemented(
@@ -59,40 +75,113 @@ pub fn attempt<R, Fut: Future<Output = R>>(fut: Fut) -> Fut {
     label = "not a `Result`",
     note = "return `Result<T, E>` so that failed attempts can be told from successful ones"
 )]
-pub trait ResultParts {
+pub trait ResultParts: Sized {
     /// The `Ok` type.
     type Ok;
     /// The `Err` type.
     type Err;
+    /// As a `Result`.
+    fn into_result(self) -> Result<Self::Ok, Self::Err>;
+    /// From a `Result`.
+    fn from_result(r: Result<Self::Ok, Self::Err>) -> Self;
 }
 
 impl<T, E> ResultParts for Result<T, E> {
     type Ok = T;
     type Err = E;
+    #[inline(always)]
+    fn into_result(self) -> Self {
+        self
+    }
+    #[inline(always)]
+    fn from_result(r: Self) -> Self {
+        r
+    }
 }
+
+// The four functions below give what the user wrote its parameter type. Each returns an
+// opaque type so that a closure of the wrong type is reported once, here, and does not go
+// on to infer the policy's error type from its own parameter.
 
 /// Gives an error predicate its parameter type.
 #[inline(always)]
-pub fn error_predicate<E, P: Fn(&E) -> bool>(p: P) -> P {
+pub fn error_predicate<E, P: Fn(&E) -> bool>(p: P) -> impl Fn(&E) -> bool {
     p
 }
 
 /// Gives a value predicate its parameter type.
 #[inline(always)]
-pub fn value_predicate<T, P: Fn(&T) -> bool>(p: P) -> P {
+pub fn value_predicate<T, P: Fn(&T) -> bool>(p: P) -> impl Fn(&T) -> bool {
     p
 }
 
 /// Gives a hook its parameter type.
 #[inline(always)]
-pub fn hook<T, E, H: Fn(&RetryState<'_, T, E>)>(h: H) -> H {
+pub fn hook<T, E, H: Fn(&RetryState<'_, T, E>)>(h: H) -> impl Fn(&RetryState<'_, T, E>) {
     h
 }
 
 /// Gives a `retry_after` reader its parameter type.
 #[inline(always)]
-pub fn server_delay<E, D: Fn(&E) -> Option<Duration>>(d: D) -> D {
+pub fn server_delay<E, D: Fn(&E) -> Option<Duration>>(d: D) -> impl Fn(&E) -> Option<Duration> {
     d
+}
+
+/// An error type that an attempt cut at its `timeout` can become.
+///
+/// Its own trait, with `Self` the error type, so that rustc reports a missing
+/// `From<Elapsed>` in these words rather than as an unsatisfied bound of an impl.
+#[diagnostic::on_unimplemented(
+    message = "`timeout` needs `{Self}: From<retry_runtime::Elapsed>`",
+    label = "an attempt cut at this timeout must become the error type `{Self}`",
+    note = "add `impl From<retry_runtime::Elapsed> for {Self}`, so that a timed-out attempt is returned as your error"
+)]
+pub trait TimeoutError: From<crate::Elapsed> {}
+
+impl<E: From<crate::Elapsed>> TimeoutError for E {}
+
+/// Checks, where `timeout = …` is written, that the error type can carry a timed-out
+/// attempt.
+#[inline(always)]
+pub const fn timeout_error<E: TimeoutError>() {}
+
+/// Picks the policy's timeout marker for the error type `E`: [`WithTimeout`] when
+/// `E: From<Elapsed>`, else [`NoTimeout`] (autoref specialisation), so that a missing impl is
+/// reported once, by [`timeout_error`], and not again wherever the policy is used.
+#[derive(Debug)]
+pub struct TimeoutProbe<E>(core::marker::PhantomData<fn() -> E>);
+
+impl<E> TimeoutProbe<E> {
+    /// For the expansion: `(&&TimeoutProbe::<E>::new()).marker()`.
+    #[inline(always)]
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        Self(core::marker::PhantomData)
+    }
+}
+
+/// Picks [`WithTimeout`].
+pub trait ViaFromElapsed {
+    /// The marker.
+    fn marker(&self) -> WithTimeout;
+}
+/// Picks [`NoTimeout`].
+pub trait ViaNoTimeout {
+    /// The marker.
+    fn marker(&self) -> NoTimeout;
+}
+
+impl<E: From<crate::Elapsed>> ViaFromElapsed for &TimeoutProbe<E> {
+    #[inline(always)]
+    fn marker(&self) -> WithTimeout {
+        WithTimeout
+    }
+}
+impl<E> ViaNoTimeout for TimeoutProbe<E> {
+    #[inline(always)]
+    fn marker(&self) -> NoTimeout {
+        NoTimeout
+    }
 }
 
 /// A parameter taken by value, cloned for each attempt.
@@ -204,13 +293,70 @@ pub const fn positive(d: Duration, message: &'static str) -> Duration {
     d
 }
 
-/// `policy = …` with `breaker = …`: the run-time policy, guarded by the breaker too.
+/// `policy = …` with `breaker = …`: the run-time policy, guarded by the breaker too (the
+/// guard comes from [`BreakerProbe`]).
 #[inline]
-pub fn with_breaker<S, W, P, V, A, B, F, L, G, Z, O, K, U>(
+pub fn with_breaker<S, W, P, V, A, B, F, L, G, Z, O, K, U, K2>(
     policy: RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K, U>,
-    breaker: &crate::CircuitBreaker,
-) -> RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, &crate::CircuitBreaker, U> {
-    policy.into_builder().breaker(breaker).build_unchecked()
+    guard: K2,
+) -> RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K2, U> {
+    policy.into_builder().breaker_marked(guard).build_unchecked()
+}
+
+/// An error type that a call refused by an open circuit can become.
+///
+/// Its own trait, with `Self` the error type, so that rustc reports a missing
+/// `From<CircuitOpen>` in these words rather than as an unsatisfied bound of an impl.
+#[diagnostic::on_unimplemented(
+    message = "`breaker` needs `{Self}: From<retry_runtime::CircuitOpen>`",
+    label = "a call this breaker refuses must become the error type `{Self}`",
+    note = "add `impl From<retry_runtime::CircuitOpen> for {Self}`, so that a refused call is returned as your error"
+)]
+pub trait BreakerError: From<crate::CircuitOpen> {}
+
+impl<E: From<crate::CircuitOpen>> BreakerError for E {}
+
+/// Checks, where `breaker = …` is written, that the error type can carry a refusal.
+#[inline(always)]
+pub const fn breaker_error<E: BreakerError>() {}
+
+/// Picks the policy's breaker guard for the error type `E`: the breaker when
+/// `E: From<CircuitOpen>`, else [`NoBreaker`](crate::guards::NoBreaker) (autoref
+/// specialisation), so that a missing impl is reported once, by [`breaker_error`].
+#[derive(Debug)]
+pub struct BreakerProbe<E>(core::marker::PhantomData<fn() -> E>);
+
+impl<E> BreakerProbe<E> {
+    /// For the expansion: `(&&BreakerProbe::<E>::new()).guard(&BREAKER)`.
+    #[inline(always)]
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        Self(core::marker::PhantomData)
+    }
+}
+
+/// Picks the breaker.
+pub trait ViaFromCircuitOpen {
+    /// The guard.
+    fn guard<'b>(&self, breaker: &'b crate::CircuitBreaker) -> &'b crate::CircuitBreaker;
+}
+/// Picks no breaker.
+pub trait ViaNoBreaker {
+    /// The guard.
+    fn guard(&self, breaker: &crate::CircuitBreaker) -> crate::guards::NoBreaker;
+}
+
+impl<E: From<crate::CircuitOpen>> ViaFromCircuitOpen for &BreakerProbe<E> {
+    #[inline(always)]
+    fn guard<'b>(&self, breaker: &'b crate::CircuitBreaker) -> &'b crate::CircuitBreaker {
+        breaker
+    }
+}
+impl<E> ViaNoBreaker for BreakerProbe<E> {
+    #[inline(always)]
+    fn guard(&self, _: &crate::CircuitBreaker) -> crate::guards::NoBreaker {
+        crate::guards::NoBreaker
+    }
 }
 
 /// `policy = …` with `budget = …`: the run-time policy, paying from the budget too.

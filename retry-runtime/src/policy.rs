@@ -288,6 +288,14 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> RetryPolicyBuilder<S, W, P, V, A, B,
         rebuild!(self, breaker = breaker; stop, wait, retry_error, retry_value, server_delay, hooks, sleeper, timeout, budget, settings)
     }
 
+    /// [`breaker`](Self::breaker) with the guard chosen by the attribute: no breaker when the
+    /// error type lacks `From<CircuitOpen>`, so that the attribute's own check is the only
+    /// error reported for it.
+    #[doc(hidden)]
+    pub fn breaker_marked<K2>(self, guard: K2) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z, O, K2, U> {
+        rebuild!(self, breaker = guard; stop, wait, retry_error, retry_value, server_delay, hooks, sleeper, timeout, budget, settings)
+    }
+
     /// Pays for every retry from `budget` (`budget = …`), shared by many calls: when it
     /// cannot pay, the call returns its error instead of retrying.
     ///
@@ -361,6 +369,20 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> RetryPolicyBuilder<S, W, P, V, A, B,
     ) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z, WithTimeout, K, U> {
         let mut b = rebuild!(self, timeout = WithTimeout; stop, wait, retry_error, retry_value, server_delay, hooks, sleeper, breaker, budget, settings);
         b.policy.settings.timeout = timeout;
+        b
+    }
+
+    /// [`timeout`](Self::timeout) with the marker chosen by the attribute: [`NoTimeout`]
+    /// when the error type lacks `From<Elapsed>`, so that the attribute's own check is the
+    /// only error reported for it.
+    #[doc(hidden)]
+    pub fn timeout_marked<O2>(
+        self,
+        timeout: Duration,
+        marker: O2,
+    ) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z, O2, K, U> {
+        let mut b = rebuild!(self, timeout = marker; stop, wait, retry_error, retry_value, server_delay, hooks, sleeper, breaker, budget, settings);
+        b.policy.settings.timeout = Some(timeout);
         b
     }
 
