@@ -122,6 +122,14 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     }
     plot(&args.out, &rows, &model, args)?;
     println!("\nplot written to {}", args.out.display());
+
+    // The other half of protecting a server: once it is down, retries multiply its load.
+    println!("\noutage amplification: 10 000 calls, 3 attempts each, every attempt fails\n");
+    println!("| budget | attempts | attempts per call |\n|---|---:|---:|");
+    for (i, name) in examples::outage::BUDGETS.iter().enumerate() {
+        let row = examples::outage::amplification(10_000, i);
+        println!("| {name} | {} | {:.3} |", row.attempts, row.per_call());
+    }
     Ok(())
 }
 

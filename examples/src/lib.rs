@@ -2,3 +2,4 @@
 //! file of its own beside `Cargo.toml`.
 
 pub mod herd;
+pub mod outage;
