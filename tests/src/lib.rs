@@ -2,5 +2,6 @@
 //!
 //! This library holds only what several test files share.
 
+pub mod capture;
 pub mod fake_clock;
 pub mod replay;

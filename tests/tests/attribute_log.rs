@@ -6,94 +6,13 @@
 
 mod attribute_support;
 
-use std::collections::BTreeMap;
-use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use attribute_support::LlmError;
 use retry_runtime::retry;
-use tracing::field::{Field, Visit};
-use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
-use tracing_subscriber::registry::Registry;
+use tracing::Level;
 
-/// One event, as a subscriber saw it.
-#[derive(Debug, Clone, PartialEq)]
-struct Recorded {
-    level: Level,
-    target: String,
-    fields: BTreeMap<&'static str, String>,
-}
-
-/// A layer that writes every event down.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<Recorded>>>);
-
-impl Capture {
-    /// Records this thread's events until the guard is dropped.
-    fn install(&self) -> tracing::subscriber::DefaultGuard {
-        tracing::subscriber::set_default(Registry::default().with(self.clone()))
-    }
-
-    fn events(&self) -> Vec<Recorded> {
-        self.0.lock().unwrap().clone()
-    }
-
-    fn levels(&self) -> Vec<Level> {
-        self.events().iter().map(|e| e.level).collect()
-    }
-}
-
-struct Fields(BTreeMap<&'static str, String>);
-
-impl Visit for Fields {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name(), value.to_owned());
-    }
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0.insert(field.name(), format!("{value:?}"));
-    }
-}
-
-impl<S: Subscriber> Layer<S> for Capture {
-    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-        let mut fields = Fields(BTreeMap::new());
-        event.record(&mut fields);
-        self.0.lock().unwrap().push(Recorded {
-            level: *event.metadata().level(),
-            target: event.metadata().target().to_owned(),
-            fields: fields.0,
-        });
-    }
-}
-
-fn retrying(level: Level, function: &str, attempt: u32, delay: &str, error: &str) -> Recorded {
-    Recorded {
-        level,
-        target: "retry".into(),
-        fields: BTreeMap::from([
-            ("message", "attempt failed; retrying".to_owned()),
-            ("function", function.to_owned()),
-            ("attempt", attempt.to_string()),
-            ("delay", delay.to_owned()),
-            ("error", error.to_owned()),
-        ]),
-    }
-}
-
-fn giving_up(level: Level, function: &str, attempt: u32, error: &str) -> Recorded {
-    Recorded {
-        level,
-        target: "retry".into(),
-        fields: BTreeMap::from([
-            ("message", "giving up".to_owned()),
-            ("reason", "the stop condition is met".to_owned()),
-            ("function", function.to_owned()),
-            ("attempt", attempt.to_string()),
-            ("error", error.to_owned()),
-        ]),
-    }
-}
+use tests_integration::capture::{Capture, giving_up, retrying};
 
 // Without `log`, each retry warns once with the function, attempt, delay and error (as
 // Display), and giving up is one ERROR.

@@ -4,91 +4,14 @@
 //! Every test installs its own thread-local subscriber that records events, so tests in
 //! this file run in parallel without seeing each other's events.
 
-use std::collections::BTreeMap;
-use std::fmt;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use retry_runtime::stop::attempts;
 use retry_runtime::wait::{fixed, none};
 use retry_runtime::{LogLevel, RetryPolicy, RetryState};
-use tracing::field::{Field, Visit};
-use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
-use tracing_subscriber::registry::Registry;
+use tracing::Level;
 
-/// One event as a subscriber saw it.
-#[derive(Debug, Clone, PartialEq)]
-struct Recorded {
-    level: Level,
-    target: String,
-    fields: BTreeMap<&'static str, String>,
-}
-
-/// A layer that writes every event down.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<Recorded>>>);
-
-impl Capture {
-    /// Records the events of this thread until the guard is dropped.
-    fn install(&self) -> tracing::subscriber::DefaultGuard {
-        tracing::subscriber::set_default(Registry::default().with(self.clone()))
-    }
-    fn events(&self) -> Vec<Recorded> {
-        self.0.lock().unwrap().clone()
-    }
-}
-
-struct Fields(BTreeMap<&'static str, String>);
-
-impl Visit for Fields {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name(), value.to_owned());
-    }
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0.insert(field.name(), format!("{value:?}"));
-    }
-}
-
-impl<S: Subscriber> Layer<S> for Capture {
-    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-        let mut fields = Fields(BTreeMap::new());
-        event.record(&mut fields);
-        self.0.lock().unwrap().push(Recorded {
-            level: *event.metadata().level(),
-            target: event.metadata().target().to_owned(),
-            fields: fields.0,
-        });
-    }
-}
-
-fn retrying(level: Level, function: &str, attempt: u32, delay: &str, error: &str) -> Recorded {
-    Recorded {
-        level,
-        target: "retry".into(),
-        fields: BTreeMap::from([
-            ("message", "attempt failed; retrying".to_owned()),
-            ("function", function.to_owned()),
-            ("attempt", attempt.to_string()),
-            ("delay", delay.to_owned()),
-            ("error", error.to_owned()),
-        ]),
-    }
-}
-
-fn giving_up(level: Level, function: &str, attempt: u32, error: &str) -> Recorded {
-    Recorded {
-        level,
-        target: "retry".into(),
-        fields: BTreeMap::from([
-            ("message", "giving up".to_owned()),
-            ("reason", "the stop condition is met".to_owned()),
-            ("function", function.to_owned()),
-            ("attempt", attempt.to_string()),
-            ("error", error.to_owned()),
-        ]),
-    }
-}
+use tests_integration::capture::{Capture, giving_up, retrying};
 
 /// Runs a call of `policy` whose attempts fail with "down N" until attempt `ok_at`.
 macro_rules! run {
