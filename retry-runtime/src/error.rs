@@ -63,7 +63,10 @@ impl fmt::Display for PolicyError {
                 "`{strategy}` starts at {initial:?}, above its maximum {max:?}; swap them or raise the maximum"
             ),
             Self::InvalidBase { base } => {
-                write!(f, "the base of `exponential(INITIAL, MAX, BASE)` must be a finite number of at least 1; found `{base}`")
+                write!(
+                    f,
+                    "the base of `exponential(INITIAL, MAX, BASE)` must be a finite number of at least 1; found `{base}`"
+                )
             }
             Self::EmptyChain => f.write_str("`chain()` needs at least one wait strategy"),
             Self::TimeoutExceedsDeadline { timeout, deadline } => {
