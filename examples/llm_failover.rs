@@ -1,7 +1,7 @@
 //! LLM failover against a real server: two OpenAI-compatible providers on 127.0.0.1 that
 //! rate-limit, overload, stall, go down and refuse bad requests as a script says, and a
 //! client that calls them through `#[retry]` with a breaker per provider, a retry budget and
-//! the fallback chain A → B → a human. Runs in about four seconds.
+//! the fallback chain A → B → a human. The tour takes under five seconds.
 //!
 //! ```text
 //! cargo run --example llm_failover

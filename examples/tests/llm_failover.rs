@@ -23,8 +23,7 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
-/// Guards the walk-through the README starts with: every request's provider, attempts,
-/// waits and breaker state are fixed by its script at concurrency 1.
+/// Guards the README's first command: at concurrency 1 the script fixes every row of the table.
 #[tokio::test]
 async fn the_tour_ends_as_its_script_says() {
     let _serial = SERIAL.lock().await;
@@ -79,8 +78,7 @@ async fn the_tour_ends_as_its_script_says() {
     assert!(summary.elapsed < Duration::from_secs(10), "the tour took {:?}", summary.elapsed);
 }
 
-/// Guards the demo under load: with four requests in flight, A's outage still opens its
-/// breaker, every request A gave up on is caught by a fallback, and only 400s fail.
+/// Guards `--scenario storm`: under load the outage still opens A's breaker and only 400s fail.
 #[tokio::test]
 async fn the_storm_is_caught_by_the_fallbacks() {
     let _serial = SERIAL.lock().await;

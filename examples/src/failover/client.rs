@@ -160,7 +160,9 @@ pub struct Client {
     base: String,
     /// Every retry this client makes, to either provider, pays from here: AWS standard
     /// mode's prices (5 tokens a retry, 10 after a timeout, refunded when the retry
-    /// succeeds, 1 back for a first-try success) with a fifth of its bucket.
+    /// succeeds, 1 back for a first-try success) with a fifth of its bucket. A field rather
+    /// than a `static` (`budget = client.budget` takes any place): each client, and so
+    /// each run of the demo, starts with a full bucket.
     budget: RetryBudget,
     human_queue: Mutex<Vec<u32>>,
 }

@@ -329,13 +329,11 @@ impl fmt::Display for Summary {
         let refused = self.ids(RequestReport::refused_by_breaker_a);
         let mut caught = [gave_up.as_slice(), refused.as_slice()].concat();
         caught.sort_unstable();
-        writeln!(
-            f,
-            "  fallback     A → B: {}: A gave up on {}, A's open breaker refused {}",
-            requests(&caught),
-            count(&gave_up),
-            count(&refused),
-        )?;
+        write!(f, "  fallback     A → B: {}", requests(&caught))?;
+        if !caught.is_empty() {
+            write!(f, ": A gave up on {}, A's open breaker refused {}", count(&gave_up), count(&refused))?;
+        }
+        writeln!(f)?;
         writeln!(f, "               B → human: {}", requests(&self.human_queue))?;
         let changes: Vec<String> =
             self.breaker_a_changes().iter().map(|(id, state)| format!("{state} after #{id}")).collect();
