@@ -1,0 +1,169 @@
+//! The LLM failover demo: a real HTTP server on 127.0.0.1 standing in for two
+//! OpenAI-compatible providers that fail as a script says ([`script`], [`server`]), a client
+//! written as an application would write it, with `#[retry]` on each provider's call
+//! ([`client`]), and [`run`], which sends the requests and sums up what happened
+//! ([`Summary`]).
+//!
+//! `cargo run --example llm_failover` prints the log and the summary; the integration test
+//! `tests/llm_failover.rs` runs the same scenario and checks its summary.
+//!
+//! ```no_run
+//! use examples::failover::{Options, Scenario, run};
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+//! let summary = run(&Options::new(Scenario::Tour)).await?;
+//! println!("{summary}");
+//! # Ok(()) }
+//! ```
+
+pub mod client;
+pub mod script;
+pub mod server;
+mod summary;
+
+use core::cell::Cell;
+use core::fmt;
+use core::time::Duration;
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Instant;
+
+use tokio::task::JoinSet;
+use tracing::Instrument;
+
+use client::{ChatRequest, Client, LlmError, PROVIDER_A, PROVIDER_B, Reply, WAITED, ask_a};
+pub use script::Scenario;
+use server::Server;
+pub use summary::{Outcome, RequestReport, Summary};
+
+/// One of the two stand-in providers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Provider {
+    /// The primary.
+    A,
+    /// The hot standby.
+    B,
+}
+
+impl Provider {
+    /// Where its endpoint is: `/{path}/v1/chat/completions`.
+    pub const fn path(self) -> &'static str {
+        match self {
+            Self::A => "a",
+            Self::B => "b",
+        }
+    }
+
+    /// The model the client asks it for.
+    pub const fn model(self) -> &'static str {
+        match self {
+            Self::A => "model-a-mini",
+            Self::B => "model-b-haiku",
+        }
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::A => "A",
+            Self::B => "B",
+        })
+    }
+}
+
+/// What a run does: the knobs of `--help`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Which story the providers tell.
+    pub scenario: Scenario,
+    /// Draws whatever the scenario leaves to chance.
+    pub seed: u64,
+    /// How many requests are sent.
+    pub requests: u32,
+    /// How many requests are in flight at once (at least 1).
+    pub concurrency: u32,
+}
+
+impl Options {
+    /// The scenario's own defaults, seed 1.
+    pub const fn new(scenario: Scenario) -> Self {
+        Self { scenario, seed: 1, requests: scenario.default_requests(), concurrency: scenario.default_concurrency() }
+    }
+}
+
+/// Starts the providers, sends `options.requests` requests through [`ask_a`] (and so its
+/// fallbacks) with `options.concurrency` in flight, and sums up what the client got and
+/// the providers saw.
+///
+/// The breakers are `static`s: they are reset first, so that every run starts closed.
+///
+/// # Errors
+/// When the server cannot listen, or a request's task panicked.
+pub async fn run(options: &Options) -> io::Result<Summary> {
+    PROVIDER_A.reset();
+    PROVIDER_B.reset();
+    let server = Server::start(options.scenario, options.requests, options.seed).await?;
+    let client = Arc::new(Client::new(&server.base_url()).map_err(io::Error::other)?);
+    tracing::info!(target: "demo", "providers A and B listening at {}/{{a,b}}/v1/chat/completions", server.base_url());
+    let started = Instant::now();
+
+    let next = Arc::new(AtomicU32::new(1));
+    let mut workers = JoinSet::new();
+    for _ in 0..options.concurrency.max(1) {
+        let (client, next, options) = (Arc::clone(&client), Arc::clone(&next), *options);
+        workers.spawn(async move {
+            let mut done = Vec::new();
+            loop {
+                let id = next.fetch_add(1, Ordering::Relaxed);
+                if id > options.requests {
+                    return done;
+                }
+                if let Some(pace) = options.scenario.pace() {
+                    let due = started + pace * (id - 1);
+                    tokio::time::sleep(due.saturating_duration_since(Instant::now())).await;
+                }
+                done.push(send(&client, options.scenario, id).await);
+            }
+        });
+    }
+    let mut finished = Vec::new();
+    while let Some(done) = workers.join_next().await {
+        finished.extend(done.map_err(io::Error::other)?);
+    }
+    finished.sort_by_key(|f: &Finished| f.id);
+    Ok(Summary::new(options, finished, &server.arrivals(), started.elapsed(), client.budget(), client.human_queue()))
+}
+
+/// One request as the client saw it.
+#[derive(Debug)]
+struct Finished {
+    id: u32,
+    result: Result<Reply, LlmError>,
+    waited: Duration,
+    took: Duration,
+    breaker_a: retry_runtime::BreakerState,
+}
+
+/// Sends request `id`, inside a `request{id=…}` span so that every line of its log says
+/// which request it is about.
+async fn send(client: &Client, scenario: Scenario, id: u32) -> Finished {
+    let span = tracing::info_span!("request", id);
+    let request = ChatRequest { id, prompt: format!("question {id}") };
+    let started = Instant::now();
+    let (result, waited) = WAITED
+        .scope(Cell::new(Duration::ZERO), async {
+            if let Some(intent) = scenario.intent(id) {
+                tracing::info!(target: "demo", "script: {intent}");
+            }
+            let result = ask_a(client, &request).await;
+            match &result {
+                Ok(reply) => tracing::info!(target: "demo", "answered by {}: {}", reply.served_by, reply.text),
+                Err(e) => tracing::warn!(target: "demo", "failed, no fallback: {e}"),
+            }
+            (result, WAITED.with(Cell::get))
+        })
+        .instrument(span)
+        .await;
+    Finished { id, result, waited, took: started.elapsed(), breaker_a: PROVIDER_A.state() }
+}

@@ -1,0 +1,222 @@
+//! The stand-in providers: one HTTP/1 server on 127.0.0.1, on a port the system picks,
+//! serving two OpenAI-compatible endpoints, `POST /a/v1/chat/completions` and
+//! `POST /b/v1/chat/completions`. Each answers as the scenario's script says for the
+//! request named in the `x-request-id` header and the number of attempts it has seen for
+//! it, and every attempt is logged with the time it arrived.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use super::Provider;
+use super::script::{Answer, Scenario};
+
+/// One attempt as the server saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrival {
+    /// The request it belongs to (`x-request-id`).
+    pub request: u32,
+    /// Which endpoint it reached.
+    pub provider: Provider,
+    /// The how-manieth attempt of this request at this provider, from 1.
+    pub attempt: u32,
+    /// When it arrived.
+    pub at: Instant,
+    /// What the server answered.
+    pub answer: Answer,
+}
+
+impl Arrival {
+    /// How long the answer asked the client to wait before its next attempt, if it asked.
+    pub fn asked_delay(&self) -> Option<Duration> {
+        match self.answer {
+            Answer::RetryAfter { secs } => Some(Duration::from_secs(secs)),
+            Answer::RetryAfterMs { ms } | Answer::RateLimitReset { ms } => Some(Duration::from_millis(ms)),
+            Answer::Overloaded { retry_after_ms } => retry_after_ms.map(Duration::from_millis),
+            Answer::Complete | Answer::Unavailable | Answer::Slow { .. } | Answer::BadRequest => None,
+        }
+    }
+}
+
+/// The running server. Dropping it stops it, and every connection with it.
+#[derive(Debug)]
+pub struct Server {
+    address: SocketAddr,
+    state: Arc<State>,
+    // Dropping a `JoinSet` aborts its tasks: the accept loop, which owns the connections.
+    _tasks: JoinSet<()>,
+}
+
+#[derive(Debug)]
+struct State {
+    scenario: Scenario,
+    requests: u32,
+    seed: u64,
+    log: Mutex<Log>,
+}
+
+#[derive(Debug, Default)]
+struct Log {
+    attempts: HashMap<(u32, Provider), u32>,
+    arrivals: Vec<Arrival>,
+}
+
+impl Server {
+    /// Listens on 127.0.0.1 at a free port, answering `requests` requests of `scenario`.
+    ///
+    /// # Errors
+    /// When no port can be bound.
+    pub async fn start(scenario: Scenario, requests: u32, seed: u64) -> io::Result<Self> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let address = listener.local_addr()?;
+        let state = Arc::new(State { scenario, requests, seed, log: Mutex::default() });
+        let mut tasks = JoinSet::new();
+        tasks.spawn(accept(listener, Arc::clone(&state)));
+        Ok(Self { address, state, _tasks: tasks })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Every attempt so far, in the order they arrived.
+    pub fn arrivals(&self) -> Vec<Arrival> {
+        self.state.log.lock().unwrap_or_else(PoisonError::into_inner).arrivals.clone()
+    }
+}
+
+async fn accept(listener: TcpListener, state: Arc<State>) {
+    let mut connections = JoinSet::new();
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        while connections.try_join_next().is_some() {}
+        let state = Arc::clone(&state);
+        connections.spawn(async move {
+            let service = service_fn(move |request| respond(Arc::clone(&state), request));
+            // A client that gives up on a slow answer closes the connection: not an error here.
+            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+        });
+    }
+}
+
+type Reply = Response<Full<Bytes>>;
+
+async fn respond(state: Arc<State>, request: Request<Incoming>) -> Result<Reply, Infallible> {
+    let provider = match request.uri().path() {
+        "/a/v1/chat/completions" => Provider::A,
+        "/b/v1/chat/completions" => Provider::B,
+        _ => return Ok(error(StatusCode::NOT_FOUND, "not_found_error", "no such endpoint")),
+    };
+    if request.method() != Method::POST {
+        return Ok(error(StatusCode::METHOD_NOT_ALLOWED, "invalid_request_error", "use POST"));
+    }
+    let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()?.parse::<u32>().ok());
+    let Some(id) = id else {
+        return Ok(error(StatusCode::BAD_REQUEST, "invalid_request_error", "the stand-in needs `x-request-id: N`"));
+    };
+    let body = match request.into_body().collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(_) => return Ok(error(StatusCode::BAD_REQUEST, "invalid_request_error", "unreadable body")),
+    };
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return Ok(error(StatusCode::BAD_REQUEST, "invalid_request_error", "the body is not JSON"));
+    };
+
+    let script = state.scenario.script(id, state.requests, state.seed);
+    let answer = {
+        let mut log = state.log.lock().unwrap_or_else(PoisonError::into_inner);
+        let seen = log.attempts.entry((id, provider)).or_insert(0);
+        *seen += 1;
+        let attempt = *seen;
+        let answer = script.answer(provider, attempt);
+        log.arrivals.push(Arrival { request: id, provider, attempt, at: Instant::now(), answer });
+        answer
+    };
+
+    let status = StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    Ok(match answer {
+        Answer::Complete => completion(provider, id, &body),
+        Answer::Slow { ms } => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            completion(provider, id, &body)
+        }
+        Answer::RetryAfter { secs } => with(rate_limited(status), &[("retry-after", secs.to_string())]),
+        Answer::RetryAfterMs { ms } => with(rate_limited(status), &[("retry-after-ms", ms.to_string())]),
+        Answer::RateLimitReset { ms } => with(
+            rate_limited(status),
+            &[
+                ("x-ratelimit-limit-requests", "500".into()),
+                ("x-ratelimit-remaining-requests", "0".into()),
+                ("x-ratelimit-reset-requests", format!("{ms}ms")),
+                // A limit with room left asks for no wait, however far off its reset.
+                ("x-ratelimit-remaining-tokens", "29000".into()),
+                ("x-ratelimit-reset-tokens", "6m0s".into()),
+            ],
+        ),
+        Answer::Unavailable => error(status, "server_error", "The server is overloaded or not ready yet."),
+        Answer::Overloaded { retry_after_ms } => {
+            // Anthropic's shape: the type at the top, the kind of error inside.
+            let body = json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}});
+            let reply = json_reply(status, &body);
+            match retry_after_ms {
+                Some(ms) => with(reply, &[("retry-after-ms", ms.to_string())]),
+                None => reply,
+            }
+        }
+        Answer::BadRequest => error(status, "invalid_request_error", "Invalid 'messages[0].content': string too long."),
+    })
+}
+
+/// An OpenAI chat completion that echoes the last message.
+fn completion(provider: Provider, id: u32, request: &Value) -> Reply {
+    let model = request["model"].as_str().unwrap_or("unknown");
+    let asked = request["messages"].as_array().and_then(|m| m.last()).and_then(|m| m["content"].as_str());
+    let content = format!("{model}'s answer to {}", asked.unwrap_or("nothing"));
+    let body = json!({
+        "id": format!("chatcmpl-{provider}-{id}"),
+        "object": "chat.completion",
+        "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+    });
+    json_reply(StatusCode::OK, &body)
+}
+
+fn rate_limited(status: StatusCode) -> Reply {
+    error(status, "requests", "Rate limit reached for requests.")
+}
+
+/// An error in OpenAI's shape.
+fn error(status: StatusCode, kind: &str, message: &str) -> Reply {
+    json_reply(status, &json!({"error": {"message": message, "type": kind}}))
+}
+
+fn json_reply(status: StatusCode, body: &Value) -> Reply {
+    let mut reply = Response::new(Full::new(Bytes::from(body.to_string())));
+    *reply.status_mut() = status;
+    reply.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    reply
+}
+
+fn with(mut reply: Reply, headers: &[(&'static str, String)]) -> Reply {
+    for (name, value) in headers {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            reply.headers_mut().insert(*name, value);
+        }
+    }
+    reply
+}
