@@ -118,6 +118,12 @@ macro_rules! event_at {
 
 /// One retry is about to sleep.
 pub(crate) fn retrying(level: LogLevel, function: &str, attempt: u32, delay: Duration, error: &dyn fmt::Display) {
+    // Jitter draws nanoseconds; a person reading the log wants milliseconds.
+    let delay = if delay >= Duration::from_millis(1) {
+        Duration::from_millis(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX))
+    } else {
+        delay
+    };
     event_at!(level, function, attempt, ?delay, %error, "attempt failed; retrying");
 }
 
