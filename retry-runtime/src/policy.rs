@@ -299,6 +299,11 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> RetryPolicyBuilder<S, W, P, V, A, B,
     /// Pays for every retry from `budget` (`budget = …`), shared by many calls: when it
     /// cannot pay, the call returns its error instead of retrying.
     ///
+    /// A retry's tokens are withdrawn when the retry is decided, before its sleep, and are
+    /// refunded only if that retry succeeds. A call dropped (cancelled) during the sleep or
+    /// during the retried attempt therefore keeps them spent, as a retry that fails would;
+    /// a call dropped during its first attempt, or a body that panics, takes nothing.
+    ///
     /// ```
     /// use retry_runtime::{RetryBudget, RetryPolicy, stop::attempts, wait::none};
     ///

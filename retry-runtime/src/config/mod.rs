@@ -55,7 +55,11 @@
 //!   nanosecond are dropped. A duration cannot be negative, and cannot exceed
 //!   [`Duration::MAX`](core::time::Duration::MAX).
 //! - Parentheses (groups and argument lists) nest at most 64 deep; deeper input is an
-//!   error, not a stack overflow. Chains of `|`, `&` and `+` may be of any length.
+//!   error, not a stack overflow. Chains of `|`, `&` and `+` may be of any length within
+//!   [`MAX_LEN`].
+//! - Text longer than [`MAX_LEN`] (1 MiB) is refused before it is read, so that no input
+//!   costs more than a bounded time and memory: a policy is a line of configuration, and a
+//!   10 MB one is a mistake, not a policy.
 //! - Only the first mistake is reported.
 //!
 //! The attribute's keys that name Rust code (`on`, `when`, hooks, `breaker`, …) cannot come
@@ -79,6 +83,20 @@ pub(crate) mod syntax;
 mod de;
 
 pub use policy_config::PolicyConfig;
+
+/// The longest text, in bytes, that [`parse_stop`], [`parse_wait`], [`parse_duration`] and
+/// [`PolicyConfig`]'s [`from_str`](core::str::FromStr::from_str) read; anything longer is
+/// a [`PolicyError::Parse`] at once, whatever it holds.
+///
+/// ```
+/// use retry_runtime::config::{MAX_LEN, parse_stop};
+/// let huge = "never | ".repeat(MAX_LEN / 8 + 1);
+/// assert_eq!(
+///     parse_stop(&huge).unwrap_err().to_string(),
+///     format!("a stop condition cannot be longer than {MAX_LEN} bytes, found {}", huge.len())
+/// );
+/// ```
+pub const MAX_LEN: usize = 1 << 20;
 
 /// A stop condition read from configuration: any [`Stop`], boxed.
 ///

@@ -7,7 +7,7 @@ use core::time::Duration;
 use super::duration::Words;
 use super::lex::{Kind, tokens};
 use super::suggest::unknown;
-use super::syntax::{column, error, snippet};
+use super::syntax::{check_len, column, error, snippet};
 use super::{BoxStop, BoxWait, TimedPolicyBuilder, parse_duration, parse_stop, parse_wait};
 use crate::stop::Attempts;
 use crate::wait::FullJitter;
@@ -222,6 +222,7 @@ struct Entry<'s> {
 
 /// Splits `key = value, key = value` at the commas outside parentheses.
 fn entries(src: &str) -> Result<Vec<Entry<'_>>, PolicyError> {
+    check_len(src, "a policy line")?;
     let tokens = tokens(src);
     let mut out = Vec::new();
     let mut i = 0;

@@ -62,7 +62,8 @@ pub(crate) fn one_of(valid: &[&str]) -> String {
 
 /// "unknown KIND `word` (did you mean `x`?); expected one of `a`, `b` or `c`".
 pub(crate) fn unknown(kind: &str, word: &str, valid: &[&str]) -> String {
-    let mut out = format!("unknown {kind} `{word}`");
+    // Quoted short: a megabyte-long name must not make a megabyte-long message.
+    let mut out = format!("unknown {kind} `{}`", super::syntax::snippet(word));
     if let Some(near) = closest(word, valid) {
         let _ = write!(out, " (did you mean `{near}`?)");
     }

@@ -4,6 +4,7 @@
 //! Nesting is capped at [`MAX_DEPTH`] so that no input, however deep, can exhaust the stack
 //! here or in the passes that walk the tree after.
 
+use super::MAX_LEN;
 use super::lex::{Kind, Span, Token, tokens};
 use crate::PolicyError;
 
@@ -97,8 +98,18 @@ pub(crate) fn error(message: String) -> PolicyError {
     PolicyError::Parse { message }
 }
 
+/// Refuses text longer than [`MAX_LEN`] before anything reads it: the tokens take a few
+/// dozen bytes for each byte of punctuation, so a 10 MB line would cost most of a gigabyte.
+pub(crate) fn check_len(src: &str, noun: &str) -> Result<(), PolicyError> {
+    if src.len() > MAX_LEN {
+        return Err(error(format!("{noun} cannot be longer than {MAX_LEN} bytes, found {}", src.len())));
+    }
+    Ok(())
+}
+
 /// Parses all of `src` as one expression.
 pub(crate) fn parse(src: &str, context: &Context) -> Result<Expr, PolicyError> {
+    check_len(src, context.noun)?;
     let mut parser = Parser { src, tokens: tokens(src), pos: 0 };
     if parser.tokens.is_empty() {
         return Err(error(format!("expected {}, found nothing; write one such as {}", context.noun, context.example)));
