@@ -214,6 +214,9 @@ fn keys_builder(
         );
         add(quote!(.log(#p::LogLevel::#variant)));
     }
+    if let Some(sleeper) = keys.sleeper {
+        add(quote_spanned!(sleeper.span()=> .sleeper(#sleeper)));
+    }
     if track_time {
         add(quote!(.track_time()));
     }

@@ -58,6 +58,7 @@ pub(crate) struct Keys {
     pub(crate) before_sleep: Option<Expr>,
     pub(crate) on_give_up: Option<Expr>,
     pub(crate) log: Option<Ident>,
+    pub(crate) sleeper: Option<Expr>,
 }
 
 /// Overload protection: allowed with the attribute's keys and with `policy`.
@@ -157,6 +158,7 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
                     errors.spanned(&level, unknown("log level", &level.to_string(), LEVELS));
                 }
             }
+            ("sleeper", Value::Expr(e)) => keys.sleeper = Some(e),
             ("state", Value::Ident(ident)) => state = Some(ident),
             ("policy", Value::Expr(e)) => policy = Some((key.clone(), e)),
             ("breaker", Value::Expr(e)) => guards.breaker = Some(e),
@@ -231,6 +233,7 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
                 "before_sleep",
                 "on_give_up",
                 "log",
+                "sleeper",
             ] {
                 if let Some((_, span)) = seen.iter().find(|(k, _)| k == conflict) {
                     errors.at(
