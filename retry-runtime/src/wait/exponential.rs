@@ -2,7 +2,7 @@
 
 use core::time::Duration;
 
-use super::{Wait, WaitContext, grow, ordered, positive};
+use super::{Wait, WaitContext, grow, nanos, ordered, positive};
 use crate::PolicyError;
 
 /// `min(initial · 2^(n−1), max)`, no jitter; [`Exponential::with_base`] changes the base.
@@ -105,6 +105,10 @@ impl Wait for ExpJitter {
         let base = grow(self.initial, 2.0, ctx.attempt().saturating_sub(1), self.max);
         if base >= self.max {
             return self.max;
+        }
+        if let (Some(b), Some(jitter), Some(max)) = (nanos(base), nanos(self.jitter), nanos(self.max)) {
+            // The same draw as `between(ZERO, jitter)`, without `Duration` arithmetic.
+            return Duration::from_nanos(b.saturating_add(ctx.rng().below(jitter)).min(max));
         }
         let jitter = ctx.rng().between(Duration::ZERO, self.jitter);
         base.saturating_add(jitter).min(self.max)
