@@ -16,7 +16,8 @@ fn private(name: &str) -> Ident {
 /// The function, with its body replaced by the retry loop.
 pub(crate) fn expand(config: Config) -> TokenStream {
     let Config { krate, source, state, guards, function } = config;
-    let Function { item, is_async, ret, ok_ty, err_ty, err_path, rebinds, call_args, self_by_value } = function;
+    let Function { item, is_async, ret, ok_ty, err_ty, err_path, rebinds, call_args, self_by_value, self_by_mut_ref } =
+        function;
     let Guards { breaker, budget, fallback } = guards;
     let ItemFn { attrs, vis, sig, block } = item;
     let p = quote!(#krate::__private);
@@ -28,6 +29,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     let name = sig.ident.to_string();
 
     let mut error_alias = TokenStream::new();
+    let mut history = quote!(#p::Kept::default());
     let mut timeout_span = None;
     let policy_init = match source {
         Source::Policy(expr) => {
@@ -48,6 +50,10 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         Source::Keys(keys) => {
             timeout_span =
                 keys.timeout.as_ref().map(|t| t.clone().into_iter().next().map_or_else(Span::call_site, |t| t.span()));
+            let constant = keys.constant;
+            if !keys.history {
+                history = quote!(#p::Unkept);
+            }
             let needs_alias = keys.on.as_ref().is_some_and(|f| f.patterns.iter().any(is_bare_name));
             if let (true, Some(err)) = (needs_alias, &err_path) {
                 error_alias = quote!(#[allow(non_camel_case_types, clippy::all)] type __RetryErrorType = #err;);
@@ -59,7 +65,11 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             if let Some(budget) = &budget {
                 builder.extend(quote_spanned!(budget.span()=> .budget(&#budget)));
             }
-            quote!(let #policy = &#builder.build_unchecked();)
+            if constant {
+                quote!(let #policy = &const { #builder.build() };)
+            } else {
+                quote!(let #policy = &#builder.build();)
+            }
         }
     };
     let (clock, sleep) = if is_async {
@@ -123,7 +133,10 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             Some(span) => quote_spanned!(span=> #call.run),
             None => quote!(#call.run),
         };
-        quote!(#run(#p::attempt::<#ret, _>(async #body)).await)
+        // `move`: the attempt's own copies of the arguments live in its future, not beside
+        // it in the function's. Not with `&mut self`, which the first attempt would keep.
+        let capture = (!self_by_mut_ref).then(|| quote!(move));
+        quote!(#run(#p::attempt::<#ret, _>(async #capture #body)).await)
     } else {
         quote!((|| -> #ret #body)())
     };
@@ -133,7 +146,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         #vis #sig {
             #error_alias
             #policy_init
-            let mut #call = #p::Call::new(#policy, #clock, #describe);
+            let mut #call = #p::Call::new(#policy, #clock, || #describe, #history);
             loop {
                 let #next = match #call.before_attempt() {
                     #p::Admit::Run => {

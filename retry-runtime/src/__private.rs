@@ -5,18 +5,21 @@ use core::fmt;
 use core::future::Future;
 use std::time::Instant;
 
-pub use crate::policy::{Admit, Call, Describe, Next};
+pub use crate::policy::{Admit, Call, Describe, Kept, Next, Unkept};
 use crate::sleep::{AsyncSleep, BlockingSleep};
-pub use crate::{LogLevel, RetryPolicy, RetryPolicyBuilder, RetryState};
+pub use crate::{LogLevel, RetryPolicy, RetryState};
 
 pub use core::time::Duration;
 
 pub use crate::{stop, wait};
 
-/// The builder the expansion starts from, named after the function.
+pub use crate::keys::KeysBuilder;
+
+/// The builder the expansion starts from, named after the function: `const`, so that a
+/// policy of constant keys is built at compile time.
 #[inline(always)]
-pub const fn builder(name: &'static str) -> RetryPolicyBuilder {
-    RetryPolicyBuilder::named(name)
+pub const fn builder(name: &'static str) -> KeysBuilder {
+    KeysBuilder::named(name)
 }
 
 /// The clock of an async sleeper.
@@ -59,25 +62,25 @@ impl<T, E> ResultParts for Result<T, E> {
 
 /// Gives an error predicate its parameter type.
 #[inline(always)]
-pub fn error_predicate<E, P: Fn(&E) -> bool>(p: P) -> P {
+pub const fn error_predicate<E, P: Fn(&E) -> bool>(p: P) -> P {
     p
 }
 
 /// Gives a value predicate its parameter type.
 #[inline(always)]
-pub fn value_predicate<T, P: Fn(&T) -> bool>(p: P) -> P {
+pub const fn value_predicate<T, P: Fn(&T) -> bool>(p: P) -> P {
     p
 }
 
 /// Gives a hook its parameter type.
 #[inline(always)]
-pub fn hook<T, E, H: Fn(&RetryState<'_, T, E>)>(h: H) -> H {
+pub const fn hook<T, E, H: Fn(&RetryState<'_, T, E>)>(h: H) -> H {
     h
 }
 
 /// Gives a `retry_after` reader its parameter type.
 #[inline(always)]
-pub fn server_delay<E, D: Fn(&E) -> Option<Duration>>(d: D) -> D {
+pub const fn server_delay<E, D: Fn(&E) -> Option<Duration>>(d: D) -> D {
     d
 }
 

@@ -31,7 +31,7 @@ use core::time::Duration;
 use std::sync::PoisonError;
 use std::time::Instant;
 
-use crate::sync::{Mutex, const_unless_loom};
+use crate::sync::{AtomicU64, Mutex, Ordering, const_unless_loom};
 
 /// The state of a [`CircuitBreaker`].
 ///
@@ -143,6 +143,30 @@ pub struct CircuitBreaker {
     probes: u32,
     name: &'static str,
     machine: Mutex<Machine>,
+    /// What a closed circuit's fast path needs of the machine, published under the lock on
+    /// every change: see [`Summary`]. It spares a first-try success the lock and the clock.
+    summary: AtomicU64,
+}
+
+/// The word [`CircuitBreaker::summary`] holds: the generation shifted left by two, bit 1
+/// set while the circuit is closed, bit 0 while a success would change nothing (a
+/// consecutive count at zero).
+struct Summary;
+
+impl Summary {
+    const CLOSED: u64 = 0b10;
+    const CLEAN: u64 = 0b01;
+
+    fn of(machine: &Machine) -> u64 {
+        let closed = matches!(machine.phase, Phase::Closed);
+        let clean = closed && matches!(machine.tally, Tally::Consecutive(0));
+        machine.generation << 2 | u64::from(closed) << 1 | u64::from(clean)
+    }
+
+    /// Whether a permit of `generation` may skip the lock to report a success.
+    fn success_is_noop(word: u64, generation: u64) -> bool {
+        word & (Self::CLOSED | Self::CLEAN) == Self::CLOSED | Self::CLEAN && word >> 2 == generation & (u64::MAX >> 2)
+    }
 }
 
 impl CircuitBreaker {
@@ -348,6 +372,11 @@ impl CircuitBreaker {
                 probes,
                 name: "circuit breaker",
                 machine: Mutex::new(Machine::new(trip)),
+                // Generation 0, closed, and clean while the count is zero.
+                summary: AtomicU64::new(match trip {
+                    Trip::Consecutive(_) => Summary::CLOSED | Summary::CLEAN,
+                    Trip::Ratio { .. } => Summary::CLOSED,
+                }),
             }
         }
     }
@@ -460,6 +489,28 @@ impl CircuitBreaker {
     /// # Ok::<(), retry_runtime::CircuitOpen>(())
     /// ```
     pub fn try_acquire(&self, now: Instant) -> Result<BreakerPermit<'_>, CircuitOpen> {
+        self.acquire_locked(now)
+    }
+
+    /// [`try_acquire`](Self::try_acquire) into `permit`, reading the clock only when the
+    /// circuit is not closed: a closed circuit admits without the lock.
+    #[inline]
+    pub(crate) fn acquire_into<'b>(
+        &'b self,
+        now: impl FnOnce() -> Instant,
+        permit: &mut Option<BreakerPermit<'b>>,
+    ) -> Result<(), CircuitOpen> {
+        let word = self.summary.load(Ordering::Acquire);
+        if word & Summary::CLOSED != 0 {
+            *permit = Some(BreakerPermit::new(self, word >> 2, false));
+            return Ok(());
+        }
+        *permit = Some(self.acquire_locked(now())?);
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn acquire_locked(&self, now: Instant) -> Result<BreakerPermit<'_>, CircuitOpen> {
         let mut machine = self.lock();
         self.half_open_if_due(&mut machine, now);
         let generation = machine.generation;
@@ -540,17 +591,29 @@ impl CircuitBreaker {
     fn enter(&self, machine: &mut Machine, phase: Phase) {
         let old = machine.phase;
         machine.phase = phase;
-        machine.generation += 1;
+        // Kept within the bits `Summary` holds, so that a permit's generation always matches.
+        machine.generation = (machine.generation + 1) & (u64::MAX >> 2);
         machine.probes_out = 0;
         machine.probe_successes = 0;
         machine.probe_failures = 0;
         if let Phase::Closed = phase {
             machine.tally.clear();
         }
+        self.summary.store(Summary::of(machine), Ordering::Release);
         let isolated = matches!(phase, Phase::Isolated);
         if old.state() != phase.state() || isolated != matches!(old, Phase::Isolated) {
             announce(self.name, old.state(), phase.state(), isolated);
         }
+    }
+
+    /// A success of a permit of `generation`: without the lock or the clock when it would
+    /// change nothing (closed, nothing counted against the circuit).
+    #[inline]
+    fn settle_success(&self, generation: u64, probe: bool, now: impl FnOnce() -> Instant) {
+        if !probe && Summary::success_is_noop(self.summary.load(Ordering::Acquire), generation) {
+            return;
+        }
+        self.settle(generation, probe, Outcome::Success(now()));
     }
 
     /// What a permit of `generation` reports.
@@ -576,6 +639,8 @@ impl CircuitBreaker {
             Phase::Closed => {
                 if machine.tally.record(failed, now, self.trip) {
                     self.open(&mut machine, now);
+                } else {
+                    self.summary.store(Summary::of(&machine), Ordering::Release);
                 }
             }
             Phase::HalfOpen => {
@@ -694,8 +759,26 @@ impl<'a> BreakerPermit<'a> {
     /// let now = Instant::now();
     /// breaker.try_acquire(now).unwrap().success(now);
     /// ```
-    pub fn success(self, now: Instant) {
-        self.settle(Outcome::Success(now));
+    pub fn success(mut self, now: Instant) {
+        self.report_success(|| now);
+    }
+
+    /// [`success`](Self::success) in place, reading the clock only if the breaker needs it;
+    /// nothing if the permit has reported already.
+    #[inline]
+    pub(crate) fn report_success(&mut self, now: impl FnOnce() -> Instant) {
+        if !self.settled {
+            self.settled = true;
+            self.breaker.settle_success(self.generation, self.probe, now);
+        }
+    }
+
+    /// Reports `outcome` in place; nothing if the permit has reported already.
+    pub(crate) fn report(&mut self, outcome: impl FnOnce() -> Outcome) {
+        if !self.settled {
+            self.settled = true;
+            self.breaker.settle(self.generation, self.probe, outcome());
+        }
     }
 
     /// The attempt failed with an error the call would retry (whether or not attempts
@@ -737,6 +820,7 @@ impl<'a> BreakerPermit<'a> {
 }
 
 impl Drop for BreakerPermit<'_> {
+    #[inline]
     fn drop(&mut self) {
         if !self.settled {
             self.breaker.settle(self.generation, self.probe, Outcome::Released);
@@ -824,7 +908,7 @@ impl std::error::Error for CircuitOpen {}
 
 /// What a permit reports, with the time it reports it.
 #[derive(Debug, Clone, Copy)]
-enum Outcome {
+pub(crate) enum Outcome {
     Success(Instant),
     Failure(Instant),
     /// Ignored, or dropped unreported.
