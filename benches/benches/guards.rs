@@ -6,13 +6,13 @@
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
-use benches::{BUDGET, CLOSED, LlmError, OPEN, guarded_op, poll_once, refused_op, retry_op};
+use benches::{BUDGET, CLOSED, ISOLATED, LlmError, OPEN, guarded_op, isolated_op, poll_once, refused_op, retry_op};
 use divan::black_box;
 use retry_runtime::breaker::SlidingWindow;
 use retry_runtime::{CircuitBreaker, retry};
 
 fn main() {
-    OPEN.isolate();
+    benches::open_breakers();
     benches::warm_up();
     divan::main();
 }
@@ -44,12 +44,21 @@ fn first_try_ratio_breaker() -> Result<u64, LlmError> {
     poll_once(ratio_op(black_box(7)))
 }
 
-/// An open (isolated) breaker: the call fails fast and the body never runs.
+/// An open breaker, its cooldown running: the call fails fast and the body never runs.
 #[divan::bench]
 fn open_breaker_rejects() -> Result<u64, LlmError> {
     let runs = Cell::new(0);
     let out = poll_once(refused_op(black_box(7), &runs));
-    debug_assert_eq!(runs.get(), 0);
+    debug_assert_eq!((out, runs.get()), (Err(LlmError::CircuitOpen), 0));
+    out
+}
+
+/// An isolated breaker (held open by hand): no clock to read.
+#[divan::bench]
+fn isolated_breaker_rejects() -> Result<u64, LlmError> {
+    let runs = Cell::new(0);
+    let out = poll_once(isolated_op(black_box(7), &runs));
+    debug_assert_eq!((out, runs.get()), (Err(LlmError::CircuitOpen), 0));
     out
 }
 

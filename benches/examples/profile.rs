@@ -10,13 +10,15 @@
 use std::cell::Cell;
 use std::hint::black_box;
 
-use benches::{block_on, guarded_op, hand_loop_flaky, hand_loop_op, op, poll_once, refused_op, retry_flaky, retry_op};
+use benches::{
+    block_on, guarded_op, hand_loop_flaky, hand_loop_op, isolated_op, op, poll_once, refused_op, retry_flaky, retry_op,
+};
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let case = args.next().unwrap_or_else(|| "retry_op".to_owned());
     let calls: u64 = args.next().map_or(10_000_000, |n| n.parse().expect("a number of calls"));
-    benches::OPEN.isolate();
+    benches::open_breakers();
     benches::warm_up();
     let mut sum = 0u64;
     for _ in 0..calls {
@@ -27,6 +29,7 @@ fn main() {
             "retry_op" => poll_once(retry_op(x)),
             "guarded_op" => poll_once(guarded_op(x)),
             "refused_op" => poll_once(refused_op(x, &Cell::new(0))),
+            "isolated_op" => poll_once(isolated_op(x, &Cell::new(0))),
             "hand_loop_flaky" => block_on(hand_loop_flaky(&Cell::new(3))),
             "retry_flaky" => block_on(retry_flaky(&Cell::new(3))),
             other => panic!("unknown case `{other}`"),

@@ -12,6 +12,7 @@ use core::hint::black_box;
 use core::pin::{Pin, pin};
 use core::task::{Context, Poll, Waker};
 use core::time::Duration;
+use std::time::Instant;
 
 use rand::Rng;
 use retry_runtime::sleep::{AsyncSleep, DefaultSleep, NoSleep};
@@ -171,8 +172,22 @@ pub async fn retry_flaky(failures_left: &Cell<u32>) -> Result<u64, LlmError> {
 
 /// A breaker that stays closed in the benchmarks: every call succeeds.
 pub static CLOSED: CircuitBreaker = CircuitBreaker::consecutive(5, Duration::from_secs(30));
-/// A breaker held open: call [`CircuitBreaker::isolate`] on it first.
-pub static OPEN: CircuitBreaker = CircuitBreaker::consecutive(5, Duration::from_secs(30));
+/// A breaker opened by [`open_breakers`], for an hour.
+pub static OPEN: CircuitBreaker = CircuitBreaker::consecutive(1, Duration::from_secs(3600));
+/// A breaker held open by hand by [`open_breakers`].
+pub static ISOLATED: CircuitBreaker = CircuitBreaker::consecutive(1, Duration::from_secs(3600));
+
+/// Opens [`OPEN`] with a failure and isolates [`ISOLATED`].
+///
+/// # Panics
+/// If [`OPEN`] is isolated or half-open already.
+pub fn open_breakers() {
+    let now = Instant::now();
+    if OPEN.state() == retry_runtime::BreakerState::Closed {
+        OPEN.try_acquire(now).expect("a closed breaker").failure(now);
+    }
+    ISOLATED.isolate();
+}
 /// The AWS SDKs' standard retry budget.
 pub static BUDGET: RetryBudget = RetryBudget::aws_standard();
 
@@ -185,6 +200,13 @@ pub async fn guarded_op(x: u64) -> Result<u64, LlmError> {
 /// [`op`] under the attribute behind [`OPEN`]; `runs` counts the attempts that ran.
 #[retry(stop = attempts(5), wait = exp_jitter(1, 60, 5), on = RateLimit | Overload, breaker = OPEN)]
 pub async fn refused_op(x: u64, runs: &Cell<u32>) -> Result<u64, LlmError> {
+    runs.set(runs.get() + 1);
+    op(x).await
+}
+
+/// [`op`] under the attribute behind [`ISOLATED`]; `runs` counts the attempts that ran.
+#[retry(stop = attempts(5), wait = exp_jitter(1, 60, 5), on = RateLimit | Overload, breaker = ISOLATED)]
+pub async fn isolated_op(x: u64, runs: &Cell<u32>) -> Result<u64, LlmError> {
     runs.set(runs.get() + 1);
     op(x).await
 }

@@ -28,7 +28,7 @@
 
 use core::fmt;
 use core::time::Duration;
-use std::sync::PoisonError;
+use std::sync::{OnceLock, PoisonError};
 use std::time::Instant;
 
 use crate::sync::{AtomicU64, Mutex, Ordering, const_unless_loom};
@@ -143,29 +143,51 @@ pub struct CircuitBreaker {
     probes: u32,
     name: &'static str,
     machine: Mutex<Machine>,
-    /// What a closed circuit's fast path needs of the machine, published under the lock on
-    /// every change: see [`Summary`]. It spares a first-try success the lock and the clock.
+    /// What the fast paths need of the machine, published under the lock on every change:
+    /// see [`Summary`]. It spares a first-try success the lock and the clock, and a refusal
+    /// the lock.
     summary: AtomicU64,
+    /// While open: when the cooldown ends, in nanoseconds after [`EPOCH`]; 0 if unknown.
+    open_until: AtomicU64,
 }
 
-/// The word [`CircuitBreaker::summary`] holds: the generation shifted left by two, bit 1
-/// set while the circuit is closed, bit 0 while a success would change nothing (a
-/// consecutive count at zero).
+/// The origin of [`CircuitBreaker::open_until`]: the clock reading of the first opening of
+/// any breaker. A clock that reads earlier (another sleeper's) takes the locked path.
+static EPOCH: OnceLock<Instant> = OnceLock::new();
+
+/// The word [`CircuitBreaker::summary`] holds: the generation shifted left by four, and
+/// one bit each for closed, a success that would change nothing (closed, a consecutive
+/// count at zero), open until a known time, and isolated.
 struct Summary;
 
 impl Summary {
-    const CLOSED: u64 = 0b10;
-    const CLEAN: u64 = 0b01;
+    const CLEAN: u64 = 0b0001;
+    const CLOSED: u64 = 0b0010;
+    const OPEN: u64 = 0b0100;
+    const ISOLATED: u64 = 0b1000;
+    const SHIFT: u32 = 4;
+    /// The generations the word can hold.
+    const GENERATIONS: u64 = u64::MAX >> Self::SHIFT;
 
-    fn of(machine: &Machine) -> u64 {
+    fn of(machine: &Machine, open_until: u64) -> u64 {
         let closed = matches!(machine.phase, Phase::Closed);
         let clean = closed && matches!(machine.tally, Tally::Consecutive(0));
-        machine.generation << 2 | u64::from(closed) << 1 | u64::from(clean)
+        let open = matches!(machine.phase, Phase::Open { until: Some(_) }) && open_until != 0;
+        let isolated = matches!(machine.phase, Phase::Isolated);
+        machine.generation << Self::SHIFT
+            | u64::from(isolated) << 3
+            | u64::from(open) << 2
+            | u64::from(closed) << 1
+            | u64::from(clean)
+    }
+
+    fn generation(word: u64) -> u64 {
+        word >> Self::SHIFT
     }
 
     /// Whether a permit of `generation` may skip the lock to report a success.
     fn success_is_noop(word: u64, generation: u64) -> bool {
-        word & (Self::CLOSED | Self::CLEAN) == Self::CLOSED | Self::CLEAN && word >> 2 == generation & (u64::MAX >> 2)
+        word & (Self::CLOSED | Self::CLEAN) == Self::CLOSED | Self::CLEAN && Self::generation(word) == generation
     }
 }
 
@@ -377,6 +399,7 @@ impl CircuitBreaker {
                     Trip::Consecutive(_) => Summary::CLOSED | Summary::CLEAN,
                     Trip::Ratio { .. } => Summary::CLOSED,
                 }),
+                open_until: AtomicU64::new(0),
             }
         }
     }
@@ -502,10 +525,28 @@ impl CircuitBreaker {
     ) -> Result<(), CircuitOpen> {
         let word = self.summary.load(Ordering::Acquire);
         if word & Summary::CLOSED != 0 {
-            *permit = Some(BreakerPermit::new(self, word >> 2, false));
+            *permit = Some(BreakerPermit::new(self, Summary::generation(word), false));
             return Ok(());
         }
-        *permit = Some(self.acquire_locked(now())?);
+        if word & Summary::ISOLATED != 0 {
+            return Err(CircuitOpen { until: None, retry_in: None });
+        }
+        let now = now();
+        if word & Summary::OPEN != 0 {
+            let until = self.open_until.load(Ordering::Acquire);
+            // The word read again: `until` belongs to the same opening, or the lock decides.
+            if self.summary.load(Ordering::Acquire) == word
+                && let Some(epoch) = EPOCH.get()
+                && let Some(elapsed) = now.checked_duration_since(*epoch)
+                && let Ok(elapsed) = u64::try_from(elapsed.as_nanos())
+                && elapsed < until
+            {
+                // In nanoseconds: one subtraction of instants, not three.
+                let retry_in = Duration::from_nanos(until - elapsed);
+                return Err(CircuitOpen { until: now.checked_add(retry_in), retry_in: Some(retry_in) });
+            }
+        }
+        *permit = Some(self.acquire_locked(now)?);
         Ok(())
     }
 
@@ -592,14 +633,23 @@ impl CircuitBreaker {
         let old = machine.phase;
         machine.phase = phase;
         // Kept within the bits `Summary` holds, so that a permit's generation always matches.
-        machine.generation = (machine.generation + 1) & (u64::MAX >> 2);
+        machine.generation = (machine.generation + 1) & Summary::GENERATIONS;
         machine.probes_out = 0;
         machine.probe_successes = 0;
         machine.probe_failures = 0;
         if let Phase::Closed = phase {
             machine.tally.clear();
         }
-        self.summary.store(Summary::of(machine), Ordering::Release);
+        let open_until = match phase {
+            Phase::Open { until: Some(until) } => {
+                // The first opening's own start, so that its cooldown is a positive offset.
+                let epoch = *EPOCH.get_or_init(|| until.checked_sub(self.cooldown).unwrap_or(until));
+                until.checked_duration_since(epoch).and_then(|d| u64::try_from(d.as_nanos()).ok()).unwrap_or(0)
+            }
+            _ => 0,
+        };
+        self.open_until.store(open_until, Ordering::Release);
+        self.summary.store(Summary::of(machine, open_until), Ordering::Release);
         let isolated = matches!(phase, Phase::Isolated);
         if old.state() != phase.state() || isolated != matches!(old, Phase::Isolated) {
             announce(self.name, old.state(), phase.state(), isolated);
@@ -640,7 +690,7 @@ impl CircuitBreaker {
                 if machine.tally.record(failed, now, self.trip) {
                     self.open(&mut machine, now);
                 } else {
-                    self.summary.store(Summary::of(&machine), Ordering::Release);
+                    self.summary.store(Summary::of(&machine, 0), Ordering::Release);
                 }
             }
             Phase::HalfOpen => {

@@ -731,7 +731,7 @@ where
 
     fn log_give_up(&self, outcome: &Result<T, E>, reason: &'static str) {
         let level = self.level();
-        if level != LogLevel::Off {
+        if log::enabled(level.give_up_level()) {
             let name = self.policy.settings.name;
             match self.describe(outcome) {
                 Ok(e) => log::giving_up(level, name, self.attempt, reason, &e),
@@ -810,7 +810,7 @@ where
             self.policy.hooks.before_sleep.call(&self.view(Some(&outcome), Some(delay)));
         }
         let level = self.level();
-        if level != LogLevel::Off {
+        if log::enabled(level) {
             match self.describe(&outcome) {
                 Ok(e) => log::retrying(level, self.policy.settings.name, self.attempt, delay, &e),
                 Err(v) => log::retrying(level, self.policy.settings.name, self.attempt, delay, &v),
