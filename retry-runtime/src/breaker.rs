@@ -1227,4 +1227,56 @@ mod tests {
             Trip::Ratio { ppm: 100_000, minimum_calls: 100, window: SlidingWindow::Time(Duration::from_secs(30)) }
         );
     }
+
+    fn no_clock() -> Instant {
+        panic!("the fast path read the clock")
+    }
+
+    #[test]
+    fn closed_breaker_admits_and_takes_a_clean_success_without_the_clock() {
+        // Guards the summary word: a first-try success must cost neither lock nor clock.
+        let breaker = CircuitBreaker::consecutive(2, Duration::from_secs(30));
+        let mut permit = None;
+        breaker.acquire_into(no_clock, &mut permit).unwrap();
+        permit.as_mut().unwrap().report_success(no_clock);
+        assert_eq!(breaker.state(), BreakerState::Closed);
+    }
+
+    #[test]
+    fn success_after_a_failure_still_resets_the_consecutive_count() {
+        // Guards the clean bit: a failure must send the next success through the lock.
+        let breaker = CircuitBreaker::consecutive(2, Duration::from_secs(30));
+        let now = Instant::now();
+        breaker.try_acquire(now).unwrap().failure(now);
+        breaker.try_acquire(now).unwrap().success(now);
+        breaker.try_acquire(now).unwrap().failure(now);
+        assert_eq!(breaker.state(), BreakerState::Closed);
+        breaker.try_acquire(now).unwrap().failure(now);
+        assert_eq!(breaker.state(), BreakerState::Open);
+    }
+
+    #[test]
+    fn open_breaker_refuses_lock_free_until_the_cooldown_ends() {
+        // Guards the published cooldown end: the refusal must say when, and stop at the end.
+        let breaker = CircuitBreaker::consecutive(1, Duration::from_secs(30));
+        let t0 = Instant::now();
+        breaker.try_acquire(t0).unwrap().failure(t0);
+        assert_ne!(breaker.summary.load(Ordering::Acquire) & Summary::OPEN, 0, "no published cooldown end");
+        let mut permit = None;
+        let refused = breaker.acquire_into(|| t0 + Duration::from_secs(10), &mut permit).unwrap_err();
+        assert_eq!(refused, CircuitOpen::new(Some(t0 + Duration::from_secs(30)), t0 + Duration::from_secs(10)));
+        breaker.acquire_into(|| t0 + Duration::from_secs(30), &mut permit).unwrap();
+        assert!(permit.as_ref().is_some_and(BreakerPermit::is_probe));
+        assert_eq!(breaker.state(), BreakerState::HalfOpen);
+    }
+
+    #[test]
+    fn isolated_breaker_refuses_without_the_clock() {
+        let breaker = CircuitBreaker::consecutive(1, Duration::from_secs(30));
+        breaker.isolate();
+        let refused = breaker.acquire_into(no_clock, &mut None).unwrap_err();
+        assert_eq!((refused.until(), refused.retry_in()), (None, None));
+        breaker.reset();
+        assert!(breaker.acquire_into(no_clock, &mut None).is_ok());
+    }
 }

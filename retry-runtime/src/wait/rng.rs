@@ -107,3 +107,29 @@ impl SplitMix {
         z ^ (z >> 31)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeded_draws_are_rand_small_rng_draws() {
+        // Guards every published seeded sequence: seeded jitter must stay SmallRng's.
+        let mut ours = RetryRng::seeded(42);
+        let mut theirs = SmallRng::seed_from_u64(42);
+        for span in [0, 1, 999, 5_000_000_000, u64::MAX] {
+            assert_eq!(ours.below(span), theirs.random_range(0..=span));
+        }
+    }
+
+    #[test]
+    fn scaled_draws_stay_within_the_span() {
+        for span in [0, 1, 7, 5_000_000_000, u64::MAX - 1, u64::MAX] {
+            assert_eq!(scale(0, span), 0);
+            assert!(scale(u64::MAX, span) <= span);
+        }
+        assert_eq!(scale(u64::MAX, u64::MAX), u64::MAX);
+        let mut rng = RetryRng::from_entropy();
+        assert!((0..1000).all(|_| rng.below(10) <= 10));
+    }
+}
