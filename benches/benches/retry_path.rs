@@ -1,5 +1,6 @@
 //! A call that fails 3 times with a retryable error, then succeeds: 4 attempts, 3 delays
-//! computed, the sleeper stubbed out so that only the bookkeeping is measured.
+//! computed, the sleeper stubbed out (the delay passed through `black_box`, so that it must
+//! still be computed) so that only the bookkeeping is measured.
 //!
 //! `CARGO_BUILD_JOBS=2 cargo bench -p benches --bench retry_path`
 
@@ -8,10 +9,9 @@ use std::future::{Ready, ready};
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
-use benches::{LlmError, flaky, hand_loop_flaky, poll_once, retry_flaky};
+use benches::{LlmError, StubSleep, flaky, hand_loop_flaky, poll_once, retry_flaky};
 use divan::black_box;
 use retry_runtime::RetryPolicy;
-use retry_runtime::sleep::NoSleep;
 use retry_runtime::stop::attempts;
 use retry_runtime::wait::exp_jitter;
 
@@ -40,7 +40,9 @@ fn hand_loop() -> Result<u64, LlmError> {
     poll_once(hand_loop_flaky(&left))
 }
 
-fn no_sleep(_: Duration) -> Ready<()> {
+/// [`StubSleep`] for backon: the delay through `black_box`.
+fn no_sleep(delay: Duration) -> Ready<()> {
+    black_box(delay);
     ready(())
 }
 
@@ -73,7 +75,7 @@ fn retry_policy_value(bencher: divan::Bencher) {
         .stop(attempts(5))
         .wait(exp_jitter(Duration::from_secs(1), Duration::from_secs(60), Duration::from_secs(5)))
         .when(|e: &LlmError| matches!(e, LlmError::RateLimit | LlmError::Overload))
-        .sleeper(NoSleep)
+        .sleeper(StubSleep)
         .build()
         .expect("a valid policy");
     bencher.bench_local(|| {

@@ -17,6 +17,7 @@ use std::time::Instant;
 use rand::Rng;
 use retry_runtime::sleep::{AsyncSleep, DefaultSleep, NoSleep};
 use retry_runtime::{CircuitBreaker, CircuitOpen, RetryBudget, retry};
+use std::future::Ready;
 
 /// The error of the operation: two transient kinds and one that is never retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +90,25 @@ pub async fn sized<const N: usize>(x: u64) -> Result<u64, LlmError> {
     Ok(u64::from(black_box(&buffer)[N - 1]))
 }
 
+/// The stubbed sleeper of the retry-path benchmarks: never waits, but takes the delay
+/// through `black_box`, so the compiler cannot drop the delay's computation as unused (as
+/// it may with [`NoSleep`], which ignores it).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StubSleep;
+
+impl AsyncSleep for StubSleep {
+    type Sleep = Ready<()>;
+    #[inline]
+    fn sleep(&self, delay: Duration) -> Ready<()> {
+        black_box(delay);
+        std::future::ready(())
+    }
+    #[inline]
+    fn now(&self) -> Instant {
+        NoSleep.now()
+    }
+}
+
 /// Polls `fut` once with a no-op waker: the benchmarks' executor, for futures that never
 /// wait (the operation succeeds at once, the stubbed sleeper returns at once).
 ///
@@ -155,7 +175,7 @@ pub async fn hand_loop_op(x: u64) -> Result<u64, LlmError> {
 
 /// [`flaky`] under the hand-written loop, with the sleeper stubbed out.
 pub async fn hand_loop_flaky(failures_left: &Cell<u32>) -> Result<u64, LlmError> {
-    hand_loop(NoSleep, || flaky(failures_left)).await
+    hand_loop(StubSleep, || flaky(failures_left)).await
 }
 
 /// [`op`] under the design card's attribute.
@@ -165,7 +185,7 @@ pub async fn retry_op(x: u64) -> Result<u64, LlmError> {
 }
 
 /// [`flaky`] under the design card's attribute, with the sleeper stubbed out.
-#[retry(stop = attempts(5), wait = exp_jitter(1, 60, 5), on = RateLimit | Overload, sleeper = NoSleep)]
+#[retry(stop = attempts(5), wait = exp_jitter(1, 60, 5), on = RateLimit | Overload, sleeper = StubSleep)]
 pub async fn retry_flaky(failures_left: &Cell<u32>) -> Result<u64, LlmError> {
     flaky(failures_left).await
 }

@@ -176,6 +176,7 @@ impl BudgetGuard for &RetryBudget {
 /// Withdraws for a retry of `kind`; `true` when there is no budget to ask.
 /// Records what was paid for in `into` (the cost follows from the kind, so the call keeps
 /// one byte instead of the [`Withdrawal`](crate::budget::Withdrawal)).
+#[inline]
 pub(crate) fn pay(budget: Option<&RetryBudget>, kind: RetryKind, into: &mut Option<RetryKind>) -> bool {
     match budget {
         None => true,

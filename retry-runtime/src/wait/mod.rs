@@ -159,6 +159,7 @@ summable!(
 );
 
 /// `initial · base^exp`, capped at `cap`, without overflow for any `exp`.
+#[inline]
 pub(crate) fn grow(initial: Duration, base: f64, exp: u32, cap: Duration) -> Duration {
     if base == 2.0
         && exp < 64

@@ -61,15 +61,15 @@ impl RetryRng {
     pub(crate) fn below(&mut self, span: u64) -> u64 {
         match self.seed {
             Some(seed) => self.rng.get_or_insert_with(|| SmallRng::seed_from_u64(seed)).random_range(0..=span),
-            None => THREAD.with(|state| {
-                let mut rng = SplitMix(state.get());
+            None => {
+                let mut rng = SplitMix(THREAD.get());
                 if rng.0 == 0 {
                     rng.0 = rand::rng().next_u64() | 1;
                 }
                 let draw = rng.next();
-                state.set(rng.0);
+                THREAD.set(rng.0);
                 scale(draw, span)
-            }),
+            }
         }
     }
 }
