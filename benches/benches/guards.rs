@@ -6,7 +6,7 @@
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
-use benches::{BUDGET, CLOSED, ISOLATED, LlmError, OPEN, guarded_op, isolated_op, poll_once, refused_op, retry_op};
+use benches::{BUDGET, CLOSED, LlmError, guarded_op, isolated_op, poll_once, refused_op, retry_op};
 use divan::black_box;
 use retry_runtime::breaker::SlidingWindow;
 use retry_runtime::{CircuitBreaker, retry};

@@ -52,3 +52,30 @@ fn annotated_functions_still_retry_and_return() {
     assert_eq!(benches::block_on(retry_sized_1k(3)), Ok(3));
     assert_eq!(benches::block_on(hand_loop_sized_1k(3)), Ok(3));
 }
+
+#[test]
+fn alternatives_for_comparison() {
+    // Not a bound: the sizes BENCHMARKS.md reports beside the attribute's.
+    use backon::{ExponentialBuilder, Retryable};
+    use benches::LlmError;
+    use retry_runtime::RetryPolicy;
+    use retry_runtime::stop::attempts;
+    use retry_runtime::wait::exp_jitter;
+    use std::time::Duration;
+    use tokio_retry2::strategy::{ExponentialBackoff, jitter};
+    use tokio_retry2::{Retry, RetryError};
+
+    let x = 1u64;
+    let policy = RetryPolicy::builder()
+        .stop(attempts(5))
+        .wait(exp_jitter(Duration::from_secs(1), Duration::from_secs(60), Duration::from_secs(5)))
+        .when(|e: &LlmError| matches!(e, LlmError::RateLimit | LlmError::Overload))
+        .build()
+        .unwrap();
+    let value = size_of_val(&policy.retry(|| sized::<1008>(x)));
+    let backon = size_of_val(&(|| sized::<1008>(x)).retry(ExponentialBuilder::default().with_jitter()));
+    let strategy = ExponentialBackoff::from_millis(2).factor(500).map(jitter).take(4);
+    let tokio_retry2 =
+        size_of_val(&Retry::spawn(strategy, || async move { sized::<1008>(x).await.map_err(RetryError::transient) }));
+    println!("1 KiB attempt: RetryPolicy::retry {value} B, backon {backon} B, tokio-retry2 {tokio_retry2} B");
+}

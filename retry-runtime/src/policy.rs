@@ -318,7 +318,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> RetryPolicyBuilder<S, W, P, V, A, B,
 
     /// Cuts each attempt after `timeout` (`timeout = …`); the attempt then fails with
     /// `E::from(Elapsed)`, so [`retry`](RetryPolicy::retry) then needs
-    /// `E: From<`[`Elapsed`]`>`. With a `deadline`, each attempt's limit shrinks to what is
+    /// `E: From<`[`Elapsed`](crate::Elapsed)`>`. With a `deadline`, each attempt's limit shrinks to what is
     /// left of it. Only for async calls: a blocking call cannot be cut short.
     ///
     /// ```

@@ -143,7 +143,7 @@ pub struct Elapsed(pub Duration);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Deadline(pub Duration);
 
-/// See [`never`].
+/// See [`never()`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Never;
 
