@@ -127,6 +127,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         None => quote!(return #result),
     };
     let next = private("__retry_next");
+    let refused = private("__retry_refused");
 
     let attempt = if is_async {
         let run = match timeout_span {
@@ -156,7 +157,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
                         };
                         #call.after(#outcome)
                     }
-                    #p::Admit::Skip(#next) => #next,
+                    #p::Admit::Refused(#refused) => #call.refused(#refused),
                 };
                 match #next {
                     #p::Next::Return(#result) => return #result,
