@@ -2,16 +2,23 @@
 //! an attempt's outcome needs; these guard the cases that must take the other roads.
 
 use std::cell::Cell;
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
-use retry_runtime::retry;
 use retry_runtime::sleep::{AsyncSleep, NoSleep};
+use retry_runtime::{CircuitBreaker, CircuitOpen, retry};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Error {
     Busy,
     Fatal,
+    Open,
+}
+
+impl From<CircuitOpen> for Error {
+    fn from(_: CircuitOpen) -> Self {
+        Error::Open
+    }
 }
 
 impl std::fmt::Display for Error {
@@ -95,4 +102,19 @@ async fn decorrelated_jitter_reads_the_previous_delay() {
     assert!(delays.iter().all(|d| *d >= Duration::from_secs(1)));
     assert!(delays.windows(2).all(|w| w[1] <= (w[0] * 3).max(Duration::from_secs(1))));
     assert!(delays.iter().any(|d| *d > Duration::from_secs(1)), "{delays:?}");
+}
+
+static LAZY: LazyLock<CircuitBreaker> = LazyLock::new(|| CircuitBreaker::consecutive(2, Duration::from_secs(30)));
+
+#[tokio::test]
+async fn a_breaker_in_a_lazy_lock_is_written_as_a_dereference() {
+    // Guards the documented escape from the compile-time policy: `*NAME` is built at run time.
+    #[retry(stop = attempts(5), wait = none, breaker = *LAZY)]
+    async fn call(runs: &Cell<u32>) -> Result<(), Error> {
+        runs.set(runs.get() + 1);
+        Err(Error::Busy)
+    }
+    let runs = Cell::new(0);
+    assert_eq!(call(&runs).await, Err(Error::Open));
+    assert_eq!(runs.get(), 2);
 }
