@@ -24,6 +24,7 @@ pub(crate) const KEYS: &[&str] = &[
     "before_sleep",
     "on_give_up",
     "log",
+    "sleeper",
     "state",
     "breaker",
     "budget",

@@ -16,8 +16,19 @@ fn private(name: &str) -> Ident {
 /// The function, with its body replaced by the retry loop.
 pub(crate) fn expand(config: Config) -> TokenStream {
     let Config { krate, source, state, guards, function } = config;
-    let Function { item, is_async, ret, ret_span, ok_ty, err_ty, err_path, rebinds, call_args, self_by_value } =
-        function;
+    let Function {
+        item,
+        is_async,
+        ret,
+        ret_span,
+        ok_ty,
+        err_ty,
+        err_path,
+        rebinds,
+        call_args,
+        self_by_value,
+        self_by_mut_ref,
+    } = function;
     let Guards { breaker, budget, fallback } = guards;
     let ItemFn { attrs, vis, sig, block } = item;
     let p = quote!(#krate::__private);
@@ -46,6 +57,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             })
         }
     });
+    let mut history = quote!(#p::Kept::default());
     let policy_init = match source {
         Source::Policy(expr) => {
             // Method autoderef reaches the policy through any references and smart pointers
@@ -87,6 +99,12 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             {
                 timeout_check = located(quote!(#p::timeout_error::<#err_ty>();), *span);
             }
+            // The attribute's own policy is built at compile time and promoted to a
+            // `&'static`, unless a key needs run-time values or picks its marker by trait.
+            let constant = keys.constant && breaker_check.is_empty() && timeout_check.is_empty();
+            if !keys.history {
+                history = quote!(#p::Unkept);
+            }
             let needs_alias = keys.on.as_ref().is_some_and(|f| f.patterns.iter().any(is_bare_name));
             if let (true, Some(err)) = (needs_alias, &err_path) {
                 error_alias = quote!(#[allow(non_camel_case_types, clippy::all)] type __RetryErrorType = #err;);
@@ -98,7 +116,11 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             if let Some(budget) = &budget {
                 builder.extend(quote_spanned!(budget.span()=> .budget(&#budget)));
             }
-            quote!(let #policy = &#builder.build_unchecked();)
+            if constant {
+                quote!(let #policy = &const { #builder.build() };)
+            } else {
+                quote!(let #policy = &#builder.build();)
+            }
         }
     };
     let (clock, sleep) = if is_async {
@@ -168,6 +190,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     let next = private("__retry_next");
     // The body's state reports the time since the first attempt, whatever the policy.
     let track_time = state.is_some().then(|| quote!(#call.track_time();));
+    let refused = private("__retry_refused");
 
     // Every use of the return type is located at it, whole expressions included, so that a
     // type that is no `Result` is reported there once: rustc merges errors at one span.
@@ -178,17 +201,23 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         // they would in the function itself (`&String` to `&str`, say), as
         // tracing-attributes does.
         let fake = private("__retry_fake_return");
-        let outcome = located(quote!(#p::outcome::<#ret>(#value.await)), ret_span);
+        // `move`: the attempt's own copies of the arguments live in its future, not beside
+        // it in the function's. Not with `&mut self`, which the first attempt would keep.
+        let capture = (!self_by_mut_ref).then(|| quote!(move));
+        // The attempt's future is created where it is awaited, never held in a local across
+        // an await: a moved-from local would keep its room in the function's future too.
+        let outcome = located(quote!(#p::outcome::<#ret>), ret_span);
         quote! {
-            let #value = #p::attempt::<#ret, _>(async {
-                #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::needless_return)]
-                if false {
-                    let #fake: #ret = loop {};
-                    return #fake;
-                }
-                #body
-            });
-            #call.run(async move { #outcome }).await
+            #call.run(async #capture {
+                #outcome(#p::attempt::<#ret, _>(async #capture {
+                    #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::needless_return)]
+                    if false {
+                        let #fake: #ret = loop {};
+                        return #fake;
+                    }
+                    #body
+                }).await)
+            }).await
         }
     } else {
         let outcome = located(quote!(#p::outcome::<#ret>(#value)), ret_span);
@@ -205,7 +234,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             #timeout_check
             #breaker_check
             #policy_init
-            let mut #call = #p::Call::new(#policy, #clock, #describe);
+            let mut #call = #p::Call::new(#policy, #clock, || #describe, #history);
             #name_function
             #track_time
             loop {
@@ -217,7 +246,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
                         };
                         #call.after(#outcome)
                     }
-                    #p::Admit::Skip(#next) => #next,
+                    #p::Admit::Refused(#refused) => #call.refused(#refused),
                 };
                 match #next {
                     #p::Next::Return(#result) => return #returned,
@@ -297,6 +326,9 @@ fn keys_builder(
         );
         add(quote!(.log(#p::LogLevel::#variant)));
     }
+    if let Some(sleeper) = keys.sleeper {
+        add(quote_spanned!(sleeper.span()=> .sleeper(#sleeper)));
+    }
     chain
 }
 
@@ -323,7 +355,7 @@ fn error_predicate(
             let when = quote_spanned!(when.span()=> #p::error_predicate::<#err_ty, _>(#when));
             Some(quote!({
                 let #w = #when;
-                #p::error_predicate::<#err_ty, _>(move |#error: &#err_ty| #test && #w(#error))
+                #p::error_predicate::<#err_ty, _>(move |#error: &#err_ty| #test && #p::RetryError::retry(&#w, #error))
             }))
         }
     }

@@ -67,6 +67,14 @@ pub(crate) struct Keys {
     pub(crate) before_sleep: Option<Expr>,
     pub(crate) on_give_up: Option<Expr>,
     pub(crate) log: Option<Ident>,
+    pub(crate) sleeper: Option<Expr>,
+    /// Every expression the keys hold can be evaluated in a `const` block, so the policy is
+    /// built at compile time and the future holds a `&'static` to it.
+    pub(crate) constant: bool,
+    /// Something reads the call's history (elapsed time, time slept, the last delay): a
+    /// time-based stop, a timeout, `decorrelated_jitter`, a hook or `state`. Without it the
+    /// call keeps none, 32 bytes fewer in the future.
+    pub(crate) history: bool,
 }
 
 /// `on = …` or `unless = …`, each alternative already a full pattern.
@@ -93,6 +101,8 @@ pub(crate) struct Function {
     pub(crate) call_args: Vec<TokenStream>,
     /// `self` taken by value: the body's `self` is renamed to this.
     pub(crate) self_by_value: Option<(Ident, bool)>,
+    /// `&mut self`, which an attempt's `async move` block would move out of for good.
+    pub(crate) self_by_mut_ref: bool,
 }
 
 /// How one parameter reaches each attempt.
@@ -149,6 +159,7 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
             ("after", Value::Expr(e)) => keys.after = Some(e),
             ("before_sleep", Value::Expr(e)) => keys.before_sleep = Some(e),
             ("on_give_up", Value::Expr(e)) => keys.on_give_up = Some(e),
+            ("sleeper", Value::Expr(e)) => keys.sleeper = Some(e),
             ("state", Value::Ident(ident)) => state = Some(ident),
             ("policy", Value::Expr(e)) => policy = Some((key.clone(), e)),
             ("breaker", Value::Expr(e)) => guards.breaker = Some(e),
@@ -219,6 +230,7 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
         }
     }
 
+    let params = parameter_names(&item);
     let source = match policy {
         Some((key, expr)) => {
             for conflict in [
@@ -236,6 +248,7 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
                 "before_sleep",
                 "on_give_up",
                 "log",
+                "sleeper",
             ] {
                 if let Some((_, span)) = seen.iter().find(|(k, _)| k == conflict) {
                     errors.at(
@@ -249,10 +262,75 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
             let _ = key;
             Source::Policy(expr)
         }
-        None => Source::Keys(Box::new(keys)),
+        None => {
+            let user = [
+                &keys.when,
+                &keys.when_ok,
+                &keys.retry_after,
+                &keys.before,
+                &keys.after,
+                &keys.before_sleep,
+                &keys.on_give_up,
+                &keys.sleeper,
+                &guards.breaker,
+                &guards.budget,
+            ];
+            keys.constant = user.into_iter().flatten().all(|e| is_constant(e, &params));
+            let names = |tokens: &Option<TokenStream>, wanted: &[&str]| {
+                let mut idents = Vec::new();
+                collect_idents(tokens.clone().unwrap_or_default(), &mut idents);
+                idents.iter().any(|i| wanted.contains(&i.as_str()))
+            };
+            keys.history = state.is_some()
+                || keys.timeout.is_some()
+                || [&keys.before, &keys.after, &keys.before_sleep, &keys.on_give_up].iter().any(|h| h.is_some())
+                || names(&keys.stop, &["elapsed", "deadline"])
+                || names(&keys.wait, &["decorrelated_jitter"]);
+            Source::Keys(Box::new(keys))
+        }
     };
     let function = check_function(&mut item, &krate, errors);
     Some(Config { krate, source, state, guards, function: function? })
+}
+
+/// The names the function's parameters bind, and `self`: the only locals in scope where the
+/// expansion builds the policy.
+fn parameter_names(item: &ItemFn) -> Vec<String> {
+    let mut names = Vec::new();
+    for input in &item.sig.inputs {
+        match input {
+            FnArg::Receiver(_) => names.push("self".to_owned()),
+            FnArg::Typed(pt) => collect_idents(pt.pat.to_token_stream(), &mut names),
+        }
+    }
+    names
+}
+
+fn collect_idents(tokens: TokenStream, into: &mut Vec<String>) {
+    for tree in tokens {
+        match tree {
+            proc_macro2::TokenTree::Ident(i) => into.push(i.to_string()),
+            proc_macro2::TokenTree::Group(g) => collect_idents(g.stream(), into),
+            _ => {}
+        }
+    }
+}
+
+/// Whether `e` can be evaluated in a `const` block: a path, or a closure, that names no
+/// parameter. Anything else (a call, a closure over a parameter) is built at run time.
+fn is_constant(e: &Expr, params: &[String]) -> bool {
+    let names_a_param = || {
+        let mut idents = Vec::new();
+        collect_idents(e.to_token_stream(), &mut idents);
+        idents.iter().any(|i| params.contains(i))
+    };
+    match e {
+        Expr::Paren(p) => is_constant(&p.expr, params),
+        Expr::Group(g) => is_constant(&g.expr, params),
+        Expr::Path(p) => p.qself.is_none() && !names_a_param(),
+        Expr::Closure(c) => c.asyncness.is_none() && !names_a_param(),
+        _ => false,
+    }
 }
 
 /// The deadline a stop expression implies when its literals say, with the `deadline(…)`
@@ -310,9 +388,12 @@ impl Lower<'_> {
             Expr::Paren(p) => self.stop(&p.expr),
             Expr::Group(g) => self.stop(&g.expr),
             Expr::Binary(b) if matches!(b.op, BinOp::BitOr(_) | BinOp::BitAnd(_)) => {
+                // The combinators' constructors rather than `|` and `&`, whose trait impls
+                // cannot run in the `const` block that builds the policy.
                 let (l, r) = (self.stop(&b.left), self.stop(&b.right));
-                let op = &b.op;
-                Some(quote!((#l #op #r)))
+                let s = quote!(#krate::__private::stop);
+                let combinator = if matches!(b.op, BinOp::BitOr(_)) { quote!(Either) } else { quote!(Both) };
+                Some(quote!(#s::#combinator(#l, #r)))
             }
             Expr::Path(_) | Expr::Call(_) => {
                 let (name, args) = self.strategy(e, "stop condition", STOPS)?;
@@ -356,7 +437,7 @@ impl Lower<'_> {
             Expr::Group(g) => self.wait(&g.expr),
             Expr::Binary(b) if matches!(b.op, BinOp::Add(_)) => {
                 let (l, r) = (self.wait(&b.left), self.wait(&b.right));
-                Some(quote!((#l + #r)))
+                Some(quote!(#krate::__private::wait::Sum(#l, #r)))
             }
             Expr::Path(_) | Expr::Call(_) => {
                 let (name, args) = self.strategy(e, "wait strategy", WAITS)?;
@@ -765,10 +846,12 @@ fn check_function(item: &mut ItemFn, krate: &TokenStream, errors: &mut Errors) -
     let mut rebinds = Vec::new();
     let mut call_args = Vec::new();
     let mut self_by_value = None;
+    let mut self_by_mut_ref = false;
     for (index, input) in item.sig.inputs.iter_mut().enumerate() {
         match input {
             FnArg::Receiver(r) => {
                 call_args.push(quote!(self));
+                self_by_mut_ref = r.reference.is_some() && r.mutability.is_some();
                 if r.reference.is_none() {
                     self_by_value =
                         Some((Ident::new("__retry_self", Span::call_site()), r.mutability.take().is_some()));
@@ -825,6 +908,7 @@ fn check_function(item: &mut ItemFn, krate: &TokenStream, errors: &mut Errors) -
         rebinds,
         call_args,
         self_by_value,
+        self_by_mut_ref,
     })
 }
 

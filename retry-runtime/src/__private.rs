@@ -5,7 +5,8 @@ use core::fmt;
 use core::future::Future;
 use std::time::Instant;
 
-pub use crate::policy::{Admit, Call, Describe, Next};
+pub use crate::policy::{Admit, Call, Describe, Kept, Next, Unkept};
+pub use crate::predicate::RetryError;
 use crate::sleep::{AsyncSleep, BlockingSleep};
 use crate::timeout::{NoTimeout, WithTimeout};
 pub use crate::{LogLevel, RetryPolicy, RetryPolicyBuilder, RetryState};
@@ -14,10 +15,13 @@ pub use core::time::Duration;
 
 pub use crate::{stop, wait};
 
-/// The builder the expansion starts from, named after the function.
+pub use crate::keys::KeysBuilder;
+
+/// The builder the expansion starts from, named after the function: `const`, so that a
+/// policy of constant keys is built at compile time.
 #[inline(always)]
-pub const fn builder(name: &'static str) -> RetryPolicyBuilder {
-    RetryPolicyBuilder::named(name)
+pub const fn builder(name: &'static str) -> KeysBuilder {
+    KeysBuilder::named(name)
 }
 
 /// Reaches the `RetryPolicy` behind `policy = EXPR` by method autoderef: through `&POLICY`,
@@ -99,32 +103,112 @@ impl<T, E> ResultParts for Result<T, E> {
     }
 }
 
-// The four functions below give what the user wrote its parameter type. Each returns an
-// opaque type so that a closure of the wrong type is reported once, here, and does not go
-// on to infer the policy's error type from its own parameter.
+// The four functions below give what the user wrote its parameter type. Each returns a
+// `Typed` wrapper whose trait impls name that type, so that a closure of the wrong type is
+// reported once, here, and does not go on to infer the policy's error type from its own
+// parameter; and, unlike an opaque `impl Fn`, the wrapper is a concrete type that a
+// `const` block's policy can still be promoted to a `&'static` with.
+
+/// A user's callable with the parameter type the function's signature gives it. The bound
+/// is checked once, where it is built; the trait impls below need none, so a closure of the
+/// wrong type is one error, not one more wherever the policy is used.
+pub struct Typed<P, A: ?Sized, R> {
+    f: P,
+    call: fn(&P, &A) -> R,
+}
+
+impl<P: Clone, A: ?Sized, R> Clone for Typed<P, A, R> {
+    fn clone(&self) -> Self {
+        Self { f: self.f.clone(), call: self.call }
+    }
+}
+
+impl<P: Copy, A: ?Sized, R> Copy for Typed<P, A, R> {}
+
+impl<P, A: ?Sized, R> fmt::Debug for Typed<P, A, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Typed")
+    }
+}
+
+fn call_with<P: Fn(&A) -> R, A: ?Sized, R>(f: &P, arg: &A) -> R {
+    f(arg)
+}
 
 /// Gives an error predicate its parameter type.
 #[inline(always)]
-pub fn error_predicate<E, P: Fn(&E) -> bool>(p: P) -> impl Fn(&E) -> bool {
-    p
+pub const fn error_predicate<E, P: Fn(&E) -> bool>(p: P) -> Typed<P, E, bool> {
+    Typed { f: p, call: call_with::<P, E, bool> }
 }
 
 /// Gives a value predicate its parameter type.
 #[inline(always)]
-pub fn value_predicate<T, P: Fn(&T) -> bool>(p: P) -> impl Fn(&T) -> bool {
-    p
+pub const fn value_predicate<T, P: Fn(&T) -> bool>(p: P) -> Typed<P, T, bool> {
+    Typed { f: p, call: call_with::<P, T, bool> }
 }
 
 /// Gives a hook its parameter type.
 #[inline(always)]
-pub fn hook<T, E, H: Fn(&RetryState<'_, T, E>)>(h: H) -> impl Fn(&RetryState<'_, T, E>) {
-    h
+pub const fn hook<T, E, H: for<'s> Fn(&RetryState<'s, T, E>)>(h: H) -> HookFn<H, T, E> {
+    HookFn { f: h, call: call_hook::<H, T, E> }
 }
 
 /// Gives a `retry_after` reader its parameter type.
 #[inline(always)]
-pub fn server_delay<E, D: Fn(&E) -> Option<Duration>>(d: D) -> impl Fn(&E) -> Option<Duration> {
-    d
+pub const fn server_delay<E, D: Fn(&E) -> Option<Duration>>(d: D) -> Typed<D, E, Option<Duration>> {
+    Typed { f: d, call: call_with::<D, E, Option<Duration>> }
+}
+
+/// A hook with its parameter type; see [`Typed`].
+pub struct HookFn<H, T, E> {
+    f: H,
+    call: for<'s> fn(&H, &RetryState<'s, T, E>),
+}
+
+impl<H: Clone, T, E> Clone for HookFn<H, T, E> {
+    fn clone(&self) -> Self {
+        Self { f: self.f.clone(), call: self.call }
+    }
+}
+
+impl<H: Copy, T, E> Copy for HookFn<H, T, E> {}
+
+impl<H, T, E> fmt::Debug for HookFn<H, T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HookFn")
+    }
+}
+
+fn call_hook<H: for<'s> Fn(&RetryState<'s, T, E>), T, E>(h: &H, state: &RetryState<'_, T, E>) {
+    h(state)
+}
+
+impl<E, P> crate::predicate::RetryError<E> for Typed<P, E, bool> {
+    #[inline(always)]
+    fn retry(&self, error: &E) -> bool {
+        (self.call)(&self.f, error)
+    }
+}
+
+impl<T, P> crate::predicate::RetryValue<T> for Typed<P, T, bool> {
+    #[inline(always)]
+    fn retry(&self, value: &T) -> bool {
+        (self.call)(&self.f, value)
+    }
+}
+
+impl<E, D> crate::predicate::ServerDelay<E> for Typed<D, E, Option<Duration>> {
+    #[inline(always)]
+    fn server_delay(&self, error: &E) -> Option<Duration> {
+        (self.call)(&self.f, error)
+    }
+}
+
+impl<T, E, H> crate::hooks::Hook<T, E> for HookFn<H, T, E> {
+    #[inline(always)]
+    fn call(&self, state: &RetryState<'_, T, E>) {
+        (self.call)(&self.f, state)
+    }
 }
 
 /// An error type that an attempt cut at its `timeout` can become.

@@ -28,10 +28,10 @@
 
 use core::fmt;
 use core::time::Duration;
-use std::sync::PoisonError;
+use std::sync::{OnceLock, PoisonError};
 use std::time::Instant;
 
-use crate::sync::{Mutex, const_unless_loom};
+use crate::sync::{AtomicU64, Mutex, Ordering, const_unless_loom};
 
 /// The state of a [`CircuitBreaker`].
 ///
@@ -143,6 +143,52 @@ pub struct CircuitBreaker {
     probes: u32,
     name: &'static str,
     machine: Mutex<Machine>,
+    /// What the fast paths need of the machine, published under the lock on every change:
+    /// see [`Summary`]. It spares a first-try success the lock and the clock, and a refusal
+    /// the lock.
+    summary: AtomicU64,
+    /// While open: when the cooldown ends, in nanoseconds after [`EPOCH`]; 0 if unknown.
+    open_until: AtomicU64,
+}
+
+/// The origin of [`CircuitBreaker::open_until`]: the clock reading of the first opening of
+/// any breaker. A clock that reads earlier (another sleeper's) takes the locked path.
+static EPOCH: OnceLock<Instant> = OnceLock::new();
+
+/// The word [`CircuitBreaker::summary`] holds: the generation shifted left by four, and
+/// one bit each for closed, a success that would change nothing (closed, a consecutive
+/// count at zero), open until a known time, and isolated.
+struct Summary;
+
+impl Summary {
+    const CLEAN: u64 = 0b0001;
+    const CLOSED: u64 = 0b0010;
+    const OPEN: u64 = 0b0100;
+    const ISOLATED: u64 = 0b1000;
+    const SHIFT: u32 = 4;
+    /// The generations the word can hold.
+    const GENERATIONS: u64 = u64::MAX >> Self::SHIFT;
+
+    fn of(machine: &Machine, open_until: u64) -> u64 {
+        let closed = matches!(machine.phase, Phase::Closed);
+        let clean = closed && matches!(machine.tally, Tally::Consecutive(0));
+        let open = matches!(machine.phase, Phase::Open { until: Some(_) }) && open_until != 0;
+        let isolated = matches!(machine.phase, Phase::Isolated);
+        machine.generation << Self::SHIFT
+            | u64::from(isolated) << 3
+            | u64::from(open) << 2
+            | u64::from(closed) << 1
+            | u64::from(clean)
+    }
+
+    fn generation(word: u64) -> u64 {
+        word >> Self::SHIFT
+    }
+
+    /// Whether a permit of `generation` may skip the lock to report a success.
+    fn success_is_noop(word: u64, generation: u64) -> bool {
+        word & (Self::CLOSED | Self::CLEAN) == Self::CLOSED | Self::CLEAN && Self::generation(word) == generation
+    }
 }
 
 impl CircuitBreaker {
@@ -355,6 +401,12 @@ impl CircuitBreaker {
                 probes,
                 name: "circuit breaker",
                 machine: Mutex::new(Machine::new(trip)),
+                // Generation 0, closed, and clean while the count is zero.
+                summary: AtomicU64::new(match trip {
+                    Trip::Consecutive(_) => Summary::CLOSED | Summary::CLEAN,
+                    Trip::Ratio { .. } => Summary::CLOSED,
+                }),
+                open_until: AtomicU64::new(0),
             }
         }
     }
@@ -467,6 +519,46 @@ impl CircuitBreaker {
     /// # Ok::<(), retry_runtime::CircuitOpen>(())
     /// ```
     pub fn try_acquire(&self, now: Instant) -> Result<BreakerPermit<'_>, CircuitOpen> {
+        self.acquire_locked(now)
+    }
+
+    /// [`try_acquire`](Self::try_acquire) into `permit`, reading the clock only when the
+    /// circuit is not closed: a closed circuit admits without the lock.
+    #[inline]
+    pub(crate) fn acquire_into<'b>(
+        &'b self,
+        now: impl FnOnce() -> Instant,
+        permit: &mut Option<BreakerPermit<'b>>,
+    ) -> Result<(), CircuitOpen> {
+        let word = self.summary.load(Ordering::Acquire);
+        if word & Summary::CLOSED != 0 {
+            *permit = Some(BreakerPermit::new(self, Summary::generation(word), false));
+            return Ok(());
+        }
+        if word & Summary::ISOLATED != 0 {
+            return Err(CircuitOpen { until: None, retry_in: None });
+        }
+        let now = now();
+        if word & Summary::OPEN != 0 {
+            let until = self.open_until.load(Ordering::Acquire);
+            // The word read again: `until` belongs to the same opening, or the lock decides.
+            if self.summary.load(Ordering::Acquire) == word
+                && let Some(epoch) = EPOCH.get()
+                && let Some(elapsed) = now.checked_duration_since(*epoch)
+                && let Ok(elapsed) = u64::try_from(elapsed.as_nanos())
+                && elapsed < until
+            {
+                // In nanoseconds: one subtraction of instants, not three.
+                let retry_in = Duration::from_nanos(until - elapsed);
+                return Err(CircuitOpen { until: now.checked_add(retry_in), retry_in: Some(retry_in) });
+            }
+        }
+        *permit = Some(self.acquire_locked(now)?);
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn acquire_locked(&self, now: Instant) -> Result<BreakerPermit<'_>, CircuitOpen> {
         let mut machine = self.lock();
         self.half_open_if_due(&mut machine, now);
         let generation = machine.generation;
@@ -547,17 +639,38 @@ impl CircuitBreaker {
     fn enter(&self, machine: &mut Machine, phase: Phase) {
         let old = machine.phase;
         machine.phase = phase;
-        machine.generation += 1;
+        // Kept within the bits `Summary` holds, so that a permit's generation always matches.
+        machine.generation = (machine.generation + 1) & Summary::GENERATIONS;
         machine.probes_out = 0;
         machine.probe_successes = 0;
         machine.probe_failures = 0;
         if let Phase::Closed = phase {
             machine.tally.clear();
         }
+        let open_until = match phase {
+            Phase::Open { until: Some(until) } => {
+                // The first opening's own start, so that its cooldown is a positive offset.
+                let epoch = *EPOCH.get_or_init(|| until.checked_sub(self.cooldown).unwrap_or(until));
+                until.checked_duration_since(epoch).and_then(|d| u64::try_from(d.as_nanos()).ok()).unwrap_or(0)
+            }
+            _ => 0,
+        };
+        self.open_until.store(open_until, Ordering::Release);
+        self.summary.store(Summary::of(machine, open_until), Ordering::Release);
         let isolated = matches!(phase, Phase::Isolated);
         if old.state() != phase.state() || isolated != matches!(old, Phase::Isolated) {
             announce(self.name, old.state(), phase.state(), isolated);
         }
+    }
+
+    /// A success of a permit of `generation`: without the lock or the clock when it would
+    /// change nothing (closed, nothing counted against the circuit).
+    #[inline]
+    fn settle_success(&self, generation: u64, probe: bool, now: impl FnOnce() -> Instant) {
+        if !probe && Summary::success_is_noop(self.summary.load(Ordering::Acquire), generation) {
+            return;
+        }
+        self.settle(generation, probe, Outcome::Success(now()));
     }
 
     /// What a permit of `generation` reports.
@@ -583,6 +696,8 @@ impl CircuitBreaker {
             Phase::Closed => {
                 if machine.tally.record(failed, now, self.trip) {
                     self.open(&mut machine, now);
+                } else {
+                    self.summary.store(Summary::of(&machine, 0), Ordering::Release);
                 }
             }
             Phase::HalfOpen => {
@@ -701,8 +816,26 @@ impl<'a> BreakerPermit<'a> {
     /// let now = Instant::now();
     /// breaker.try_acquire(now).unwrap().success(now);
     /// ```
-    pub fn success(self, now: Instant) {
-        self.settle(Outcome::Success(now));
+    pub fn success(mut self, now: Instant) {
+        self.report_success(|| now);
+    }
+
+    /// [`success`](Self::success) in place, reading the clock only if the breaker needs it;
+    /// nothing if the permit has reported already.
+    #[inline]
+    pub(crate) fn report_success(&mut self, now: impl FnOnce() -> Instant) {
+        if !self.settled {
+            self.settled = true;
+            self.breaker.settle_success(self.generation, self.probe, now);
+        }
+    }
+
+    /// Reports `outcome` in place; nothing if the permit has reported already.
+    pub(crate) fn report(&mut self, outcome: impl FnOnce() -> Outcome) {
+        if !self.settled {
+            self.settled = true;
+            self.breaker.settle(self.generation, self.probe, outcome());
+        }
     }
 
     /// The attempt failed with an error the call would retry (whether or not attempts
@@ -744,6 +877,7 @@ impl<'a> BreakerPermit<'a> {
 }
 
 impl Drop for BreakerPermit<'_> {
+    #[inline]
     fn drop(&mut self) {
         if !self.settled {
             self.breaker.settle(self.generation, self.probe, Outcome::Released);
@@ -831,7 +965,7 @@ impl std::error::Error for CircuitOpen {}
 
 /// What a permit reports, with the time it reports it.
 #[derive(Debug, Clone, Copy)]
-enum Outcome {
+pub(crate) enum Outcome {
     Success(Instant),
     Failure(Instant),
     /// Ignored, or dropped unreported.
@@ -1099,5 +1233,57 @@ mod tests {
             CircuitBreaker::polly().trip,
             Trip::Ratio { ppm: 100_000, minimum_calls: 100, window: SlidingWindow::Time(Duration::from_secs(30)) }
         );
+    }
+
+    fn no_clock() -> Instant {
+        panic!("the fast path read the clock")
+    }
+
+    #[test]
+    fn closed_breaker_admits_and_takes_a_clean_success_without_the_clock() {
+        // Guards the summary word: a first-try success must cost neither lock nor clock.
+        let breaker = CircuitBreaker::consecutive(2, Duration::from_secs(30));
+        let mut permit = None;
+        breaker.acquire_into(no_clock, &mut permit).unwrap();
+        permit.as_mut().unwrap().report_success(no_clock);
+        assert_eq!(breaker.state(), BreakerState::Closed);
+    }
+
+    #[test]
+    fn success_after_a_failure_still_resets_the_consecutive_count() {
+        // Guards the clean bit: a failure must send the next success through the lock.
+        let breaker = CircuitBreaker::consecutive(2, Duration::from_secs(30));
+        let now = Instant::now();
+        breaker.try_acquire(now).unwrap().failure(now);
+        breaker.try_acquire(now).unwrap().success(now);
+        breaker.try_acquire(now).unwrap().failure(now);
+        assert_eq!(breaker.state(), BreakerState::Closed);
+        breaker.try_acquire(now).unwrap().failure(now);
+        assert_eq!(breaker.state(), BreakerState::Open);
+    }
+
+    #[test]
+    fn open_breaker_refuses_lock_free_until_the_cooldown_ends() {
+        // Guards the published cooldown end: the refusal must say when, and stop at the end.
+        let breaker = CircuitBreaker::consecutive(1, Duration::from_secs(30));
+        let t0 = Instant::now();
+        breaker.try_acquire(t0).unwrap().failure(t0);
+        assert_ne!(breaker.summary.load(Ordering::Acquire) & Summary::OPEN, 0, "no published cooldown end");
+        let mut permit = None;
+        let refused = breaker.acquire_into(|| t0 + Duration::from_secs(10), &mut permit).unwrap_err();
+        assert_eq!(refused, CircuitOpen::new(Some(t0 + Duration::from_secs(30)), t0 + Duration::from_secs(10)));
+        breaker.acquire_into(|| t0 + Duration::from_secs(30), &mut permit).unwrap();
+        assert!(permit.as_ref().is_some_and(BreakerPermit::is_probe));
+        assert_eq!(breaker.state(), BreakerState::HalfOpen);
+    }
+
+    #[test]
+    fn isolated_breaker_refuses_without_the_clock() {
+        let breaker = CircuitBreaker::consecutive(1, Duration::from_secs(30));
+        breaker.isolate();
+        let refused = breaker.acquire_into(no_clock, &mut None).unwrap_err();
+        assert_eq!((refused.until(), refused.retry_in()), (None, None));
+        breaker.reset();
+        assert!(breaker.acquire_into(no_clock, &mut None).is_ok());
     }
 }

@@ -302,6 +302,12 @@ impl RetryBudget {
         self.capacity
     }
 
+    /// The withdrawal a successful [`try_withdraw`](Self::try_withdraw) of `kind` made,
+    /// for a caller that kept only the kind.
+    pub(crate) const fn withdrawn(&self, kind: RetryKind) -> Withdrawal {
+        Withdrawal { cost: self.cost(kind) }
+    }
+
     /// What a retry of this kind withdraws.
     ///
     /// ```
@@ -336,6 +342,7 @@ impl RetryBudget {
     /// budget.record_request();
     /// assert_eq!(budget.available(), 10); // a tenth of a retry
     /// ```
+    #[inline]
     pub fn record_request(&self) {
         let deposit = self.request_deposit;
         if deposit == 0 {
@@ -382,6 +389,7 @@ impl RetryBudget {
     /// budget.on_success(None);                                  // a first-try success
     /// assert_eq!(budget.available(), 496);
     /// ```
+    #[inline]
     pub fn on_success(&self, withdrawal: Option<Withdrawal>) {
         let amount = match withdrawal {
             Some(w) if self.refund => w.cost,

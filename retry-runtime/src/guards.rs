@@ -3,8 +3,8 @@
 
 use std::time::Instant;
 
-use crate::breaker::BreakerPermit;
-use crate::budget::{RetryKind, Withdrawal};
+use crate::breaker::{BreakerPermit, Outcome};
+use crate::budget::RetryKind;
 use crate::{CircuitBreaker, CircuitOpen, RetryBudget};
 
 /// The policy has no circuit breaker.
@@ -14,8 +14,9 @@ use crate::{CircuitBreaker, CircuitOpen, RetryBudget};
 ///
 /// ```
 /// use retry_runtime::guards::{BreakerGuard, NoBreaker};
-/// let admitted: Result<_, std::io::Error> = BreakerGuard::<std::io::Error>::admit(&NoBreaker, std::time::Instant::now);
-/// assert!(admitted.unwrap().is_none());
+/// let mut permit = None;
+/// let admitted = BreakerGuard::<std::io::Error>::admit(&NoBreaker, std::time::Instant::now, &mut permit);
+/// assert!(admitted.is_ok() && permit.is_none());
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NoBreaker;
@@ -46,7 +47,8 @@ pub struct NoBudget;
 /// }
 /// let breaker = CircuitBreaker::consecutive(3, Duration::from_secs(30));
 /// let guard = &breaker;
-/// let permit = BreakerGuard::<Refused>::admit(&guard, Instant::now).unwrap();
+/// let mut permit = None;
+/// BreakerGuard::<Refused>::admit(&guard, Instant::now, &mut permit).unwrap();
 /// assert!(permit.is_some());
 /// ```
 #[diagnostic::on_unimplemented(
@@ -57,25 +59,91 @@ pub struct NoBudget;
 pub trait BreakerGuard<E> {
     /// Whether there is a breaker at all.
     const ACTIVE: bool;
-    /// A permit for one attempt (`None` without a breaker), or the refusal as `E`.
+    /// What an admitted attempt holds until it reports: a [`BreakerPermit`], or
+    /// [`NoPermit`], which cannot exist, so that a call without a breaker keeps no room for
+    /// one.
+    type Permit: AttemptPermit;
+    /// Admits one attempt: puts its permit in `permit` (nothing without a breaker), or
+    /// returns the refusal as `E`. `now` is read only when the breaker needs the time (not
+    /// while it is closed). The permit is written in place, never moved: copying it through
+    /// `Result` and `Option` cost a store-forwarding stall on every call.
     ///
     /// # Errors
     /// `E::from(CircuitOpen)` when the circuit refuses the attempt.
-    fn admit(&self, now: impl FnOnce() -> Instant) -> Result<Option<BreakerPermit<'_>>, E>;
+    fn admit(&self, now: impl FnOnce() -> Instant, permit: &mut Option<Self::Permit>) -> Result<(), E>;
 }
 
 impl<E> BreakerGuard<E> for NoBreaker {
     const ACTIVE: bool = false;
+    type Permit = NoPermit;
     #[inline(always)]
-    fn admit(&self, _: impl FnOnce() -> Instant) -> Result<Option<BreakerPermit<'_>>, E> {
-        Ok(None)
+    fn admit(&self, _: impl FnOnce() -> Instant, _: &mut Option<NoPermit>) -> Result<(), E> {
+        Ok(())
     }
 }
 
-impl<E: From<CircuitOpen>> BreakerGuard<E> for &CircuitBreaker {
+impl<'b, E: From<CircuitOpen>> BreakerGuard<E> for &'b CircuitBreaker {
     const ACTIVE: bool = true;
-    fn admit(&self, now: impl FnOnce() -> Instant) -> Result<Option<BreakerPermit<'_>>, E> {
-        self.try_acquire(now()).map(Some).map_err(E::from)
+    type Permit = BreakerPermit<'b>;
+    #[inline]
+    fn admit(&self, now: impl FnOnce() -> Instant, permit: &mut Option<BreakerPermit<'b>>) -> Result<(), E> {
+        CircuitBreaker::acquire_into(self, now, permit).map_err(E::from)
+    }
+}
+
+/// The permit of a policy without a breaker: a type with no value.
+///
+/// ```
+/// use retry_runtime::guards::NoPermit;
+/// assert_eq!(size_of::<Option<NoPermit>>(), 0);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoPermit {}
+
+/// Reports an attempt's outcome on the permit it was admitted with, in place: the first
+/// report counts, later ones and the permit's drop do nothing. The time is read only when
+/// the breaker needs it.
+///
+/// ```
+/// use retry_runtime::{CircuitBreaker, guards::AttemptPermit};
+/// use std::time::{Duration, Instant};
+/// let breaker = CircuitBreaker::consecutive(1, Duration::from_secs(30));
+/// let mut permit = breaker.try_acquire(Instant::now()).unwrap();
+/// AttemptPermit::success(&mut permit, Instant::now);
+/// ```
+pub trait AttemptPermit {
+    /// The attempt succeeded.
+    fn success(&mut self, now: impl FnOnce() -> Instant);
+    /// The attempt failed with an error the call would retry.
+    fn failure(&mut self, now: impl FnOnce() -> Instant);
+    /// The attempt's outcome says nothing about the dependency's health.
+    fn ignore(&mut self);
+}
+
+impl AttemptPermit for NoPermit {
+    fn success(&mut self, _: impl FnOnce() -> Instant) {
+        match *self {}
+    }
+    fn failure(&mut self, _: impl FnOnce() -> Instant) {
+        match *self {}
+    }
+    fn ignore(&mut self) {
+        match *self {}
+    }
+}
+
+impl AttemptPermit for BreakerPermit<'_> {
+    #[inline]
+    fn success(&mut self, now: impl FnOnce() -> Instant) {
+        self.report_success(now);
+    }
+    #[inline]
+    fn failure(&mut self, now: impl FnOnce() -> Instant) {
+        self.report(|| Outcome::Failure(now()));
+    }
+    #[inline]
+    fn ignore(&mut self) {
+        self.report(|| Outcome::Released);
     }
 }
 
@@ -106,12 +174,15 @@ impl BudgetGuard for &RetryBudget {
 }
 
 /// Withdraws for a retry of `kind`; `true` when there is no budget to ask.
-pub(crate) fn pay(budget: Option<&RetryBudget>, kind: RetryKind, into: &mut Option<Withdrawal>) -> bool {
+/// Records what was paid for in `into` (the cost follows from the kind, so the call keeps
+/// one byte instead of the [`Withdrawal`](crate::budget::Withdrawal)).
+#[inline]
+pub(crate) fn pay(budget: Option<&RetryBudget>, kind: RetryKind, into: &mut Option<RetryKind>) -> bool {
     match budget {
         None => true,
         Some(budget) => match budget.try_withdraw(kind) {
-            Some(w) => {
-                *into = Some(w);
+            Some(_) => {
+                *into = Some(kind);
                 true
             }
             None => false,

@@ -73,6 +73,7 @@
 pub use retry_macros::retry;
 
 mod error;
+mod keys;
 mod log;
 mod policy;
 mod state;

@@ -116,6 +116,21 @@ macro_rules! event_at {
     };
 }
 
+/// Whether an event at `level` could be recorded: two loads and compares, inlined, so that
+/// without a subscriber (or below its level) no error is formatted and no call is made.
+#[inline]
+pub(crate) fn enabled(level: LogLevel) -> bool {
+    let level = match level {
+        LogLevel::Off => return false,
+        LogLevel::Trace => tracing::Level::TRACE,
+        LogLevel::Debug => tracing::Level::DEBUG,
+        LogLevel::Info => tracing::Level::INFO,
+        LogLevel::Warn => tracing::Level::WARN,
+        LogLevel::Error => tracing::Level::ERROR,
+    };
+    tracing::level_enabled!(level)
+}
+
 /// One retry is about to sleep.
 pub(crate) fn retrying(level: LogLevel, function: &str, attempt: u32, delay: Duration, error: &dyn fmt::Display) {
     // Jitter draws nanoseconds; a person reading the log wants milliseconds.

@@ -7,8 +7,8 @@ use core::marker::PhantomData;
 use core::time::Duration;
 use std::time::Instant;
 
-use crate::breaker::BreakerPermit;
-use crate::budget::{RetryKind, Withdrawal};
+use crate::budget::RetryKind;
+use crate::guards::AttemptPermit;
 use crate::guards::{self, BreakerGuard, BudgetGuard, NoBreaker, NoBudget};
 use crate::hooks::{Hook, Hooks, NoHook};
 use crate::log::{self, LogLevel};
@@ -19,13 +19,17 @@ use crate::timeout::{AttemptTimeout, Blocking, NoTimeout, WithTimeout};
 use crate::wait::{FullJitter, RetryRng, Wait, WaitContext};
 use crate::{CircuitBreaker, RetryBudget};
 use crate::{PolicyError, RetryState};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 /// The name a policy reports until [`RetryPolicyBuilder::name`] gives it another.
 const DEFAULT_NAME: &str = "retry";
 
 /// The default ceiling on a server-directed delay: 60 s, as the OpenAI and Anthropic SDKs.
 pub(crate) const DEFAULT_RETRY_AFTER_MAX: Duration = Duration::from_secs(60);
+/// The default stop: three attempts in all.
+pub(crate) const DEFAULT_STOP: Attempts = Attempts(3);
+/// The default wait: AWS's full jitter over 1 s to 60 s.
+pub(crate) const DEFAULT_WAIT: FullJitter = FullJitter::new(Duration::from_secs(1), Duration::from_secs(60));
 
 /// When to stop, how long to wait, what to retry and whom to tell: the attribute's keys as
 /// a value.
@@ -96,6 +100,13 @@ pub(crate) struct Settings {
     pub(crate) track_time: bool,
 }
 
+impl Settings {
+    /// The defaults, reporting `name` as the function.
+    pub(crate) const fn named(name: &'static str) -> Self {
+        Self { retry_after_max: DEFAULT_RETRY_AFTER_MAX, timeout: None, log: None, seed: None, name, track_time: false }
+    }
+}
+
 /// Builds a [`RetryPolicy`]; every setter replaces one key.
 ///
 /// ```
@@ -147,8 +158,8 @@ impl RetryPolicyBuilder {
     pub(crate) const fn named(name: &'static str) -> Self {
         Self {
             policy: RetryPolicy {
-                stop: Attempts(3),
-                wait: FullJitter::new(Duration::from_secs(1), Duration::from_secs(60)),
+                stop: DEFAULT_STOP,
+                wait: DEFAULT_WAIT,
                 retry_error: AnyError,
                 retry_value: NoValue,
                 server_delay: NoServerDelay,
@@ -157,14 +168,7 @@ impl RetryPolicyBuilder {
                 timeout: NoTimeout,
                 breaker: NoBreaker,
                 budget: NoBudget,
-                settings: Settings {
-                    retry_after_max: DEFAULT_RETRY_AFTER_MAX,
-                    timeout: None,
-                    log: None,
-                    seed: None,
-                    name,
-                    track_time: false,
-                },
+                settings: Settings::named(name),
             },
         }
     }
@@ -463,13 +467,17 @@ pub enum Next<T, E> {
 }
 
 /// Whether the attempt about to start may run.
+///
+/// The refusal carries the bare error, which [`Call::refused`] turns into the outcome: built
+/// inside `Next` through `Admit`, it was copied between the two enums' layouts with
+/// overlapping loads of just-stored bytes (store-forwarding stalls, a quarter of a refusal).
 #[derive(Debug)]
 #[doc(hidden)]
-pub enum Admit<T, E> {
+pub enum Admit<E> {
     /// Run it.
     Run,
-    /// Do this instead (the circuit breaker refused the attempt).
-    Skip(Next<T, E>),
+    /// The circuit breaker refused the attempt: give up with this error.
+    Refused(E),
 }
 
 /// Formats an error for the default events.
@@ -477,36 +485,160 @@ pub enum Admit<T, E> {
 pub type Describe<E> = fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result;
 
 /// One call's progress through a policy: the state machine the generated loop drives.
+///
+/// It lives in the future of every annotated `async fn`, across every await, so it holds
+/// only what must outlive an attempt: 16 bytes for a policy of keys that read no history
+/// and have no breaker. The clock and the error formatter's getter are zero-sized function
+/// items, the history is [`Unkept`] where nothing reads it, and the breaker's permit and the
+/// budget's withdrawal take no room without them.
 #[doc(hidden)]
-pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E> {
+pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, T, E, C, D, H> {
     policy: &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K, U>,
-    clock: fn(&Z) -> Instant,
-    describe: Describe<E>,
-    name: &'static str,
+    clock: C,
+    describe: D,
+    history: H,
     attempt: u32,
-    start: Option<Instant>,
-    slept: Duration,
-    previous: Duration,
-    rng: RetryRng,
-    permit: Option<BreakerPermit<'p>>,
-    withdrawal: Option<Withdrawal>,
+    permit: Option<K::Permit>,
+    /// What the last retry was paid for as, to refund it on success.
+    withdrawal: Option<RetryKind>,
     timed_out: AtomicBool,
     outcome: PhantomData<fn() -> T>,
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E> fmt::Debug for Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E> {
+/// A duration in whole nanoseconds, saturating.
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// What a call remembers: when it began, how long it slept, the last planned delay and its
+/// jitter generator. [`Kept`] keeps it all, for the stops, timeouts, strategies, hooks and
+/// seeds that read it; [`Unkept`] keeps nothing, where the attribute's keys show that none
+/// does (a seed cannot be given with keys).
+#[doc(hidden)]
+pub trait History {
+    /// Starts the record; `timed` says whether anything will read the elapsed time.
+    fn begin(&mut self, timed: bool, seed: Option<u64>, now: impl FnOnce() -> Instant);
+    /// When the call began, if it was timed.
+    fn start(&self) -> Option<Instant>;
+    /// The time slept so far.
+    fn slept(&self) -> Duration;
+    /// The delay `wait` plans after `attempt`, drawn from this call's generator.
+    fn plan<W: Wait>(&mut self, wait: &W, attempt: u32) -> Duration;
+    /// Records a sleep about to be taken.
+    fn sleep(&mut self, delay: Duration);
+    /// The function a shared policy runs for, when the call was told it.
+    fn function(&self) -> Option<&'static str> {
+        None
+    }
+    /// Tells the call which function a shared policy runs for (only a kept history can).
+    fn name_function(&mut self, _function: &'static str) {}
+}
+
+/// The whole record.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct Kept {
+    start: Option<Instant>,
+    /// Nanoseconds, saturating (at 584 years).
+    slept: u64,
+    previous: Duration,
+    rng: RetryRng,
+    function: Option<&'static str>,
+}
+
+impl Default for Kept {
+    fn default() -> Self {
+        Self { start: None, slept: 0, previous: Duration::ZERO, rng: RetryRng::from_entropy(), function: None }
+    }
+}
+
+impl History for Kept {
+    #[inline]
+    fn begin(&mut self, timed: bool, seed: Option<u64>, now: impl FnOnce() -> Instant) {
+        if timed {
+            self.start = Some(now());
+        }
+        if let Some(seed) = seed {
+            self.rng = RetryRng::seeded(seed);
+        }
+    }
+    #[inline]
+    fn start(&self) -> Option<Instant> {
+        self.start
+    }
+    #[inline]
+    fn slept(&self) -> Duration {
+        Duration::from_nanos(self.slept)
+    }
+    #[inline]
+    fn plan<W: Wait>(&mut self, wait: &W, attempt: u32) -> Duration {
+        self.previous = wait.delay(&mut WaitContext::new(attempt, self.previous, &mut self.rng));
+        self.previous
+    }
+    #[inline]
+    fn sleep(&mut self, delay: Duration) {
+        self.slept = self.slept.saturating_add(nanos(delay));
+    }
+    #[inline]
+    fn function(&self) -> Option<&'static str> {
+        self.function
+    }
+    #[inline]
+    fn name_function(&mut self, function: &'static str) {
+        self.function = Some(function);
+    }
+}
+
+/// No record: for a policy whose stop, wait and hooks read none and that has no seed (the
+/// attribute checks its keys; [`History::begin`] checks again at run time, at no cost once
+/// inlined). Jitter comes from the thread's generator.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Unkept;
+
+impl History for Unkept {
+    #[inline(always)]
+    fn begin(&mut self, timed: bool, seed: Option<u64>, _: impl FnOnce() -> Instant) {
+        assert!(
+            !timed && seed.is_none(),
+            "`#[retry]` kept no history for a policy that reads it; please report this bug"
+        );
+    }
+    #[inline(always)]
+    fn start(&self) -> Option<Instant> {
+        None
+    }
+    #[inline(always)]
+    fn slept(&self) -> Duration {
+        Duration::ZERO
+    }
+    #[inline(always)]
+    fn plan<W: Wait>(&mut self, wait: &W, attempt: u32) -> Duration {
+        wait.delay(&mut WaitContext::new(attempt, Duration::ZERO, &mut RetryRng::from_entropy()))
+    }
+    #[inline(always)]
+    fn sleep(&mut self, _: Duration) {}
+}
+
+impl<S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, T, E, C, D, H: History> fmt::Debug
+    for Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Call")
-            .field("function", &self.name)
+            .field("function", &self.history.function().unwrap_or(self.policy.settings.name))
             .field("attempt", &self.attempt)
-            .field("slept", &self.slept)
+            .field("slept", &self.history.slept())
             .finish_non_exhaustive()
     }
 }
 
-impl<S: Stop, W, P, V, A, B, F, L, G, Z, O, K, U, T, E> Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E> {
+impl<S: Stop, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, T, E, C: Fn(&Z) -> Instant, D, H: History>
+    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+{
     fn elapsed(&self) -> Duration {
-        self.start.map_or(Duration::ZERO, |start| (self.clock)(&self.policy.sleeper).saturating_duration_since(start))
+        self.history
+            .start()
+            .map_or(Duration::ZERO, |start| (self.clock)(&self.policy.sleeper).saturating_duration_since(start))
     }
 
     /// How long the attempt about to start may run: the policy's `timeout`, shrunk to
@@ -536,8 +668,12 @@ impl fmt::Display for RejectedValue {
     }
 }
 
-impl<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E> Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E>
+impl<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+    Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
 where
+    C: Fn(&Z) -> Instant + Copy,
+    D: Fn() -> Describe<E>,
+    H: History,
     S: Stop,
     W: Wait,
     P: RetryError<E>,
@@ -554,26 +690,21 @@ where
     #[inline]
     pub fn new(
         policy: &'p RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K, U>,
-        clock: fn(&Z) -> Instant,
-        describe: Describe<E>,
+        clock: C,
+        describe: D,
+        mut history: H,
     ) -> Self {
         let timed = policy.settings.track_time
             || policy.settings.timeout.is_some()
             || policy.stop.needs_clock()
             || policy.hooks.any::<T, E>();
+        history.begin(timed, policy.settings.seed, || clock(&policy.sleeper));
         Self {
             policy,
             clock,
             describe,
-            name: policy.settings.name,
+            history,
             attempt: 0,
-            start: if timed { Some(clock(&policy.sleeper)) } else { None },
-            slept: Duration::ZERO,
-            previous: Duration::ZERO,
-            rng: match policy.settings.seed {
-                Some(seed) => RetryRng::seeded(seed),
-                None => RetryRng::from_entropy(),
-            },
             permit: None,
             withdrawal: None,
             timed_out: AtomicBool::new(false),
@@ -586,8 +717,9 @@ where
     /// read no clock of its own).
     #[inline]
     pub fn track_time(&mut self) {
-        if self.start.is_none() {
-            self.start = Some((self.clock)(&self.policy.sleeper));
+        if self.history.start().is_none() {
+            let (clock, sleeper) = (&self.clock, &self.policy.sleeper);
+            self.history.begin(true, None, || clock(sleeper));
         }
     }
 
@@ -596,9 +728,15 @@ where
     /// `policy = …` is running for, and the policy's default name cannot tell them apart.
     #[inline]
     pub fn name_function(&mut self, function: &'static str) {
-        if self.name == DEFAULT_NAME {
-            self.name = function;
+        if self.policy.settings.name == DEFAULT_NAME {
+            self.history.name_function(function);
         }
+    }
+
+    /// The function the state and the events report.
+    #[inline]
+    fn name(&self) -> &'static str {
+        self.history.function().unwrap_or(self.policy.settings.name)
     }
 
     /// The policy this call follows.
@@ -609,10 +747,10 @@ where
 
     fn view<'o>(&self, outcome: Option<&'o Result<T, E>>, next_delay: Option<Duration>) -> RetryState<'o, T, E> {
         RetryState {
-            function: self.name,
+            function: self.name(),
             attempt: self.attempt,
             elapsed: self.elapsed(),
-            slept: self.slept,
+            slept: self.history.slept(),
             outcome,
             next_delay,
         }
@@ -625,10 +763,9 @@ where
     }
 
     /// Marks the start of the next attempt: counts the request for the budget, asks the
-    /// breaker, runs the `before` hook. `Err` carries what to do instead of the attempt
-    /// (the breaker refused it).
+    /// breaker, runs the `before` hook.
     #[inline]
-    pub fn before_attempt(&mut self) -> Admit<T, E> {
+    pub fn before_attempt(&mut self) -> Admit<E> {
         self.attempt = self.attempt.saturating_add(1);
         if self.attempt == 1
             && let Some(budget) = self.policy.budget.budget()
@@ -636,17 +773,10 @@ where
             budget.record_request();
         }
         if K::ACTIVE {
-            let (clock, sleeper) = (self.clock, &self.policy.sleeper);
-            match self.policy.breaker.admit(|| clock(sleeper)) {
-                Ok(permit) => self.permit = permit,
-                Err(refused) => {
-                    let outcome = Err(refused);
-                    if G::ACTIVE {
-                        self.policy.hooks.on_give_up.call(&self.view(Some(&outcome), None));
-                    }
-                    self.log_give_up(&outcome, "circuit breaker is open");
-                    return Admit::Skip(Next::GiveUp(outcome));
-                }
+            let (clock, sleeper) = (&self.clock, &self.policy.sleeper);
+            match self.policy.breaker.admit(|| clock(sleeper), &mut self.permit) {
+                Ok(()) => {}
+                Err(refused) => return Admit::Refused(refused),
             }
         }
         if B::ACTIVE {
@@ -655,8 +785,10 @@ where
         Admit::Run
     }
 
-    fn now(&self) -> Instant {
-        (self.clock)(&self.policy.sleeper)
+    /// Gives up on an attempt the circuit breaker refused.
+    #[inline]
+    pub fn refused(&self, error: E) -> Next<T, E> {
+        self.give_up(Err(error), "circuit breaker is open")
     }
 
     fn level(&self) -> LogLevel {
@@ -669,7 +801,7 @@ where
 
     fn describe<'o>(&self, outcome: &'o Result<T, E>) -> Result<Described<'o, E>, RejectedValue> {
         match outcome {
-            Err(e) => Ok(Described(e, self.describe)),
+            Err(e) => Ok(Described(e, (self.describe)())),
             Ok(_) => Err(RejectedValue),
         }
     }
@@ -684,10 +816,10 @@ where
 
     fn log_give_up(&self, outcome: &Result<T, E>, reason: &'static str) {
         let level = self.level();
-        if level != LogLevel::Off {
+        if log::enabled(level.give_up_level()) {
             match self.describe(outcome) {
-                Ok(e) => log::giving_up(level, self.name, self.attempt, reason, &e),
-                Err(v) => log::giving_up(level, self.name, self.attempt, reason, &v),
+                Ok(e) => log::giving_up(level, self.name(), self.attempt, reason, &e),
+                Err(v) => log::giving_up(level, self.name(), self.attempt, reason, &v),
             }
         }
     }
@@ -700,39 +832,43 @@ where
             Err(error) => self.policy.retry_error.retry(error),
         };
         if !retryable {
+            // Reported in place: the settled permit stays until the next attempt's replaces it.
             if K::ACTIVE
-                && let Some(permit) = self.permit.take()
+                && let Some(permit) = &mut self.permit
             {
+                let (clock, sleeper) = (&self.clock, &self.policy.sleeper);
                 match &outcome {
-                    Ok(_) => permit.success(self.now()),
+                    Ok(_) => permit.success(|| clock(sleeper)),
                     Err(_) => permit.ignore(),
                 }
             }
             if outcome.is_ok()
                 && let Some(budget) = self.policy.budget.budget()
             {
-                budget.on_success(self.withdrawal.take());
+                budget.on_success(self.withdrawal.take().map(|kind| budget.withdrawn(kind)));
             }
             return Next::Return(outcome);
         }
         self.retry_or_give_up(outcome)
     }
 
-    #[inline(never)]
+    #[inline]
     fn retry_or_give_up(&mut self, outcome: Result<T, E>) -> Next<T, E> {
         if F::ACTIVE {
             self.policy.hooks.after.call(&self.view(Some(&outcome), None));
         }
-        let planned = self.policy.wait.delay(&mut WaitContext::new(self.attempt, self.previous, &mut self.rng));
-        self.previous = planned;
+        let planned = self.history.plan(&self.policy.wait, self.attempt);
         let server = match &outcome {
             Err(error) => self.policy.server_delay.server_delay(error),
             Ok(_) => None,
         };
-        if let Some(permit) = self.permit.take() {
+        if K::ACTIVE
+            && let Some(permit) = &mut self.permit
+        {
             // A server that says when to come back is up: that is no failure of its health.
+            let (clock, sleeper) = (&self.clock, &self.policy.sleeper);
             match (&outcome, server) {
-                (Err(_), None) => permit.failure(self.now()),
+                (Err(_), None) => permit.failure(|| clock(sleeper)),
                 _ => permit.ignore(),
             }
         }
@@ -758,7 +894,8 @@ where
         {
             return self.give_up(outcome, "no time is left of the deadline for another attempt");
         }
-        let kind = if self.timed_out.swap(false, Ordering::Relaxed) { RetryKind::Timeout } else { RetryKind::Error };
+        // `&mut self`: a plain read and write, not an atomic swap.
+        let kind = if core::mem::take(self.timed_out.get_mut()) { RetryKind::Timeout } else { RetryKind::Error };
         if !guards::pay(self.policy.budget.budget(), kind, &mut self.withdrawal) {
             return self.give_up(outcome, "the retry budget is empty");
         }
@@ -766,21 +903,25 @@ where
             self.policy.hooks.before_sleep.call(&self.view(Some(&outcome), Some(delay)));
         }
         let level = self.level();
-        if level != LogLevel::Off {
+        if log::enabled(level) {
             match self.describe(&outcome) {
-                Ok(e) => log::retrying(level, self.name, self.attempt, delay, &e),
-                Err(v) => log::retrying(level, self.name, self.attempt, delay, &v),
+                Ok(e) => log::retrying(level, self.name(), self.attempt, delay, &e),
+                Err(v) => log::retrying(level, self.name(), self.attempt, delay, &v),
             }
         }
-        self.slept = self.slept.saturating_add(delay);
+        self.history.sleep(delay);
         if delay.is_zero() { Next::Again } else { Next::Sleep(delay) }
     }
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E> Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E>
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
 where
     S: Stop,
     Z: AsyncSleep,
+    K: BreakerGuard<E>,
+    C: Fn(&Z) -> Instant,
+    H: History,
 {
     /// The sleeper's future for `delay`.
     #[inline]
@@ -793,7 +934,7 @@ where
     pub fn run<Fut>(
         &self,
         attempt: Fut,
-    ) -> impl Future<Output = Result<T, E>> + use<'_, Fut, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E>
+    ) -> impl Future<Output = Result<T, E>> + use<'_, Fut, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
     where
         Fut: Future<Output = Result<T, E>>,
         O: AttemptTimeout<E>,
@@ -803,9 +944,11 @@ where
     }
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E> Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E>
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
 where
     Z: BlockingSleep,
+    K: BreakerGuard<E>,
 {
     /// Blocks for `delay`.
     #[inline]
@@ -868,14 +1011,14 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> RetryPolicy<S, W, P, V, A, B, F, L, 
         K: BreakerGuard<E>,
         U: BudgetGuard,
     {
-        let mut call = Call::new(self, <Z as AsyncSleep>::now, display::<E>);
+        let mut call = Call::new(self, <Z as AsyncSleep>::now, || display::<E> as Describe<E>, Kept::default());
         loop {
             let next = match call.before_attempt() {
                 Admit::Run => {
                     let outcome = call.run(op()).await;
                     call.after(outcome)
                 }
-                Admit::Skip(next) => next,
+                Admit::Refused(error) => call.refused(error),
             };
             match next {
                 Next::Return(outcome) | Next::GiveUp(outcome) => return outcome,
@@ -916,11 +1059,11 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> RetryPolicy<S, W, P, V, A, B, F, L, 
         K: BreakerGuard<E>,
         U: BudgetGuard,
     {
-        let mut call = Call::new(self, <Z as BlockingSleep>::now, display::<E>);
+        let mut call = Call::new(self, <Z as BlockingSleep>::now, || display::<E> as Describe<E>, Kept::default());
         loop {
             let next = match call.before_attempt() {
                 Admit::Run => call.after(op()),
-                Admit::Skip(next) => next,
+                Admit::Refused(error) => call.refused(error),
             };
             match next {
                 Next::Return(outcome) | Next::GiveUp(outcome) => return outcome,

@@ -407,6 +407,9 @@ fn every_state_change_emits_one_event_with_the_new_and_old_state() {
     let breaker = CircuitBreaker::consecutive(2, SECOND).with_name("provider A");
     let t0 = Instant::now();
     tracing::subscriber::with_default(recorder.clone(), || {
+        // Another test's thread may have cached these callsites as uninteresting before
+        // this subscriber existed: ask every callsite again.
+        tracing::callsite::rebuild_interest_cache();
         let at = |s: u64| t0 + Duration::from_secs(s);
         breaker.try_acquire(at(0)).unwrap().failure(at(0)); // no change
         breaker.try_acquire(at(0)).unwrap().failure(at(0)); // closed → open

@@ -30,7 +30,11 @@ pub struct Capture(Arc<Mutex<Vec<Recorded>>>);
 impl Capture {
     /// Records the events of this thread until the guard is dropped.
     pub fn install(&self) -> tracing::subscriber::DefaultGuard {
-        tracing::subscriber::set_default(Registry::default().with(self.clone()))
+        let guard = tracing::subscriber::set_default(Registry::default().with(self.clone()));
+        // Another test's thread may have cached the runtime's callsites as uninteresting
+        // before this subscriber existed: ask every callsite again.
+        tracing::callsite::rebuild_interest_cache();
+        guard
     }
     /// The events recorded so far.
     pub fn events(&self) -> Vec<Recorded> {

@@ -2,7 +2,7 @@
 
 use core::time::Duration;
 
-use super::{Wait, WaitContext, grow, ordered, positive};
+use super::{Wait, WaitContext, grow, nanos, ordered, positive};
 use crate::PolicyError;
 
 /// `min(initial · 2^(n−1), max)`, no jitter; [`Exponential::with_base`] changes the base.
@@ -101,8 +101,22 @@ impl ExpJitter {
 }
 
 impl Wait for ExpJitter {
+    // Inlined so that a policy built at compile time folds into the loop.
+    #[inline]
     fn delay(&self, ctx: &mut WaitContext<'_>) -> Duration {
-        let base = grow(self.initial, 2.0, ctx.attempt().saturating_sub(1), self.max);
+        let exp = ctx.attempt().saturating_sub(1);
+        if exp < 64
+            && let (Some(initial), Some(max), Some(jitter)) = (nanos(self.initial), nanos(self.max), nanos(self.jitter))
+        {
+            // In whole nanoseconds, one conversion back at the end; the draw is the same as
+            // `between(ZERO, jitter)`'s.
+            let base = initial.checked_mul(1 << exp).map_or(max, |b| b.min(max));
+            if base >= max {
+                return self.max;
+            }
+            return Duration::from_nanos(base.saturating_add(ctx.rng().below(jitter)).min(max));
+        }
+        let base = grow(self.initial, 2.0, exp, self.max);
         if base >= self.max {
             return self.max;
         }

@@ -77,6 +77,8 @@ impl Default for FullJitter {
 }
 
 impl Wait for FullJitter {
+    // Inlined so that a policy built at compile time folds into the loop.
+    #[inline]
     fn delay(&self, ctx: &mut WaitContext<'_>) -> Duration {
         let v = grow(self.base, 2.0, ctx.attempt().saturating_sub(1), self.cap);
         ctx.rng().between(Duration::ZERO, v)
@@ -102,6 +104,8 @@ impl EqualJitter {
 }
 
 impl Wait for EqualJitter {
+    // Inlined so that a policy built at compile time folds into the loop.
+    #[inline]
     fn delay(&self, ctx: &mut WaitContext<'_>) -> Duration {
         let half = grow(self.base, 2.0, ctx.attempt().saturating_sub(1), self.cap) / 2;
         half + ctx.rng().between(Duration::ZERO, half)
@@ -127,6 +131,8 @@ impl DecorrelatedJitter {
 }
 
 impl Wait for DecorrelatedJitter {
+    // Inlined so that a policy built at compile time folds into the loop.
+    #[inline]
     fn delay(&self, ctx: &mut WaitContext<'_>) -> Duration {
         let previous = ctx.previous().max(self.base);
         let hi = previous.saturating_mul(3);

@@ -1,11 +1,15 @@
-//! The jitter source: a small fast generator, seeded on first use.
+//! The jitter source: rand's `SmallRng` when seeded, else a generator of the thread's own.
 
+use core::cell::Cell;
 use core::time::Duration;
 use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngCore, SeedableRng};
 
-/// The random source of jitter: rand's `SmallRng` (fast, not cryptographic), created only
-/// when a strategy first draws from it, so a first-try success costs no seeding.
+/// The random source of jitter. Seeded, it is rand's `SmallRng` (fast, not
+/// cryptographic), created on the first draw, and draws a reproducible sequence. From
+/// entropy, it keeps nothing: it draws from a SplitMix64 generator of the thread's own,
+/// seeded once per thread from rand's thread generator, so that a call carries no
+/// generator and no draw pays for seeding or for a division.
 ///
 /// ```
 /// use retry_runtime::wait::RetryRng;
@@ -21,7 +25,7 @@ pub struct RetryRng {
 }
 
 impl RetryRng {
-    /// Seeds from the thread's entropy-seeded generator on first use.
+    /// Draws from the thread's generator.
     ///
     /// # Default
     /// Every call of a policy without [`seed`](crate::RetryPolicyBuilder::seed).
@@ -32,14 +36,6 @@ impl RetryRng {
     /// A reproducible sequence: the same seed draws the same jitter.
     pub const fn seeded(seed: u64) -> Self {
         Self { seed: Some(seed), rng: None }
-    }
-
-    fn get(&mut self) -> &mut SmallRng {
-        let seed = self.seed;
-        self.rng.get_or_insert_with(|| match seed {
-            Some(seed) => SmallRng::seed_from_u64(seed),
-            None => SmallRng::from_rng(&mut rand::rng()),
-        })
     }
 
     /// A uniform draw from `[lo, hi]` (or `lo` when `hi <= lo`), at nanosecond resolution.
@@ -56,12 +52,84 @@ impl RetryRng {
             return lo;
         }
         let span = u64::try_from((hi - lo).as_nanos()).unwrap_or(u64::MAX);
-        lo.saturating_add(Duration::from_nanos(self.get().random_range(0..=span)))
+        lo.saturating_add(Duration::from_nanos(self.below(span)))
+    }
+
+    /// A uniform draw from `0..=span` nanoseconds: the same draw as
+    /// `between(Duration::ZERO, span)`, without `Duration` arithmetic.
+    #[inline]
+    pub(crate) fn below(&mut self, span: u64) -> u64 {
+        match self.seed {
+            Some(seed) => self.rng.get_or_insert_with(|| SmallRng::seed_from_u64(seed)).random_range(0..=span),
+            None => {
+                let mut rng = SplitMix(THREAD.get());
+                if rng.0 == 0 {
+                    rng.0 = rand::rng().next_u64() | 1;
+                }
+                let draw = rng.next();
+                THREAD.set(rng.0);
+                scale(draw, span)
+            }
+        }
+    }
+}
+
+/// Maps a uniform 64-bit `draw` onto `0..=span` by multiplying and keeping the high word
+/// (Lemire): no division, unlike rejection sampling, and a bias below `span / 2^64`, which
+/// for a span of an hour in nanoseconds is under one in 4 million.
+fn scale(draw: u64, span: u64) -> u64 {
+    match span.checked_add(1) {
+        Some(range) => ((u128::from(draw) * u128::from(range)) >> 64) as u64,
+        None => draw,
     }
 }
 
 impl Default for RetryRng {
     fn default() -> Self {
         Self::from_entropy()
+    }
+}
+
+thread_local! {
+    /// The thread's SplitMix64 state; 0 until the first draw seeds it.
+    static THREAD: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Sebastiano Vigna's SplitMix64: one add and a three-step mix per draw.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeded_draws_are_rand_small_rng_draws() {
+        // Guards every published seeded sequence: seeded jitter must stay SmallRng's.
+        let mut ours = RetryRng::seeded(42);
+        let mut theirs = SmallRng::seed_from_u64(42);
+        for span in [0, 1, 999, 5_000_000_000, u64::MAX] {
+            assert_eq!(ours.below(span), theirs.random_range(0..=span));
+        }
+    }
+
+    #[test]
+    fn scaled_draws_stay_within_the_span() {
+        for span in [0, 1, 7, 5_000_000_000, u64::MAX - 1, u64::MAX] {
+            assert_eq!(scale(0, span), 0);
+            assert!(scale(u64::MAX, span) <= span);
+        }
+        assert_eq!(scale(u64::MAX, u64::MAX), u64::MAX);
+        let mut rng = RetryRng::from_entropy();
+        assert!((0..1000).all(|_| rng.below(10) <= 10));
     }
 }

@@ -1,0 +1,40 @@
+//! Runs one benchmarked case in a tight loop, for a profiler to look at without the
+//! harness around it:
+//!
+//! ```sh
+//! cargo build --profile bench -p benches --example profile
+//! valgrind --tool=callgrind target/release/examples/profile retry_flaky 100000
+//! perf record -g target/release/examples/profile guarded_op 100000000
+//! ```
+
+use std::cell::Cell;
+use std::hint::black_box;
+
+use benches::{
+    block_on, guarded_op, hand_loop_flaky, hand_loop_op, isolated_op, op, poll_once, refused_op, retry_flaky, retry_op,
+};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let case = args.next().unwrap_or_else(|| "retry_op".to_owned());
+    let calls: u64 = args.next().map_or(10_000_000, |n| n.parse().expect("a number of calls"));
+    benches::open_breakers();
+    benches::warm_up();
+    let mut sum = 0u64;
+    for _ in 0..calls {
+        let x = black_box(7);
+        let out = match case.as_str() {
+            "op" => poll_once(op(x)),
+            "hand_loop_op" => poll_once(hand_loop_op(x)),
+            "retry_op" => poll_once(retry_op(x)),
+            "guarded_op" => poll_once(guarded_op(x)),
+            "refused_op" => poll_once(refused_op(x, &Cell::new(0))),
+            "isolated_op" => poll_once(isolated_op(x, &Cell::new(0))),
+            "hand_loop_flaky" => block_on(hand_loop_flaky(&Cell::new(3))),
+            "retry_flaky" => block_on(retry_flaky(&Cell::new(3))),
+            other => panic!("unknown case `{other}`"),
+        };
+        sum = sum.wrapping_add(out.unwrap_or(1));
+    }
+    println!("{case}: {calls} calls, checksum {sum}");
+}

@@ -1,0 +1,41 @@
+//! Allocations per call, counted on this thread by a counting global allocator: none on a
+//! first-try success, none on the retry path with the sleeper stubbed out, guarded or not.
+
+use std::cell::Cell;
+
+use allocation_counter::measure;
+use benches::{CLOSED, block_on, guarded_op, poll_once, retry_flaky, retry_op};
+
+/// Allocations made by `calls` calls of `f`, after one call that may initialise the
+/// thread's state (its jitter generator, `tracing`'s registry of call sites).
+fn allocations(calls: u32, mut f: impl FnMut()) -> u64 {
+    f();
+    measure(|| {
+        for _ in 0..calls {
+            f();
+        }
+    })
+    .count_total
+}
+
+#[test]
+fn first_try_success_allocates_nothing() {
+    assert_eq!(measure(|| assert_eq!(poll_once(retry_op(7)), Ok(7))).count_total, 0, "even on the first call");
+    assert_eq!(allocations(100, || assert_eq!(poll_once(retry_op(7)), Ok(7))), 0);
+}
+
+#[test]
+fn retry_path_with_a_stubbed_sleeper_allocates_nothing() {
+    let allocated = allocations(100, || {
+        let left = Cell::new(3);
+        assert_eq!(block_on(retry_flaky(&left)), Ok(0));
+        assert_eq!(left.get(), 0);
+    });
+    assert_eq!(allocated, 0);
+}
+
+#[test]
+fn guarded_first_try_success_allocates_nothing() {
+    assert_eq!(allocations(100, || assert_eq!(poll_once(guarded_op(7)), Ok(7))), 0);
+    assert_eq!(CLOSED.state(), retry_runtime::BreakerState::Closed);
+}
