@@ -1,15 +1,15 @@
-//! The jitter source: rand's `SmallRng` when seeded, else a generator of the thread's own.
+//! The jitter source: rand's `SmallRng`, per call when seeded, else one per thread.
 
-use core::cell::Cell;
+use core::cell::RefCell;
 use core::time::Duration;
 use rand::rngs::SmallRng;
 use rand::{Rng, RngCore, SeedableRng};
 
 /// The random source of jitter. Seeded, it is rand's `SmallRng` (fast, not
 /// cryptographic), created on the first draw, and draws a reproducible sequence. From
-/// entropy, it keeps nothing: it draws from a SplitMix64 generator of the thread's own,
-/// seeded once per thread from rand's thread generator, so that a call carries no
-/// generator and no draw pays for seeding or for a division.
+/// entropy, it keeps nothing: it draws from a `SmallRng` of the thread's own, seeded once
+/// per thread from rand's thread generator, so that a call carries no generator and no
+/// draw pays for seeding or for a division.
 ///
 /// ```
 /// use retry_runtime::wait::RetryRng;
@@ -62,12 +62,10 @@ impl RetryRng {
         match self.seed {
             Some(seed) => self.rng.get_or_insert_with(|| SmallRng::seed_from_u64(seed)).random_range(0..=span),
             None => {
-                let mut rng = SplitMix(THREAD.get());
-                if rng.0 == 0 {
-                    rng.0 = rand::rng().next_u64() | 1;
-                }
-                let draw = rng.next();
-                THREAD.set(rng.0);
+                let draw = THREAD.with(|rng| {
+                    let mut rng = rng.borrow_mut();
+                    rng.get_or_insert_with(|| SmallRng::from_rng(&mut rand::rng())).next_u64()
+                });
                 scale(draw, span)
             }
         }
@@ -91,21 +89,8 @@ impl Default for RetryRng {
 }
 
 thread_local! {
-    /// The thread's SplitMix64 state; 0 until the first draw seeds it.
-    static THREAD: Cell<u64> = const { Cell::new(0) };
-}
-
-/// Sebastiano Vigna's SplitMix64: one add and a three-step mix per draw.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
+    /// The thread's generator; `None` until the first unseeded draw seeds it.
+    static THREAD: RefCell<Option<SmallRng>> = const { RefCell::new(None) };
 }
 
 #[cfg(test)]
