@@ -233,23 +233,9 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
     let params = parameter_names(&item);
     let source = match policy {
         Some((key, expr)) => {
-            for conflict in [
-                "stop",
-                "wait",
-                "on",
-                "unless",
-                "when",
-                "when_ok",
-                "retry_after",
-                "retry_after_max",
-                "timeout",
-                "before",
-                "after",
-                "before_sleep",
-                "on_give_up",
-                "log",
-                "sleeper",
-            ] {
+            // Every key of the policy's own belongs to the policy; the rest still apply.
+            let beside_policy = ["state", "breaker", "budget", "fallback", "policy", "crate"];
+            for conflict in crate::attr::KEYS.iter().filter(|k| !beside_policy.contains(k)) {
                 if let Some((_, span)) = seen.iter().find(|(k, _)| k == conflict) {
                     errors.at(
                         *span,
