@@ -131,6 +131,7 @@ impl<P, A: ?Sized, R> fmt::Debug for Typed<P, A, R> {
     }
 }
 
+#[inline(always)]
 fn call_with<P: Fn(&A) -> R, A: ?Sized, R>(f: &P, arg: &A) -> R {
     f(arg)
 }
@@ -179,6 +180,7 @@ impl<H, T, E> fmt::Debug for HookFn<H, T, E> {
     }
 }
 
+#[inline(always)]
 fn call_hook<H: for<'s> Fn(&RetryState<'s, T, E>), T, E>(h: &H, state: &RetryState<'_, T, E>) {
     h(state)
 }
