@@ -55,7 +55,9 @@ where
 pub struct Hooks<B = NoHook, A = NoHook, S = NoHook, G = NoHook> {
     /// Called before every attempt.
     pub before: B,
-    /// Called after every failed attempt (an error, or an `Ok` that `when_ok` rejects).
+    /// Called after every failed attempt: an error the policy retries, or an `Ok` that
+    /// `when_ok` rejects, whether or not a retry follows (as Tenacity's `after`). An error
+    /// the policy does not retry is returned at once, without this hook.
     pub after: A,
     /// Called before each sleep, with [`RetryState::next_delay`] set.
     pub before_sleep: S,

@@ -248,7 +248,8 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> RetryPolicyBuilder<S, W, P, V, A, B,
         rehook!(self, before = hook; after, before_sleep, on_give_up)
     }
 
-    /// Called after every failed attempt (`after = …`).
+    /// Called after every failed attempt (`after = …`): one whose outcome the policy
+    /// retries, whether or not a retry follows; an error not retried returns without it.
     pub fn after<F2>(self, hook: F2) -> RetryPolicyBuilder<S, W, P, V, A, B, F2, L, G, Z, O, K, U> {
         rehook!(self, after = hook; before, before_sleep, on_give_up)
     }
