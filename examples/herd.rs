@@ -128,7 +128,7 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     println!("| budget | attempts | attempts per call |\n|---|---:|---:|");
     for (i, name) in examples::outage::BUDGETS.iter().enumerate() {
         let row = examples::outage::amplification(10_000, i);
-        println!("| {name} | {} | {:.3} |", row.attempts, row.per_call());
+        println!("| {name} | {} | {:.3} |", row.attempts(), row.per_call_mean());
     }
     Ok(())
 }
