@@ -99,9 +99,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             {
                 timeout_check = located(quote!(#p::timeout_error::<#err_ty>();), *span);
             }
-            // The attribute's own policy is built at compile time and promoted to a
-            // `&'static`, unless a key needs run-time values or picks its marker by trait.
-            let constant = keys.constant && breaker_check.is_empty() && timeout_check.is_empty();
+            let constant = keys.constant;
             if !keys.history {
                 history = quote!(#p::Unkept);
             }

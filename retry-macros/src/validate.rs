@@ -276,6 +276,16 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
         }
     };
     let function = check_function(&mut item, &krate, errors);
+    let mut source = source;
+    // Where the error type can be named, `timeout` and `breaker` pick their markers by
+    // whether it converts from `Elapsed` / `CircuitOpen`: a trait method, which a `const`
+    // block cannot call, so such a policy is built at run time.
+    if let (Source::Keys(keys), Some(f)) = (&mut source, &function)
+        && f.err_ty.to_string() != "_"
+        && (keys.timeout.is_some() || guards.breaker.is_some())
+    {
+        keys.constant = false;
+    }
     Some(Config { krate, source, state, guards, function: function? })
 }
 

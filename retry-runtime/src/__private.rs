@@ -328,7 +328,6 @@ pub struct Describer<E>(core::marker::PhantomData<fn(&E)>);
 impl<E> Describer<E> {
     /// For the expansion: `(&&&Describer::<E>::new()).describer()`.
     #[inline(always)]
-    #[allow(clippy::new_without_default)]
     pub const fn new() -> Self {
         Self(core::marker::PhantomData)
     }

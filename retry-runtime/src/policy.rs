@@ -382,20 +382,6 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> RetryPolicyBuilder<S, W, P, V, A, B,
         b
     }
 
-    /// [`timeout`](Self::timeout) with the marker chosen by the attribute: [`NoTimeout`]
-    /// when the error type lacks `From<Elapsed>`, so that the attribute's own check is the
-    /// only error reported for it.
-    #[doc(hidden)]
-    pub fn timeout_marked<O2>(
-        self,
-        timeout: Duration,
-        marker: O2,
-    ) -> RetryPolicyBuilder<S, W, P, V, A, B, F, L, G, Z, O2, K, U> {
-        let mut b = rebuild!(self, timeout = marker; stop, wait, retry_error, retry_value, server_delay, hooks, sleeper, breaker, budget, settings);
-        b.policy.settings.timeout = Some(timeout);
-        b
-    }
-
     /// Draws all jitter from a generator seeded with `seed`, so delays are reproducible.
     /// Every call of the policy then draws the same sequence: meant for tests and
     /// simulations, not for spreading real clients apart.
