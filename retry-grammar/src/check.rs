@@ -160,7 +160,8 @@ impl<S: Clone> Checker<S> {
         if terms.is_empty() {
             return self.report(Problem::EmptyChain, span);
         }
-        if terms.len() > CHAIN_MAX {
+        // The attribute builds a tuple, which has a limit; text builds a `Vec`, which has none.
+        if self.front == Front::Rust && terms.len() > CHAIN_MAX {
             return self.report(Problem::ChainTooLong { found: terms.len() }, span);
         }
         let waits: Vec<Option<WaitSpec<S>>> = terms.iter().map(|t| self.wait(t)).collect();
@@ -171,11 +172,12 @@ impl<S: Clone> Checker<S> {
     fn wait_leaf(&mut self, kind: WaitKind, args: &Args<'_, S>, at: S) -> Option<WaitSpec<S>> {
         let values: Vec<Option<Delay<S>>> =
             (0..args.strategy.params.len()).map(|i| self.arg(args, i)).collect();
+        // In the order `build` checks: positive, ordered, then the base.
+        self.order(args, &values);
         let base = match args.terms.get(args.strategy.params.len()) {
             Some(term) => Some(self.base(term)),
             None => None,
         };
-        self.order(args, &values);
         let mut values = values.into_iter().collect::<Option<Vec<_>>>()?.into_iter();
         let mut next = || values.next();
         Some(match kind {

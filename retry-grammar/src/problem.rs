@@ -89,7 +89,7 @@ pub enum Problem {
     },
     /// `chain()`.
     EmptyChain,
-    /// `chain` with more than [`CHAIN_MAX`] strategies.
+    /// `chain` with more than [`CHAIN_MAX`] strategies in the attribute, which builds a tuple.
     ChainTooLong {
         /// How many there were.
         found: usize,
@@ -285,7 +285,7 @@ impl fmt::Display for Problem {
             Self::EmptyChain => write!(f, "`chain()` needs at least one wait strategy, such as `{}`", chain_example()),
             Self::ChainTooLong { found } => write!(
                 f,
-                "`chain` takes at most {CHAIN_MAX} strategies, found {found}; build a longer one in code with a `Vec`"
+                "`chain` takes at most {CHAIN_MAX} strategies, found {found}; use `policy = …` with a `Vec` for more"
             ),
             Self::ZeroAttempts => f.write_str("`attempts(0)` never runs the function; use `attempts(1)` or more"),
             Self::ZeroDuration { what } => write!(f, "`{what}` needs a positive duration, found zero"),

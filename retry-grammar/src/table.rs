@@ -283,7 +283,8 @@ pub struct Strategy {
     pub example: &'static str,
 }
 
-/// The most strategies a `chain` takes (the attribute builds a tuple of them).
+/// The most strategies a `chain` takes in the attribute, which builds a tuple of them;
+/// configuration builds a `Vec` and takes any number.
 pub const CHAIN_MAX: usize = 12;
 
 const fn stop(name: &'static str, kind: StopKind, params: &'static [Role], positive_first: bool, example: &'static str) -> Strategy {

@@ -3,6 +3,8 @@
 use core::fmt;
 use core::time::Duration;
 
+use retry_grammar::Problem;
+
 /// Why a [`RetryPolicy`](crate::RetryPolicy) could not be built: the run-time twin of the
 /// attribute's compile errors.
 ///
@@ -56,21 +58,16 @@ pub enum PolicyError {
 impl fmt::Display for PolicyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::ZeroAttempts => f.write_str("`attempts(0)` never runs the function; use `attempts(1)` or more"),
-            Self::ZeroDuration { what } => write!(f, "`{what}` must be a positive duration"),
-            Self::InitialExceedsMax { strategy, initial, max } => write!(
-                f,
-                "`{strategy}` starts at {initial:?}, above its maximum {max:?}; swap them or raise the maximum"
-            ),
-            Self::InvalidBase { base } => {
-                write!(
-                    f,
-                    "the base of `exponential(INITIAL, MAX, BASE)` must be a finite number of at least 1; found `{base}`"
-                )
+            // The rules the attribute and configuration check too: one wording, the grammar's.
+            Self::ZeroAttempts => Problem::ZeroAttempts.fmt(f),
+            Self::ZeroDuration { what } => Problem::ZeroDuration { what }.fmt(f),
+            Self::InitialExceedsMax { strategy, initial, max } => {
+                Problem::Misordered { strategy, low: *initial, high: *max }.fmt(f)
             }
-            Self::EmptyChain => f.write_str("`chain()` needs at least one wait strategy"),
+            Self::InvalidBase { base } => Problem::BaseBelowOne { base: *base }.fmt(f),
+            Self::EmptyChain => Problem::EmptyChain.fmt(f),
             Self::TimeoutExceedsDeadline { timeout, deadline } => {
-                write!(f, "per-attempt `timeout` {timeout:?} is longer than the whole call's `deadline` {deadline:?}")
+                Problem::TimeoutExceedsDeadline { timeout: *timeout, deadline: *deadline }.fmt(f)
             }
             Self::Parse { message } => f.write_str(message),
         }

@@ -4,9 +4,9 @@ use core::fmt;
 use core::str::FromStr;
 use core::time::Duration;
 
+use retry_grammar::{Level, Problem, snippet};
+
 use crate::PolicyError;
-use crate::config::suggest::unknown;
-use crate::config::syntax::snippet;
 
 /// At which level the default events are emitted, or `Off`.
 ///
@@ -54,15 +54,28 @@ impl LogLevel {
 }
 
 impl LogLevel {
-    /// Every level, as configuration writes it.
-    const WORDS: [(&'static str, Self); 6] = [
-        ("off", Self::Off),
-        ("trace", Self::Trace),
-        ("debug", Self::Debug),
-        ("info", Self::Info),
-        ("warn", Self::Warn),
-        ("error", Self::Error),
-    ];
+    /// The runtime's level for the grammar's.
+    pub(crate) const fn from_grammar(level: Level) -> Self {
+        match level {
+            Level::Off => Self::Off,
+            Level::Trace => Self::Trace,
+            Level::Debug => Self::Debug,
+            Level::Info => Self::Info,
+            Level::Warn => Self::Warn,
+            Level::Error => Self::Error,
+        }
+    }
+
+    const fn to_grammar(self) -> Level {
+        match self {
+            Self::Off => Level::Off,
+            Self::Trace => Level::Trace,
+            Self::Debug => Level::Debug,
+            Self::Info => Level::Info,
+            Self::Warn => Level::Warn,
+            Self::Error => Level::Error,
+        }
+    }
 }
 
 /// Reads `off`, `trace`, `debug`, `info`, `warn` or `error`, in any case (as `tracing`
@@ -83,10 +96,9 @@ impl FromStr for LogLevel {
 
     fn from_str(text: &str) -> Result<Self, PolicyError> {
         let text = text.trim();
-        Self::WORDS.iter().find(|(word, _)| word.eq_ignore_ascii_case(text)).map(|&(_, level)| level).ok_or_else(|| {
-            let words = Self::WORDS.map(|(word, _)| word);
-            PolicyError::Parse { message: unknown("log level", &snippet(text), &words) }
-        })
+        Level::parse(text)
+            .map(Self::from_grammar)
+            .ok_or_else(|| PolicyError::Parse { message: Problem::UnknownLevel { found: snippet(text) }.to_string() })
     }
 }
 
@@ -98,8 +110,7 @@ impl FromStr for LogLevel {
 /// ```
 impl fmt::Display for LogLevel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let word = Self::WORDS.iter().find(|(_, level)| level == self).map_or("off", |&(word, _)| word);
-        f.write_str(word)
+        f.write_str(self.to_grammar().name())
     }
 }
 

@@ -68,16 +68,14 @@
 use core::fmt;
 use core::time::Duration;
 
+use retry_grammar::{Front, TextKind, check_duration, check_stop, check_wait, parse_text};
+
 use crate::PolicyError;
 use crate::stop::Stop;
 use crate::wait::Wait;
 
-mod duration;
-mod lex;
+mod lower;
 mod policy_config;
-mod strategy;
-pub(crate) mod suggest;
-pub(crate) mod syntax;
 
 #[cfg(feature = "serde")]
 mod de;
@@ -96,7 +94,7 @@ pub use policy_config::PolicyConfig;
 ///     format!("a stop condition cannot be longer than {MAX_LEN} bytes, found {}", huge.len())
 /// );
 /// ```
-pub const MAX_LEN: usize = 1 << 20;
+pub const MAX_LEN: usize = retry_grammar::MAX_LEN;
 
 /// A stop condition read from configuration: any [`Stop`], boxed.
 ///
@@ -193,8 +191,8 @@ impl fmt::Debug for dyn Wait + Send + Sync {
 /// [`PolicyError::Parse`] for text that is not a stop condition, or the error `build`
 /// gives for its values ([`PolicyError::ZeroAttempts`] for `attempts(0)`, …).
 pub fn parse_stop(text: &str) -> Result<BoxStop, PolicyError> {
-    let expr = syntax::parse(text, &syntax::STOP)?;
-    let stop = strategy::Meaning { src: text }.stop(&expr)?;
+    let term = parse_text(text, TextKind::Stop).map_err(lower::syntax)?;
+    let stop = lower::stop(check_stop(&term, Front::Text).map_err(lower::first_error)?);
     stop.validate()?;
     Ok(stop)
 }
@@ -225,8 +223,8 @@ pub fn parse_stop(text: &str) -> Result<BoxStop, PolicyError> {
 /// [`PolicyError::Parse`] for text that is not a wait strategy, or the error `build`
 /// gives for its values ([`PolicyError::InitialExceedsMax`] for `exponential(10s, 5s)`, …).
 pub fn parse_wait(text: &str) -> Result<BoxWait, PolicyError> {
-    let expr = syntax::parse(text, &syntax::WAIT)?;
-    let wait = strategy::Meaning { src: text }.wait(&expr)?;
+    let term = parse_text(text, TextKind::Wait).map_err(lower::syntax)?;
+    let wait = lower::wait(check_wait(&term, Front::Text).map_err(lower::first_error)?);
     wait.validate()?;
     Ok(wait)
 }
@@ -257,6 +255,7 @@ pub fn parse_wait(text: &str) -> Result<BoxWait, PolicyError> {
 /// [`PolicyError::Parse`] for anything else: a negative number, an unknown unit, a
 /// duration longer than [`Duration::MAX`], text around the number.
 pub fn parse_duration(text: &str) -> Result<Duration, PolicyError> {
-    let expr = syntax::parse(text, &syntax::DURATION)?;
-    strategy::Meaning { src: text }.duration(&expr, None)
+    let term = parse_text(text, TextKind::Duration).map_err(lower::syntax)?;
+    let delay = check_duration(&term, Front::Text, None).map_err(lower::first_error)?;
+    Ok(delay.known().unwrap_or_default())
 }

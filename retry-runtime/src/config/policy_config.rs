@@ -4,36 +4,13 @@ use core::fmt;
 use core::str::FromStr;
 use core::time::Duration;
 
-use super::duration::Words;
-use super::lex::{Kind, tokens};
-use super::suggest::unknown;
-use super::syntax::{check_len, column, error, snippet};
+use retry_grammar::{Entry, Key, Problem, ValueKind, Words, column, entries, snippet};
+
+use super::lower::syntax;
 use super::{BoxStop, BoxWait, TimedPolicyBuilder, parse_duration, parse_stop, parse_wait};
 use crate::stop::Attempts;
 use crate::wait::FullJitter;
 use crate::{LogLevel, PolicyError, RetryPolicy, RetryPolicyBuilder};
-
-/// The keys a configuration may set, in the order [`Display`](fmt::Display) writes them.
-const KEYS: &[&str] = &["stop", "wait", "retry_after_max", "timeout", "log", "seed"];
-
-/// The attribute's keys that name Rust code, so cannot be read from text.
-const CODE_KEYS: &[&str] = &[
-    "on",
-    "unless",
-    "when",
-    "when_ok",
-    "retry_after",
-    "before",
-    "after",
-    "before_sleep",
-    "on_give_up",
-    "state",
-    "breaker",
-    "budget",
-    "fallback",
-    "policy",
-    "crate",
-];
 
 /// The attribute's keys that a configuration can set, as text and plain values; `None`
 /// keeps the default.
@@ -213,63 +190,8 @@ impl PolicyConfig {
     }
 }
 
-/// One `key = value` of the line.
-struct Entry<'s> {
-    key: &'s str,
-    key_at: usize,
-    value: &'s str,
-}
-
-/// Splits `key = value, key = value` at the commas outside parentheses.
-fn entries(src: &str) -> Result<Vec<Entry<'_>>, PolicyError> {
-    check_len(src, "a policy line")?;
-    let tokens = tokens(src);
-    let mut out = Vec::new();
-    let mut i = 0;
-    while let Some(key) = tokens.get(i) {
-        let key_text = src.get(key.span.start..key.span.end).unwrap_or_default();
-        if key.kind != Kind::Name {
-            return Err(error(format!(
-                "expected a key such as `stop` at column {}, found `{}`",
-                column(src, key.span.start),
-                snippet(key_text)
-            )));
-        }
-        if tokens.get(i + 1).map(|t| t.kind) != Some(Kind::Eq) {
-            return Err(error(format!(
-                "expected `=` after `{}` (column {}); write `{0} = …`",
-                snippet(key_text),
-                column(src, key.span.start)
-            )));
-        }
-        i += 2;
-        let first = i;
-        let mut depth = 0_usize;
-        while let Some(token) = tokens.get(i) {
-            match token.kind {
-                Kind::Open => depth += 1,
-                Kind::Close => depth = depth.saturating_sub(1),
-                Kind::Comma if depth == 0 => break,
-                Kind::Name if depth == 0 && i > first && tokens.get(i + 1).map(|t| t.kind) == Some(Kind::Eq) => {
-                    let next = src.get(token.span.start..token.span.end).unwrap_or_default();
-                    return Err(error(format!(
-                        "expected `,` before `{} =` (column {})",
-                        snippet(next),
-                        column(src, token.span.start)
-                    )));
-                }
-                _ => {}
-            }
-            i += 1;
-        }
-        let value = match (tokens.get(first), i.checked_sub(1).and_then(|l| tokens.get(l))) {
-            (Some(start), Some(end)) if i > first => src.get(start.span.start..end.span.end).unwrap_or_default(),
-            _ => "",
-        };
-        out.push(Entry { key: key_text, key_at: key.span.start, value });
-        i += 1; // the comma
-    }
-    Ok(out)
+fn error(message: String) -> PolicyError {
+    PolicyError::Parse { message }
 }
 
 impl FromStr for PolicyConfig {
@@ -279,41 +201,41 @@ impl FromStr for PolicyConfig {
     /// empty line for every default) and checks it as [`build`](Self::build) does.
     fn from_str(src: &str) -> Result<Self, PolicyError> {
         let mut config = Self::default();
-        for Entry { key, key_at, value } in entries(src)? {
+        for Entry { key: written, key_at, value } in entries(src).map_err(syntax)? {
+            let at = column(src, key_at);
+            let key = match Key::find(written) {
+                Some(key) if key.configurable => key,
+                Some(key) => return Err(error(Problem::NotConfigurable { key: key.name }.to_string())),
+                None => {
+                    let unknown = Problem::UnknownKey { found: written.to_owned(), valid: Key::configurable_names() };
+                    return Err(error(format!("{unknown} (column {at})")));
+                }
+            };
             if value.is_empty() {
-                return Err(error(format!("`{key} =` needs a value")));
+                return Err(error(Problem::NeedsValue { key: key.name }.to_string()));
             }
-            let duplicate = match key {
-                "stop" => config.stop.replace(value.to_owned()).is_some(),
-                "wait" => config.wait.replace(value.to_owned()).is_some(),
-                "retry_after_max" => {
-                    let max = parse_duration(value).map_err(in_key("retry_after_max"))?;
-                    config.retry_after_max.replace(max).is_some()
+            let duplicate = match key.value {
+                ValueKind::Stop => config.stop.replace(value.to_owned()).is_some(),
+                ValueKind::Wait => config.wait.replace(value.to_owned()).is_some(),
+                ValueKind::Duration => {
+                    let read = parse_duration(value).map_err(in_key(key.name))?;
+                    let slot = if key == retry_grammar::TIMEOUT { &mut config.timeout } else { &mut config.retry_after_max };
+                    slot.replace(read).is_some()
                 }
-                "timeout" => {
-                    let timeout = parse_duration(value).map_err(in_key("timeout"))?;
-                    config.timeout.replace(timeout).is_some()
-                }
-                "log" => {
-                    let level = value.parse().map_err(in_key("log"))?;
+                ValueKind::Level => {
+                    let level = value.parse().map_err(in_key(key.name))?;
                     config.log.replace(level).is_some()
                 }
-                "seed" => {
-                    let seed = parse_seed(value).map_err(in_key("seed"))?;
+                ValueKind::Seed => {
+                    let seed = parse_seed(value).map_err(in_key(key.name))?;
                     config.seed.replace(seed).is_some()
                 }
-                key if CODE_KEYS.contains(&key) => {
-                    return Err(error(format!(
-                        "`{key}` takes Rust code, so it cannot come from configuration; \
-                         add it to the builder that `PolicyConfig::builder` returns"
-                    )));
-                }
-                key => {
-                    return Err(error(format!("{} (column {})", unknown("key", key, KEYS), column(src, key_at))));
+                ValueKind::Patterns | ValueKind::Binding | ValueKind::Path | ValueKind::Code => {
+                    return Err(error(Problem::NotConfigurable { key: key.name }.to_string()));
                 }
             };
             if duplicate {
-                return Err(error(format!("duplicate key `{key}` (column {})", column(src, key_at))));
+                return Err(error(format!("{} (column {at})", Problem::DuplicateKey { key: key.name })));
             }
         }
         config.validate()?;

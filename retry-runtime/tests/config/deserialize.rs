@@ -88,9 +88,9 @@ fn a_bad_configuration_is_a_serde_error_with_our_message() {
         (r#"{ "stpo": "never" }"#, "unknown field `stpo`, expected one of `stop`, `wait`"),
         (
             r#"{ "stop": "deadline(1s)", "timeout": "2s" }"#,
-            "per-attempt `timeout` 2s is longer than the whole call's `deadline` 1s",
+            "`timeout = 2s` is longer than `deadline(1s)`; every attempt would be cut by the deadline first",
         ),
-        (r#""stop = never, stop = never""#, "duplicate key `stop` (column 15)"),
+        (r#""stop = never, stop = never""#, "duplicate key `stop`; each key may appear once (column 15)"),
         (r#"{ "seed": "seven" }"#, "invalid type: string \"seven\", expected u64"),
         (r#"[1, 2]"#, "invalid type: sequence, expected a map of `stop`, `wait`"),
     ];

@@ -123,7 +123,7 @@ fn values_break_the_same_rules_as_in_code() {
     );
     assert_eq!(
         wait_err("chain(none, incrementing(5, 1, 2))").to_string(),
-        "`incrementing` starts at 5s, above its maximum 2s; swap them or raise the maximum"
+        "`incrementing`: the start `5s` is larger than the maximum `2s`; swap them or raise the maximum"
     );
     assert_eq!(wait_err("exponential(1, 60, 0.5)"), PolicyError::InvalidBase { base: 0.5 });
     assert_eq!(wait_err("exponential(1, 60, -2)"), PolicyError::InvalidBase { base: -2.0 });
@@ -218,10 +218,10 @@ fn trailing_text_is_pointed_at() {
         (stop_err("attempts(5) && never"), "write `&`, not `&&` (column 13)"),
         (
             stop_err("attempts(5) + never"),
-            "`+` at column 13 adds wait strategies; join stop conditions with `|` \
+            "`+` adds wait strategies; join stop conditions with `|` \
              (stop when either does) or `&` (when both do)",
         ),
-        (wait_err("fixed(1) | none"), "`|` at column 10 joins stop conditions; add wait strategies with `+`"),
+        (wait_err("fixed(1) | none"), "`|` joins stop conditions; add wait strategies with `+`"),
         (stop_err("attempts(5) $"), "expected `|`, `&` or the end, found `$` at column 13"),
     ];
     for (err, want) in cases {

@@ -64,9 +64,9 @@ fn line_mistakes_name_the_key() {
             "unknown key `stpo` (did you mean `stop`?); expected one of `stop`, `wait`, \
              `retry_after_max`, `timeout`, `log` or `seed` (column 1)",
         ),
-        ("stop = attempts(5), stop = never", "duplicate key `stop` (column 21)"),
+        ("stop = attempts(5), stop = never", "duplicate key `stop`; each key may appear once (column 21)"),
         ("stop", "expected `=` after `stop` (column 1); write `stop = …`"),
-        ("stop = , wait = none", "`stop =` needs a value"),
+        ("stop = , wait = none", "`stop` needs a value: `stop = …`"),
         ("stop = attempts(5) wait = none", "expected `,` before `wait =` (column 20)"),
         ("= 5", "expected a key such as `stop` at column 1, found `=`"),
         (
@@ -95,7 +95,7 @@ fn line_mistakes_name_the_key() {
         ("seed = -1", "`seed`: expected a whole number from 0 to 18446744073709551615, found `-1`"),
         ("stop = attempts(0)", "`attempts(0)` never runs the function; use `attempts(1)` or more"),
         ("timeout = 0", "`timeout` must be a positive duration"),
-        ("stop = deadline(1s), timeout = 2s", "per-attempt `timeout` 2s is longer than the whole call's `deadline` 1s"),
+        ("stop = deadline(1s), timeout = 2s", "`timeout = 2s` is longer than `deadline(1s)`; every attempt would be cut by the deadline first"),
     ];
     for (line, want) in cases {
         assert_eq!(config_err(line), want, "`{line}`");
