@@ -6,32 +6,9 @@ use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::{Expr, Ident, Pat, Path, Token};
 
-use crate::errors::{Errors, unknown};
+use retry_grammar::{Key, Level, Problem, ValueKind, one_of};
 
-/// The keys the attribute knows, as users spell them.
-pub(crate) const KEYS: &[&str] = &[
-    "stop",
-    "wait",
-    "on",
-    "unless",
-    "when",
-    "when_ok",
-    "retry_after",
-    "retry_after_max",
-    "timeout",
-    "before",
-    "after",
-    "before_sleep",
-    "on_give_up",
-    "log",
-    "sleeper",
-    "state",
-    "breaker",
-    "budget",
-    "fallback",
-    "policy",
-    "crate",
-];
+use crate::errors::Errors;
 
 /// One `key = value`.
 pub(crate) struct Arg {
@@ -51,21 +28,6 @@ pub(crate) enum Value {
     Path(Path),
 }
 
-enum Grammar {
-    Expr,
-    Patterns,
-    Ident,
-    Path,
-}
-
-fn grammar(key: &str) -> Grammar {
-    match key {
-        "on" | "unless" => Grammar::Patterns,
-        "log" | "state" => Grammar::Ident,
-        "crate" => Grammar::Path,
-        _ => Grammar::Expr,
-    }
-}
 
 /// Parses the attribute's arguments; every malformed entry is recorded and skipped, so one
 /// build reports them all.
@@ -121,15 +83,16 @@ fn entry(input: ParseStream<'_>) -> syn::Result<Arg> {
     let ends = |input: ParseStream<'_>| input.is_empty() || input.peek(Token![,]);
     // `crate` is a keyword, so keys are read as any identifier.
     if !input.peek(Ident::peek_any) {
-        return Err(input.error(format!("expected a key such as `stop = attempts(5)`; keys are {}", list(KEYS))));
+        return Err(input.error(format!("expected a key such as `stop = attempts(5)`; keys are {}", one_of(&Key::attribute_names()))));
     }
     let key = input.call(Ident::parse_any)?;
     let name = key.to_string();
-    if !KEYS.contains(&name.as_str()) {
-        return Err(syn::Error::new_spanned(&key, unknown("key", &name, KEYS)));
-    }
+    let Some(known) = Key::find(&name).filter(|k| k.attribute) else {
+        let problem = Problem::UnknownKey { found: name, valid: Key::attribute_names() };
+        return Err(syn::Error::new_spanned(&key, problem));
+    };
     if ends(input) {
-        return Err(syn::Error::new_spanned(&key, format!("`{name}` needs a value: `{name} = …`")));
+        return Err(syn::Error::new_spanned(&key, Problem::NeedsValue { key: known.name }));
     }
     if input.parse::<Option<Token![=]>>()?.is_none() {
         return Err(input.error(format!("expected `=` after `{name}`")));
@@ -137,26 +100,29 @@ fn entry(input: ParseStream<'_>) -> syn::Result<Arg> {
     if ends(input) {
         return Err(syn::Error::new_spanned(&key, format!("`{name}` needs a value after `=`")));
     }
-    let value = match grammar(&name) {
-        Grammar::Expr => Value::Expr(input.parse()?),
-        Grammar::Patterns => Value::Patterns(patterns(input)?),
-        Grammar::Ident => match input.parse::<Ident>() {
+    let value = match known.value {
+        ValueKind::Patterns => Value::Patterns(patterns(input)?),
+        ValueKind::Level | ValueKind::Binding => match input.parse::<Ident>() {
             Ok(ident) => Value::Ident(ident),
-            Err(_) => return Err(input.error(ident_expected(&name))),
+            Err(_) => return Err(input.error(ident_expected(known))),
         },
-        Grammar::Path => Value::Path(Path::parse_mod_style(input)?),
+        ValueKind::Path => Value::Path(Path::parse_mod_style(input)?),
+        ValueKind::Stop | ValueKind::Wait | ValueKind::Duration | ValueKind::Code | ValueKind::Seed => {
+            Value::Expr(input.parse()?)
+        }
     };
     Ok(Arg { key, value })
 }
 
 /// What a key that takes a bare name expected, when it got something else (`log = "warn"`).
-fn ident_expected(key: &str) -> String {
-    match key {
-        "log" => format!(
-            "`log` takes a level without quotes, such as `log = warn`; expected one of {}",
-            list(crate::validate::LEVELS)
+fn ident_expected(key: Key) -> String {
+    match key.value {
+        ValueKind::Level => format!(
+            "`{}` takes a level without quotes, such as `{0} = warn`; expected one of {}",
+            key.name,
+            one_of(&Level::names())
         ),
-        _ => format!("`{key}` takes a name to bind in the body, such as `{key} = attempt`"),
+        _ => format!("`{0}` takes a name to bind in the body, such as `{0} = attempt`", key.name),
     }
 }
 
@@ -167,8 +133,4 @@ fn patterns(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<Pat>> {
         pats.push(Pat::parse_single(input)?);
     }
     Ok(pats)
-}
-
-fn list(keys: &[&str]) -> String {
-    crate::errors::one_of(keys)
 }

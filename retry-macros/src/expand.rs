@@ -6,7 +6,11 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, ItemFn, Pat};
 
-use crate::validate::{Config, ErrorFilter, Function, Guards, Keys, Rebind, Source, first_span, last_span, located};
+use retry_grammar::{Base, Count, Delay, Level, Problem, StopSpec, WaitSpec};
+
+use crate::spans::{first_span, last_span, located};
+use crate::terms::Site;
+use crate::validate::{Config, ErrorFilter, Function, Guards, Keys, Rebind, Source};
 
 /// Names the expansion keeps to itself: mixed-site hygiene, so the body cannot see them.
 fn private(name: &str) -> Ident {
@@ -269,9 +273,11 @@ fn keys_builder(
     let mut chain = quote!(#p::builder(::core::concat!(::core::module_path!(), "::", #name)));
     let mut add = |tokens: TokenStream| chain.extend(tokens);
     if let Some(stop) = keys.stop {
+        let stop = stop_tokens(p, &stop);
         add(quote!(.stop(#stop)));
     }
     if let Some(wait) = keys.wait {
+        let wait = wait_tokens(p, &wait);
         add(quote!(.wait(#wait)));
     }
     if let Some(predicate) = error_predicate(p, err_ty, keys.on, keys.when, has_alias) {
@@ -284,9 +290,11 @@ fn keys_builder(
         add(quote_spanned!(retry_after.span()=> .retry_after(#p::server_delay::<#err_ty, _>(#retry_after))));
     }
     if let Some(max) = keys.retry_after_max {
+        let max = delay_tokens(p, &max);
         add(quote!(.retry_after_max(#max)));
     }
     if let Some((timeout, _)) = keys.timeout {
+        let timeout = delay_tokens(p, &timeout);
         // The marker follows `E: From<Elapsed>`, so that a missing impl is reported only by
         // the check at `timeout`, not again wherever the policy is used.
         if err_ty.to_string() == "_" {
@@ -310,24 +318,122 @@ fn keys_builder(
             add(quote_spanned!(hook.span()=> .#method(#p::hook::<#ok_ty, #err_ty, _>(#hook))));
         }
     }
-    if let Some(level) = keys.log {
-        let variant = Ident::new(
-            match level.to_string().as_str() {
-                "off" => "Off",
-                "trace" => "Trace",
-                "debug" => "Debug",
-                "info" => "Info",
-                "warn" => "Warn",
-                _ => "Error",
-            },
-            level.span(),
-        );
+    if let Some((level, span)) = keys.log {
+        let variant = match level {
+            Level::Off => quote_spanned!(span=> Off),
+            Level::Trace => quote_spanned!(span=> Trace),
+            Level::Debug => quote_spanned!(span=> Debug),
+            Level::Info => quote_spanned!(span=> Info),
+            Level::Warn => quote_spanned!(span=> Warn),
+            Level::Error => quote_spanned!(span=> Error),
+        };
         add(quote!(.log(#p::LogLevel::#variant)));
     }
     if let Some(sleeper) = keys.sleeper {
         add(quote_spanned!(sleeper.span()=> .sleeper(#sleeper)));
     }
     chain
+}
+
+/// `p` moved to where the user's expression is, so that a failed `const` check is
+/// reported there.
+fn at_site(p: &TokenStream, site: &Site) -> TokenStream {
+    located(p.clone(), first_span(site))
+}
+
+// Input:  Known(1.5s)          | Later { at: TIMEOUT, positive_for: Some("timeout") }
+// Output: p::Duration::new(1, 500000000) | const { p::positive(TIMEOUT, "`timeout` needs …") }
+fn delay_tokens(p: &TokenStream, delay: &Delay<Site>) -> TokenStream {
+    match delay {
+        Delay::Known(d) => {
+            let (secs, nanos) = (d.as_secs(), d.subsec_nanos());
+            quote!(#p::Duration::new(#secs, #nanos))
+        }
+        Delay::Later { at, positive_for: Some(what) } => {
+            let message = Problem::ZeroDuration { what }.to_string();
+            let p = at_site(p, at);
+            quote_spanned!(first_span(at)=> const { #p::positive(#at, #message) })
+        }
+        Delay::Later { at, positive_for: None } => {
+            quote_spanned!(first_span(at)=> const { #p::duration(#at) })
+        }
+    }
+}
+
+/// The runtime constructor a strategy's table entry names, at the user's name.
+fn constructor(name: &str, at: &Site) -> Ident {
+    Ident::new(name, first_span(at))
+}
+
+// Input:  attempts(5) | elapsed(30s)
+// Output: p::stop::Either(p::stop::attempts(5), p::stop::elapsed(p::Duration::new(30, 0)))
+/// The combinators' constructors rather than `|` and `&`, whose trait impls cannot run in
+/// the `const` block that builds the policy.
+fn stop_tokens(p: &TokenStream, spec: &StopSpec<Site>) -> TokenStream {
+    let s = quote!(#p::stop);
+    let name = |at: &Site| constructor(spec.strategy().map(|e| e.name).unwrap_or_default(), at);
+    match spec {
+        StopSpec::Attempts { count: Count::Known(n), at } => {
+            let f = name(at);
+            quote!(#s::#f(#n))
+        }
+        StopSpec::Attempts { count: Count::Later(e), at } => {
+            let (f, checked) = (name(at), at_site(p, e));
+            quote!(#s::#f(const { #checked::attempts(#e) }))
+        }
+        StopSpec::Elapsed { limit, at } | StopSpec::Deadline { limit, at } => {
+            let (f, d) = (name(at), delay_tokens(p, limit));
+            quote!(#s::#f(#d))
+        }
+        StopSpec::Never { at } => {
+            let f = name(at);
+            quote!(#s::#f())
+        }
+        StopSpec::Either(all) => fold(all.iter().map(|x| stop_tokens(p, x)), &quote!(#s::Either)),
+        StopSpec::Both(all) => fold(all.iter().map(|x| stop_tokens(p, x)), &quote!(#s::Both)),
+    }
+}
+
+/// `a, b, c` joined left to right by the combinator `join`: `join(join(a, b), c)`.
+fn fold(mut parts: impl Iterator<Item = TokenStream>, join: &TokenStream) -> TokenStream {
+    let first = parts.next().unwrap_or_default();
+    parts.fold(first, |left, right| quote!(#join(#left, #right)))
+}
+
+// Input:  exponential(1, 60, 1.5) + fixed(TICK)
+// Output: p::wait::Sum(p::wait::exponential(…).with_base(1.5), p::wait::fixed(const { p::duration(TICK) }))
+fn wait_tokens(p: &TokenStream, spec: &WaitSpec<Site>) -> TokenStream {
+    let w = quote!(#p::wait);
+    let call = |at: &Site, args: &[&Delay<Site>]| {
+        let f = constructor(spec.strategy().map(|e| e.name).unwrap_or_default(), at);
+        let args = args.iter().map(|d| delay_tokens(p, d));
+        quote!(#w::#f(#(#args),*))
+    };
+    match spec {
+        WaitSpec::None { at } => call(at, &[]),
+        WaitSpec::Fixed { delay, at } => call(at, &[delay]),
+        WaitSpec::Random { min, max, at } => call(at, &[min, max]),
+        WaitSpec::Exponential { initial, max, base, at } => {
+            let exp = call(at, &[initial, max]);
+            match base {
+                None => exp,
+                Some(Base::Known(b)) => quote!(#exp.with_base(#b)),
+                Some(Base::Later(e)) => {
+                    let checked = at_site(p, e);
+                    quote!(#exp.with_base(const { #checked::base(#e) }))
+                }
+            }
+        }
+        WaitSpec::ExpJitter { initial, max, jitter, at } => call(at, &[initial, max, jitter]),
+        WaitSpec::Jitter { base, cap, at, .. } => call(at, &[base, cap]),
+        WaitSpec::Incrementing { start, step, max, at } => call(at, &[start, step, max]),
+        WaitSpec::Chain { waits, at } => {
+            let f = constructor(spec.strategy().map(|e| e.name).unwrap_or_default(), at);
+            let parts = waits.iter().map(|x| wait_tokens(p, x));
+            quote!(#w::#f((#(#parts,)*)))
+        }
+        WaitSpec::Sum(all) => fold(all.iter().map(|x| wait_tokens(p, x)), &quote!(#w::Sum)),
+    }
 }
 
 /// `on` / `unless` and `when`, as one `Fn(&E) -> bool`.

@@ -8,6 +8,8 @@ mod attr;
 mod errors;
 mod expand;
 mod item;
+mod spans;
+mod terms;
 mod validate;
 
 /// Retries the function it is placed on; see `retry_runtime::retry`.

@@ -1,0 +1,52 @@
+//! Span helpers: where generated tokens say they are, so that rustc reports at the user's.
+
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::ToTokens;
+
+/// The span of the last token of `tokens`.
+pub(crate) fn last_span<T: ToTokens>(tokens: &T) -> Span {
+    tokens.to_token_stream().into_iter().last().map_or_else(Span::call_site, |t| t.span())
+}
+
+/// The span of the first token of `tokens`.
+pub(crate) fn first_span<T: ToTokens>(tokens: &T) -> Span {
+    tokens.to_token_stream().into_iter().next().map_or_else(Span::call_site, |t| t.span())
+}
+
+/// `tokens`, every one of them given the span `at`.
+pub(crate) fn uniform(tokens: TokenStream, at: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Group(g) => {
+                let mut moved = Group::new(g.delimiter(), uniform(g.stream(), at));
+                moved.set_span(at);
+                TokenTree::Group(moved)
+            }
+            mut other => {
+                other.set_span(at);
+                other
+            }
+        })
+        .collect()
+}
+
+/// `tokens` moved to where `at` is, each keeping its own hygiene, so that rustc reports what
+/// it finds wrong with generated code at the user's token.
+pub(crate) fn located(tokens: TokenStream, at: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Group(g) => {
+                let mut moved = Group::new(g.delimiter(), located(g.stream(), at));
+                moved.set_span(g.span().located_at(at));
+                TokenTree::Group(moved)
+            }
+            mut other => {
+                other.set_span(other.span().located_at(at));
+                other
+            }
+        })
+        .collect()
+}
+
