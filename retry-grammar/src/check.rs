@@ -170,8 +170,7 @@ impl<S: Clone> Checker<S> {
 
     /// Every wait strategy but `chain`; each argument is checked even when another is wrong.
     fn wait_leaf(&mut self, kind: WaitKind, args: &Args<'_, S>, at: S) -> Option<WaitSpec<S>> {
-        let values: Vec<Option<Delay<S>>> =
-            (0..args.strategy.params.len()).map(|i| self.arg(args, i)).collect();
+        let values: Vec<Option<Delay<S>>> = (0..args.strategy.params.len()).map(|i| self.arg(args, i)).collect();
         // In the order `build` checks: positive, ordered, then the base.
         self.order(args, &values);
         let base = match args.terms.get(args.strategy.params.len()) {
@@ -253,7 +252,12 @@ impl<S: Clone> Checker<S> {
         }
     }
 
-    fn delay(&mut self, term: &Term<S>, what: Option<Argument>, positive_for: Option<&'static str>) -> Option<Delay<S>> {
+    fn delay(
+        &mut self,
+        term: &Term<S>,
+        what: Option<Argument>,
+        positive_for: Option<&'static str>,
+    ) -> Option<Delay<S>> {
         match &term.node {
             Node::Number { negative: true, .. } => {
                 self.report(Problem::Negative { what, found: term.text.clone() }, &term.span)

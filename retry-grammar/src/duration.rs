@@ -151,7 +151,13 @@ mod tests {
 
     #[test]
     fn words_read_back_exactly() {
-        for d in [Duration::ZERO, Duration::from_nanos(1), Duration::from_micros(1_500), Duration::from_secs(7_200), Duration::MAX] {
+        for d in [
+            Duration::ZERO,
+            Duration::from_nanos(1),
+            Duration::from_micros(1_500),
+            Duration::from_secs(7_200),
+            Duration::MAX,
+        ] {
             let text = Words(d).to_string();
             let unit = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
             assert_eq!(read_duration(&text[..unit], &text[unit..]), Ok(d), "{text}");

@@ -322,7 +322,9 @@ impl fmt::Display for Problem {
             Self::Negative { what: Some(what), found } => {
                 write!(f, "{what} cannot be negative, found `{}`", snippet(found))
             }
-            Self::Negative { what: None, found } => write!(f, "a duration cannot be negative, found `{}`", snippet(found)),
+            Self::Negative { what: None, found } => {
+                write!(f, "a duration cannot be negative, found `{}`", snippet(found))
+            }
             Self::NotADuration { what: Some(what), found } => {
                 write!(f, "{what} must be a duration {EXAMPLE_DURATION}, found `{}`", snippet(found))
             }
@@ -336,12 +338,9 @@ impl fmt::Display for Problem {
                 }
                 write!(f, "; expected one of {} after the number, or none for seconds", one_of(&Unit::listed_names()))
             }
-            Self::TooLong { text } => write!(
-                f,
-                "`{}` is longer than the longest duration, {}s",
-                snippet(text),
-                Duration::MAX.as_secs()
-            ),
+            Self::TooLong { text } => {
+                write!(f, "`{}` is longer than the longest duration, {}s", snippet(text), Duration::MAX.as_secs())
+            }
             Self::NotAStop { found } => write!(
                 f,
                 "expected a stop condition such as `attempts(5)` or `elapsed(30s)`, found `{}`",

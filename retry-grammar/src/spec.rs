@@ -3,7 +3,7 @@
 
 use core::time::Duration;
 
-use crate::table::{Strategy, StopKind, WaitKind};
+use crate::table::{StopKind, Strategy, WaitKind};
 
 /// A duration argument.
 ///

@@ -93,12 +93,33 @@ pub const POLICY: Key = key("policy", ValueKind::Code, false, true);
 /// `crate`.
 pub const CRATE: Key = key("crate", ValueKind::Path, false, true);
 /// `seed`: configuration only; the attribute seeds through a `policy`.
-pub const SEED: Key = Key { name: "seed", value: ValueKind::Seed, attribute: false, configurable: true, beside_policy: false };
+pub const SEED: Key =
+    Key { name: "seed", value: ValueKind::Seed, attribute: false, configurable: true, beside_policy: false };
 
 /// Every key, in the order messages list them.
 pub const KEYS: &[Key] = &[
-    STOP, WAIT, ON, UNLESS, WHEN, WHEN_OK, RETRY_AFTER, RETRY_AFTER_MAX, TIMEOUT, BEFORE, AFTER, BEFORE_SLEEP,
-    ON_GIVE_UP, LOG, SLEEPER, STATE, BREAKER, BUDGET, FALLBACK, POLICY, CRATE, SEED,
+    STOP,
+    WAIT,
+    ON,
+    UNLESS,
+    WHEN,
+    WHEN_OK,
+    RETRY_AFTER,
+    RETRY_AFTER_MAX,
+    TIMEOUT,
+    BEFORE,
+    AFTER,
+    BEFORE_SLEEP,
+    ON_GIVE_UP,
+    LOG,
+    SLEEPER,
+    STATE,
+    BREAKER,
+    BUDGET,
+    FALLBACK,
+    POLICY,
+    CRATE,
+    SEED,
 ];
 
 impl Key {
@@ -287,7 +308,13 @@ pub struct Strategy {
 /// configuration builds a `Vec` and takes any number.
 pub const CHAIN_MAX: usize = 12;
 
-const fn stop(name: &'static str, kind: StopKind, params: &'static [Role], positive_first: bool, example: &'static str) -> Strategy {
+const fn stop(
+    name: &'static str,
+    kind: StopKind,
+    params: &'static [Role],
+    positive_first: bool,
+    example: &'static str,
+) -> Strategy {
     Strategy { name, family: Family::Stop(kind), params, optional: None, positive_first, ordered: None, example }
 }
 
@@ -317,7 +344,14 @@ pub const WAITS: &[Strategy] = &[
     wait("random", WaitKind::Random, &[Role::Min, Role::Max], false, Some((0, 1)), "random(1, 5)"),
     Strategy {
         optional: Some(Role::Growth),
-        ..wait("exponential", WaitKind::Exponential, &[Role::Initial, Role::Max], true, Some((0, 1)), "exponential(1, 60)")
+        ..wait(
+            "exponential",
+            WaitKind::Exponential,
+            &[Role::Initial, Role::Max],
+            true,
+            Some((0, 1)),
+            "exponential(1, 60)",
+        )
     },
     wait(
         "exp_jitter",

@@ -144,15 +144,16 @@ fn is_word(c: char) -> bool {
 fn tokens(src: &str) -> Vec<Token> {
     let mut out = Vec::new();
     let mut chars = src.char_indices().peekable();
-    let eat_while = |chars: &mut core::iter::Peekable<core::str::CharIndices<'_>>, end: &mut usize, pred: &dyn Fn(char) -> bool| {
-        while let Some(&(i, c)) = chars.peek() {
-            if !pred(c) {
-                break;
+    let eat_while =
+        |chars: &mut core::iter::Peekable<core::str::CharIndices<'_>>, end: &mut usize, pred: &dyn Fn(char) -> bool| {
+            while let Some(&(i, c)) = chars.peek() {
+                if !pred(c) {
+                    break;
+                }
+                *end = i + c.len_utf8();
+                chars.next();
             }
-            *end = i + c.len_utf8();
-            chars.next();
-        }
-    };
+        };
     while let Some((start, c)) = chars.next() {
         if c.is_whitespace() {
             continue;
@@ -539,7 +540,9 @@ mod tests {
             Node::Call { name, args: Some(args), .. } => {
                 format!("{name}({})", args.iter().map(show).collect::<Vec<_>>().join(" "))
             }
-            Node::Op { op, terms } => format!("[{} {}]", op.symbol(), terms.iter().map(show).collect::<Vec<_>>().join(" ")),
+            Node::Op { op, terms } => {
+                format!("[{} {}]", op.symbol(), terms.iter().map(show).collect::<Vec<_>>().join(" "))
+            }
             _ => term.text.clone(),
         }
     }

@@ -28,7 +28,6 @@ pub(crate) enum Value {
     Path(Path),
 }
 
-
 /// Parses the attribute's arguments; every malformed entry is recorded and skipped, so one
 /// build reports them all.
 ///
@@ -83,7 +82,10 @@ fn entry(input: ParseStream<'_>) -> syn::Result<Arg> {
     let ends = |input: ParseStream<'_>| input.is_empty() || input.peek(Token![,]);
     // `crate` is a keyword, so keys are read as any identifier.
     if !input.peek(Ident::peek_any) {
-        return Err(input.error(format!("expected a key such as `stop = attempts(5)`; keys are {}", one_of(&Key::attribute_names()))));
+        return Err(input.error(format!(
+            "expected a key such as `stop = attempts(5)`; keys are {}",
+            one_of(&Key::attribute_names())
+        )));
     }
     let key = input.call(Ident::parse_any)?;
     let name = key.to_string();

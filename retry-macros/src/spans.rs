@@ -49,4 +49,3 @@ pub(crate) fn located(tokens: TokenStream, at: Span) -> TokenStream {
         })
         .collect()
 }
-

@@ -193,7 +193,8 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
         } else if name == retry_grammar::WAIT.name {
             keys.wait = report(check_wait(&term, Front::Rust), errors);
         } else if name == retry_grammar::RETRY_AFTER_MAX.name {
-            keys.retry_after_max = report(check_duration(&term, Front::Rust, Some(retry_grammar::RETRY_AFTER_MAX.name)), errors);
+            keys.retry_after_max =
+                report(check_duration(&term, Front::Rust, Some(retry_grammar::RETRY_AFTER_MAX.name)), errors);
         } else {
             keys.timeout = report(check_duration(&term, Front::Rust, Some(retry_grammar::TIMEOUT.name)), errors)
                 .map(|d| (d, first_span(e)));

@@ -3,9 +3,7 @@
 
 use core::time::Duration;
 
-use retry_grammar::{
-    Base, ByteRange, Count, Delay, Diagnostic, Problem, StopSpec, SyntaxError, WaitKind, WaitSpec,
-};
+use retry_grammar::{Base, ByteRange, Count, Delay, Diagnostic, Problem, StopSpec, SyntaxError, WaitKind, WaitSpec};
 
 use super::{BoxStop, BoxWait};
 use crate::PolicyError;
@@ -27,10 +25,14 @@ pub(crate) fn error(problem: Problem) -> PolicyError {
     match problem {
         Problem::ZeroAttempts => PolicyError::ZeroAttempts,
         Problem::ZeroDuration { what } => PolicyError::ZeroDuration { what },
-        Problem::Misordered { strategy, low, high } => PolicyError::InitialExceedsMax { strategy, initial: low, max: high },
+        Problem::Misordered { strategy, low, high } => {
+            PolicyError::InitialExceedsMax { strategy, initial: low, max: high }
+        }
         Problem::BaseBelowOne { base } => PolicyError::InvalidBase { base },
         Problem::EmptyChain => PolicyError::EmptyChain,
-        Problem::TimeoutExceedsDeadline { timeout, deadline } => PolicyError::TimeoutExceedsDeadline { timeout, deadline },
+        Problem::TimeoutExceedsDeadline { timeout, deadline } => {
+            PolicyError::TimeoutExceedsDeadline { timeout, deadline }
+        }
         other => PolicyError::Parse { message: other.to_string() },
     }
 }
@@ -98,9 +100,9 @@ pub(crate) fn wait(spec: WaitSpec<ByteRange>) -> BoxWait {
             Box::new(incrementing(known(&start), known(&step), known(&max)))
         }
         WaitSpec::Chain { waits, .. } => Box::new(chain(waits.into_iter().map(wait).collect::<Vec<_>>())),
-        WaitSpec::Sum(all) => balanced(all.into_iter().map(wait).collect(), &|a: BoxWait, b: BoxWait| {
-            Box::new(Sum(a, b)) as BoxWait
-        })
-        .unwrap_or_else(|| Box::new(none())),
+        WaitSpec::Sum(all) => {
+            balanced(all.into_iter().map(wait).collect(), &|a: BoxWait, b: BoxWait| Box::new(Sum(a, b)) as BoxWait)
+                .unwrap_or_else(|| Box::new(none()))
+        }
     }
 }

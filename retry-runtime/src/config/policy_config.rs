@@ -219,7 +219,8 @@ impl FromStr for PolicyConfig {
                 ValueKind::Wait => config.wait.replace(value.to_owned()).is_some(),
                 ValueKind::Duration => {
                     let read = parse_duration(value).map_err(in_key(key.name))?;
-                    let slot = if key == retry_grammar::TIMEOUT { &mut config.timeout } else { &mut config.retry_after_max };
+                    let slot =
+                        if key == retry_grammar::TIMEOUT { &mut config.timeout } else { &mut config.retry_after_max };
                     slot.replace(read).is_some()
                 }
                 ValueKind::Level => {

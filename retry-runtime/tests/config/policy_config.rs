@@ -95,7 +95,10 @@ fn line_mistakes_name_the_key() {
         ("seed = -1", "`seed`: expected a whole number from 0 to 18446744073709551615, found `-1`"),
         ("stop = attempts(0)", "`attempts(0)` never runs the function; use `attempts(1)` or more"),
         ("timeout = 0", "`timeout` needs a positive duration, found zero"),
-        ("stop = deadline(1s), timeout = 2s", "`timeout = 2s` is longer than `deadline(1s)`; every attempt would be cut by the deadline first"),
+        (
+            "stop = deadline(1s), timeout = 2s",
+            "`timeout = 2s` is longer than `deadline(1s)`; every attempt would be cut by the deadline first",
+        ),
     ];
     for (line, want) in cases {
         assert_eq!(config_err(line), want, "`{line}`");
