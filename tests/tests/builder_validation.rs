@@ -196,6 +196,6 @@ fn error_messages_are_lowercase_and_quote_the_syntax() {
     }
     assert_eq!(
         PolicyError::InitialExceedsMax { strategy: "exponential", initial: secs(10), max: secs(5) }.to_string(),
-        "`exponential` starts at 10s, above its maximum 5s; swap them or raise the maximum"
+        "`exponential`: the initial delay `10s` is larger than the maximum `5s`; swap them or raise the maximum"
     );
 }
