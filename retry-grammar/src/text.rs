@@ -378,6 +378,9 @@ impl Parser<'_> {
             match self.peek() {
                 Some(t) if t.kind == Kind::Close => {
                     self.pos += 1;
+                    // Most calls take one to three arguments: a `Vec` grown by pushing holds
+                    // room for four, which would be most of the memory a long text costs.
+                    args.shrink_to_fit();
                     return Ok((args, t.end));
                 }
                 None => return Err(self.unclosed(open)),

@@ -154,7 +154,7 @@ fn absurd_config_values_are_refused_or_saturate() {
     assert_eq!(config.retry_after_max, Some(HOURS_99999999999999));
     assert_eq!(
         err("stop = deadline(1h), timeout = 99999999999999h".parse::<PolicyConfig>()),
-        "per-attempt `timeout` 359999999999996400s is longer than the whole call's `deadline` 3600s"
+        "`timeout = 99999999999999h` is longer than `deadline(1h)`; every attempt would be cut by the deadline first"
     );
 }
 
