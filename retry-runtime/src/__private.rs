@@ -5,17 +5,19 @@ use core::fmt;
 use core::future::Future;
 use std::time::Instant;
 
-pub use crate::policy::{Admit, Call, Describe, Kept, Next, Unkept};
+pub use crate::builder::{Checked, Group, KeysBuilder, Prechecked};
+pub use crate::call::{Admit, Call, Describe, History, Kept, Next, Unkept};
+pub use crate::guards::{AttemptPermit, BreakerGuard, BudgetGuard, Guards, NoBreaker, NoBudget, NoPermit};
+pub use crate::hooks::Hooks;
 pub use crate::predicate::RetryError;
 use crate::sleep::{AsyncSleep, BlockingSleep};
-use crate::timeout::{NoTimeout, WithTimeout};
+pub use crate::timeout::{AttemptTimeout, Blocking, Execution, NoTimeout, WithTimeout};
+pub use crate::wait::WaitList;
 pub use crate::{LogLevel, RetryPolicy, RetryPolicyBuilder, RetryState};
 
 pub use core::time::Duration;
 
 pub use crate::{stop, wait};
-
-pub use crate::keys::KeysBuilder;
 
 /// The builder the expansion starts from, named after the function: `const`, so that a
 /// policy of constant keys is built at compile time.
@@ -31,7 +33,7 @@ pub trait AsPolicy {
     fn __retry_policy(&self) -> &Self;
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> AsPolicy for RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
+impl<S, W, P, V, A, X, H, G> AsPolicy for RetryPolicy<S, W, P, V, A, X, H, G> {
     #[inline(always)]
     fn __retry_policy(&self) -> &Self {
         self
@@ -381,11 +383,11 @@ pub const fn positive(d: Duration, message: &'static str) -> Duration {
 /// `policy = …` with `breaker = …`: the run-time policy, guarded by the breaker too (the
 /// guard comes from [`BreakerProbe`]).
 #[inline]
-pub fn with_breaker<S, W, P, V, A, B, F, L, G, Z, O, K, U, K2>(
-    policy: RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K, U>,
+pub fn with_breaker<S, W, P, V, A, X, H, K, U, K2>(
+    policy: RetryPolicy<S, W, P, V, A, X, H, Guards<K, U>>,
     guard: K2,
-) -> RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K2, U> {
-    policy.into_builder().breaker_marked(guard).build_unchecked()
+) -> RetryPolicy<S, W, P, V, A, X, H, Guards<K2, U>> {
+    policy.map_guards(|guards| Guards { breaker: guard, budget: guards.budget })
 }
 
 /// An error type that a call refused by an open circuit can become.
@@ -406,7 +408,7 @@ impl<E: From<crate::CircuitOpen>> BreakerError for E {}
 pub const fn breaker_error<E: BreakerError>() {}
 
 /// Picks the policy's breaker guard for the error type `E`: the breaker when
-/// `E: From<CircuitOpen>`, else [`NoBreaker`](crate::guards::NoBreaker) (autoref
+/// `E: From<CircuitOpen>`, else [`NoBreaker`] (autoref
 /// specialisation), so that a missing impl is reported once, by [`breaker_error`].
 #[derive(Debug)]
 pub struct BreakerProbe<E>(core::marker::PhantomData<fn() -> E>);
@@ -428,7 +430,7 @@ pub trait ViaFromCircuitOpen {
 /// Picks no breaker.
 pub trait ViaNoBreaker {
     /// The guard.
-    fn guard(&self, breaker: &crate::CircuitBreaker) -> crate::guards::NoBreaker;
+    fn guard(&self, breaker: &crate::CircuitBreaker) -> NoBreaker;
 }
 
 impl<E: From<crate::CircuitOpen>> ViaFromCircuitOpen for &BreakerProbe<E> {
@@ -439,16 +441,16 @@ impl<E: From<crate::CircuitOpen>> ViaFromCircuitOpen for &BreakerProbe<E> {
 }
 impl<E> ViaNoBreaker for BreakerProbe<E> {
     #[inline(always)]
-    fn guard(&self, _: &crate::CircuitBreaker) -> crate::guards::NoBreaker {
-        crate::guards::NoBreaker
+    fn guard(&self, _: &crate::CircuitBreaker) -> NoBreaker {
+        NoBreaker
     }
 }
 
 /// `policy = …` with `budget = …`: the run-time policy, paying from the budget too.
 #[inline]
-pub fn with_budget<S, W, P, V, A, B, F, L, G, Z, O, K, U>(
-    policy: RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K, U>,
+pub fn with_budget<S, W, P, V, A, X, H, K, U>(
+    policy: RetryPolicy<S, W, P, V, A, X, H, Guards<K, U>>,
     budget: &crate::RetryBudget,
-) -> RetryPolicy<S, W, P, V, A, B, F, L, G, Z, O, K, &crate::RetryBudget> {
-    policy.into_builder().budget(budget).build_unchecked()
+) -> RetryPolicy<S, W, P, V, A, X, H, Guards<K, &crate::RetryBudget>> {
+    policy.map_guards(|guards| Guards { breaker: guards.breaker, budget })
 }
