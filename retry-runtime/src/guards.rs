@@ -7,13 +7,35 @@ use crate::breaker::{BreakerPermit, Outcome};
 use crate::budget::RetryKind;
 use crate::{CircuitBreaker, CircuitOpen, RetryBudget};
 
+/// A policy's circuit breaker and retry budget, each a placeholder until it is set.
+///
+/// ```
+/// use retry_runtime::__private::{Guards, NoBreaker, NoBudget};
+/// let guards: Guards = Guards::none();
+/// assert_eq!((guards.breaker, guards.budget), (NoBreaker, NoBudget));
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Guards<K = NoBreaker, U = NoBudget> {
+    /// Admits each attempt: [`NoBreaker`] or `&CircuitBreaker`.
+    pub breaker: K,
+    /// Pays for each retry: [`NoBudget`] or `&RetryBudget`.
+    pub budget: U,
+}
+
+impl Guards {
+    /// Neither guard.
+    pub const fn none() -> Self {
+        Self { breaker: NoBreaker, budget: NoBudget }
+    }
+}
+
 /// The policy has no circuit breaker.
 ///
 /// # Default
 /// Every policy until [`breaker`](crate::RetryPolicyBuilder::breaker) is called.
 ///
 /// ```
-/// use retry_runtime::guards::{BreakerGuard, NoBreaker};
+/// use retry_runtime::__private::{BreakerGuard, NoBreaker};
 /// let mut permit = None;
 /// let admitted = BreakerGuard::<std::io::Error>::admit(&NoBreaker, std::time::Instant::now, &mut permit);
 /// assert!(admitted.is_ok() && permit.is_none());
@@ -27,7 +49,7 @@ pub struct NoBreaker;
 /// Every policy until [`budget`](crate::RetryPolicyBuilder::budget) is called.
 ///
 /// ```
-/// use retry_runtime::guards::{BudgetGuard, NoBudget};
+/// use retry_runtime::__private::{BudgetGuard, NoBudget};
 /// assert!(NoBudget.budget().is_none());
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -37,7 +59,7 @@ pub struct NoBudget;
 /// `E::from(CircuitOpen)`.
 ///
 /// ```
-/// use retry_runtime::{CircuitBreaker, CircuitOpen, guards::BreakerGuard};
+/// use retry_runtime::{CircuitBreaker, CircuitOpen, __private::BreakerGuard};
 /// use std::time::{Duration, Instant};
 ///
 /// #[derive(Debug)]
@@ -94,7 +116,7 @@ impl<'b, E: From<CircuitOpen>> BreakerGuard<E> for &'b CircuitBreaker {
 /// The permit of a policy without a breaker: a type with no value.
 ///
 /// ```
-/// use retry_runtime::guards::NoPermit;
+/// use retry_runtime::__private::NoPermit;
 /// assert_eq!(size_of::<Option<NoPermit>>(), 0);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +127,7 @@ pub enum NoPermit {}
 /// the breaker needs it.
 ///
 /// ```
-/// use retry_runtime::{CircuitBreaker, guards::AttemptPermit};
+/// use retry_runtime::{CircuitBreaker, __private::AttemptPermit};
 /// use std::time::{Duration, Instant};
 /// let breaker = CircuitBreaker::consecutive(1, Duration::from_secs(30));
 /// let mut permit = breaker.try_acquire(Instant::now()).unwrap();
@@ -150,7 +172,7 @@ impl AttemptPermit for BreakerPermit<'_> {
 /// Pays for each retry from a retry budget, if the policy has one.
 ///
 /// ```
-/// use retry_runtime::{RetryBudget, guards::BudgetGuard};
+/// use retry_runtime::{RetryBudget, __private::BudgetGuard};
 /// static BUDGET: RetryBudget = RetryBudget::aws_standard();
 /// assert_eq!((&BUDGET).budget().map(RetryBudget::capacity), Some(500));
 /// ```

@@ -44,13 +44,15 @@ where
     }
 }
 
-/// The four hooks of a policy.
+/// The four hooks of a policy: how a [`RetryPolicy`](crate::RetryPolicy) groups them.
+/// Mechanics, reached through `__private`: users set hooks with the builder.
 ///
 /// ```
-/// use retry_runtime::hooks::{Hooks, NoHook};
+/// use retry_runtime::__private::Hooks;
 /// let hooks = Hooks::none();
 /// assert!(!hooks.any::<(), ()>());
 /// ```
+#[doc(hidden)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Hooks<B = NoHook, A = NoHook, S = NoHook, G = NoHook> {
     /// Called before every attempt.

@@ -72,23 +72,26 @@
 #[doc = include_str!("../docs/attribute.md")]
 pub use retry_macros::retry;
 
+mod builder;
+mod call;
 mod error;
-mod keys;
+mod guards;
 mod log;
 mod policy;
+mod run;
 mod state;
 mod sync;
+mod timeout;
 
 pub mod breaker;
 pub mod budget;
 pub mod classify;
 pub mod config;
-pub mod guards;
+pub mod headers;
 pub mod hooks;
 pub mod predicate;
 pub mod sleep;
 pub mod stop;
-pub mod timeout;
 pub mod wait;
 
 #[doc(hidden)]
@@ -96,10 +99,10 @@ pub mod __private;
 
 pub use breaker::{BreakerState, CircuitBreaker, CircuitOpen};
 pub use budget::RetryBudget;
-pub use classify::headers;
+pub use builder::RetryPolicyBuilder;
 pub use error::PolicyError;
 pub use log::LogLevel;
-pub use policy::{RetryPolicy, RetryPolicyBuilder};
+pub use policy::RetryPolicy;
 pub use state::RetryState;
 pub use timeout::Elapsed;
 

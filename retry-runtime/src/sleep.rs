@@ -9,6 +9,8 @@ use core::future::Future;
 use core::time::Duration;
 use std::time::Instant;
 
+pub use crate::timeout::Execution;
+
 /// Sleeps asynchronously and tells the time on the same clock.
 ///
 /// ```

@@ -98,8 +98,8 @@ pub const fn attempts(n: u32) -> Attempts {
 /// assert!(!s.should_stop(&StopContext::new(4, Duration::from_secs(9), Duration::from_secs(3))));
 /// assert!(s.should_stop(&StopContext::new(5, Duration::from_secs(10), Duration::ZERO)));
 /// ```
-pub const fn elapsed(limit: Duration) -> Elapsed {
-    Elapsed(limit)
+pub const fn elapsed(limit: Duration) -> ElapsedLimit {
+    ElapsedLimit(limit)
 }
 
 /// Never starts a sleep that would end after `limit` since the first attempt began
@@ -135,9 +135,10 @@ pub const fn never() -> Never {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Attempts(pub u32);
 
-/// See [`elapsed`].
+/// See [`elapsed`]; named for its limit, so that it is not confused with
+/// [`retry_runtime::Elapsed`](crate::Elapsed), the error of an attempt cut at its timeout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Elapsed(pub Duration);
+pub struct ElapsedLimit(pub Duration);
 
 /// See [`deadline`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -184,7 +185,7 @@ impl Stop for Attempts {
     }
 }
 
-impl Stop for Elapsed {
+impl Stop for ElapsedLimit {
     #[inline]
     fn should_stop(&self, ctx: &StopContext) -> bool {
         ctx.elapsed >= self.0
@@ -296,4 +297,4 @@ macro_rules! combinators {
         }
     )*};
 }
-combinators!(Attempts, Elapsed, Deadline, Never, Either<A, B>, Both<A, B>);
+combinators!(Attempts, ElapsedLimit, Deadline, Never, Either<A, B>, Both<A, B>);

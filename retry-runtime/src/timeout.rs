@@ -1,5 +1,7 @@
 //! The per-attempt `timeout`: an attempt still running after its limit is dropped and
-//! counts as a failure with `E::from(Elapsed)`.
+//! counts as a failure with `E::from(Elapsed)`; and [`Execution`], how a policy holds its
+//! sleeper beside the timeout's marker. Only [`Elapsed`] is public (at the crate's root);
+//! the markers are mechanics, reached through `__private`.
 
 use core::fmt;
 use core::future::{Future, poll_fn};
@@ -8,7 +10,39 @@ use core::task::Poll;
 use core::time::Duration;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::sleep::AsyncSleep;
+use crate::sleep::{AsyncSleep, DefaultSleep};
+
+/// How a policy's attempts run: what sleeps (and tells the time), and whether an attempt
+/// is cut at a per-attempt timeout.
+///
+/// The type a `static` policy with a sleeper of its own names, as the sixth parameter of
+/// [`RetryPolicy`](crate::RetryPolicy); the builder's [`sleeper`](crate::RetryPolicyBuilder::sleeper)
+/// sets it.
+///
+/// ```
+/// use retry_runtime::sleep::{Execution, ThreadSleep};
+/// use retry_runtime::{RetryPolicy, stop::Attempts, wait::NoWait, predicate::{AnyError, NoValue, NoServerDelay}};
+///
+/// let policy: RetryPolicy<Attempts, NoWait, AnyError, NoValue, NoServerDelay, Execution<ThreadSleep>> =
+///     RetryPolicy::builder().wait(retry_runtime::wait::none()).sleeper(ThreadSleep).build()?;
+/// let out: Result<(), &str> = policy.retry_blocking(|| Err("down"));
+/// assert_eq!(out, Err("down"));
+/// # Ok::<(), retry_runtime::PolicyError>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Execution<Z = DefaultSleep, O = NoTimeout> {
+    /// What sleeps between attempts and tells the time.
+    pub sleeper: Z,
+    /// Whether attempts are cut at a timeout (a marker; the limit is a setting of the policy).
+    pub timeout: O,
+}
+
+impl Execution {
+    /// The default sleeper, no timeout.
+    pub const fn new() -> Self {
+        Self { sleeper: DefaultSleep, timeout: NoTimeout }
+    }
+}
 
 /// The error of an attempt cut at its `timeout`; convert it into your error type with
 /// `impl From<Elapsed> for MyError`.
@@ -50,7 +84,7 @@ impl std::error::Error for Elapsed {}
 /// Every policy until [`timeout`](crate::RetryPolicyBuilder::timeout) is called.
 ///
 /// ```
-/// use retry_runtime::timeout::NoTimeout;
+/// use retry_runtime::__private::NoTimeout;
 /// let _ = NoTimeout;
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -59,7 +93,7 @@ pub struct NoTimeout;
 /// The policy cuts each attempt at its timeout.
 ///
 /// ```
-/// use retry_runtime::timeout::WithTimeout;
+/// use retry_runtime::__private::WithTimeout;
 /// let _ = WithTimeout;
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -68,7 +102,7 @@ pub struct WithTimeout;
 /// How an attempt is bounded in time; [`WithTimeout`] needs `E: From<Elapsed>`.
 ///
 /// ```
-/// use retry_runtime::timeout::{AttemptTimeout, NoTimeout};
+/// use retry_runtime::__private::{AttemptTimeout, NoTimeout};
 /// fn bounded<E, O: AttemptTimeout<E>>() {}
 /// bounded::<std::io::Error, NoTimeout>();
 /// ```
@@ -140,7 +174,7 @@ impl<E: From<Elapsed>> AttemptTimeout<E> for WithTimeout {
 /// without a per-attempt timeout, since a blocking call cannot be cut short.
 ///
 /// ```
-/// use retry_runtime::timeout::{Blocking, NoTimeout};
+/// use retry_runtime::__private::{Blocking, NoTimeout};
 /// fn blocking<O: Blocking>() {}
 /// blocking::<NoTimeout>();
 /// ```

@@ -11,9 +11,8 @@ use std::sync::LazyLock;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
-use retry_runtime::hooks::NoHook;
 use retry_runtime::predicate::{AnyError, NoServerDelay, NoValue};
-use retry_runtime::sleep::AsyncSleep;
+use retry_runtime::sleep::{AsyncSleep, Execution};
 use retry_runtime::stop::{Attempts, attempts};
 use retry_runtime::wait::{NoWait, none};
 use retry_runtime::{BreakerState, CircuitBreaker, CircuitOpen, LogLevel, RetryBudget, RetryPolicy, retry};
@@ -97,8 +96,7 @@ impl AsyncSleep for WaveClock {
     }
 }
 
-type WavePolicy =
-    RetryPolicy<Attempts, NoWait, AnyError, NoValue, NoServerDelay, NoHook, NoHook, NoHook, NoHook, WaveClock>;
+type WavePolicy = RetryPolicy<Attempts, NoWait, AnyError, NoValue, NoServerDelay, Execution<WaveClock>>;
 
 static POLICY: LazyLock<WavePolicy> = LazyLock::new(|| {
     RetryPolicy::builder().stop(attempts(3)).wait(none()).sleeper(WaveClock).log(LogLevel::Off).build().unwrap()

@@ -6,9 +6,9 @@ use std::time::SystemTime;
 
 use http::{HeaderMap, StatusCode};
 
-use super::headers::{retry_after, retry_after_ms, should_retry};
 use super::provider::{self, value};
 use super::{Transient, status_is_transient};
+use crate::headers::{retry_after, retry_after_ms, should_retry};
 
 /// How long a response asks the client to wait, from the first of these that is present
 /// and readable:

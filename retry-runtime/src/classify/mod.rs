@@ -10,8 +10,7 @@
 //! | [`HttpFailure`], [`Verdict`] | [`response`]: `x-should-retry`, the body, the status | [`server_delay`] | `http` |
 //! | `reqwest::Error` | timeouts, connection failures, a transient status | never | `reqwest` |
 //!
-//! The header parsers live in [`headers`] (also at `retry_runtime::headers`) and need no
-//! feature.
+//! The header parsers live in [`headers`](crate::headers) and need no feature.
 //!
 //! The trait's methods fit the attribute's keys as they are:
 //! `#[retry(when = Transient::is_transient, retry_after = Transient::retry_after)]`, or
@@ -46,7 +45,6 @@
 
 use core::time::Duration;
 
-pub mod headers;
 mod io;
 mod status;
 

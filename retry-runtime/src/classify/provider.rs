@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use http::HeaderMap;
 
-use super::headers::{go_duration, rfc3339_reset};
+use crate::headers::{go_duration, rfc3339_reset};
 
 /// OpenAI's reset headers (Go durations), each beside the header saying what is left.
 const OPENAI_RESETS: [(&str, &str); 2] = [

@@ -127,25 +127,21 @@ pub type BoxStop = Box<dyn Stop + Send + Sync>;
 pub type BoxWait = Box<dyn Wait + Send + Sync>;
 
 /// What [`PolicyConfig::timed_builder`] returns: a configured policy whose attempts a
-/// configured `timeout` may cut.
+/// configured `timeout` may cut. Mechanics: users write `let builder = config.timed_builder()?;`.
 ///
 /// ```
 /// use retry_runtime::config::{PolicyConfig, TimedPolicyBuilder};
 /// let builder: TimedPolicyBuilder = PolicyConfig::default().timed_builder().unwrap();
 /// # let _ = builder;
 /// ```
+#[doc(hidden)]
 pub type TimedPolicyBuilder = crate::RetryPolicyBuilder<
     BoxStop,
     BoxWait,
     crate::predicate::AnyError,
     crate::predicate::NoValue,
     crate::predicate::NoServerDelay,
-    crate::hooks::NoHook,
-    crate::hooks::NoHook,
-    crate::hooks::NoHook,
-    crate::hooks::NoHook,
-    crate::sleep::DefaultSleep,
-    crate::timeout::WithTimeout,
+    crate::timeout::Execution<crate::sleep::DefaultSleep, crate::timeout::WithTimeout>,
 >;
 
 /// Lets a policy holding boxed strategies be `Debug`, as one holding concrete ones is.

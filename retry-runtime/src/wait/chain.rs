@@ -54,9 +54,10 @@ impl<L: WaitList> Wait for Chain<L> {
 /// An ordered list of wait strategies, for [`chain`]: tuples of up to 12, arrays and `Vec`s.
 ///
 /// ```
-/// use retry_runtime::wait::{fixed, none, WaitList};
+/// use retry_runtime::{__private::WaitList, wait::{fixed, none}};
 /// assert_eq!((none(), fixed(std::time::Duration::ZERO)).len(), 2);
 /// ```
+#[doc(hidden)]
 pub trait WaitList {
     /// How many strategies.
     fn len(&self) -> usize;

@@ -1,0 +1,197 @@
+//! The only names the `#[retry]` expansion uses, and the mechanics a policy's types carry.
+//! Not a public API: anything here may change in any release.
+//!
+//! Here: the builder and call re-exports, the fences that give the user's code its types,
+//! the `const` checks of constant keys, and the guards added to a `policy = …`. The
+//! probes (`probe`, `describe`, `timeout_probe`, `breaker_probe`) and the typed callables
+//! (`typed`) have files of their own.
+
+mod breaker_probe;
+mod describe;
+mod probe;
+mod timeout_probe;
+mod typed;
+
+pub use breaker_probe::{BreakerError, BreakerProbe, ViaFromCircuitOpen, ViaNoBreaker, breaker_error};
+pub use describe::{Describer, ViaDebug, ViaDisplay, ViaNothing};
+pub use probe::Probe;
+pub use timeout_probe::{TimeoutError, TimeoutProbe, ViaFromElapsed, ViaNoTimeout, timeout_error};
+pub use typed::{HookFn, Typed, error_predicate, hook, server_delay, value_predicate};
+
+use core::future::Future;
+use std::time::Instant;
+
+pub use crate::builder::{Checked, Group, KeysBuilder, Prechecked};
+pub use crate::call::{Admit, Call, Describe, History, Kept, Next, Unkept};
+pub use crate::guards::{AttemptPermit, BreakerGuard, BudgetGuard, Guards, NoBreaker, NoBudget, NoPermit};
+pub use crate::hooks::Hooks;
+pub use crate::predicate::RetryError;
+use crate::sleep::{AsyncSleep, BlockingSleep};
+pub use crate::timeout::{AttemptTimeout, Blocking, Execution, NoTimeout, WithTimeout};
+pub use crate::wait::WaitList;
+pub use crate::{LogLevel, RetryPolicy, RetryPolicyBuilder, RetryState};
+
+pub use core::time::Duration;
+
+pub use crate::{stop, wait};
+
+/// The builder the expansion starts from, named after the function: `const`, so that a
+/// policy of constant keys is built at compile time.
+#[inline(always)]
+pub const fn builder(name: &'static str) -> KeysBuilder {
+    KeysBuilder::named(name)
+}
+
+/// Reaches the `RetryPolicy` behind `policy = EXPR` by method autoderef: through `&POLICY`,
+/// a `LazyLock`, an `Arc`, or a policy returned by value.
+pub trait AsPolicy {
+    /// The policy itself.
+    fn __retry_policy(&self) -> &Self;
+}
+
+impl<S, W, P, V, A, X, H, G> AsPolicy for RetryPolicy<S, W, P, V, A, X, H, G> {
+    #[inline(always)]
+    fn __retry_policy(&self) -> &Self {
+        self
+    }
+}
+
+/// The clock of an async sleeper.
+#[inline(always)]
+pub fn async_clock<Z: AsyncSleep>(sleeper: &Z) -> Instant {
+    sleeper.now()
+}
+
+/// The clock of a blocking sleeper.
+#[inline(always)]
+pub fn blocking_clock<Z: BlockingSleep>(sleeper: &Z) -> Instant {
+    sleeper.now()
+}
+
+/// Fences an attempt's future to the function's return type, so that `?` and `return` in
+/// the body infer against it.
+#[inline(always)]
+pub fn attempt<R, Fut: Future<Output = R>>(fut: Fut) -> Fut {
+    fut
+}
+
+// The outcome goes through `ResultParts` both ways rather than relying on the return type
+// being `Result`, so that a return type that is none is one error, at the type.
+
+/// An attempt's outcome as the loop's `Result`.
+#[inline(always)]
+pub fn outcome<R: ResultParts>(r: R) -> Result<R::Ok, R::Err> {
+    r.into_result()
+}
+
+/// The loop's `Result` as the function's return type.
+#[inline(always)]
+pub fn returned<R: ResultParts>(r: Result<R::Ok, R::Err>) -> R {
+    R::from_result(r)
+}
+
+/// Splits a `Result` type into its halves, so that predicates written in the attribute
+/// get their argument types from the function's return type (type aliases included).
+#[diagnostic::on_unimplemented(
+    message = "`#[retry]` needs a function that returns `Result<_, _>`; `{Self}` is not a `Result`",
+    label = "not a `Result`",
+    note = "return `Result<T, E>` so that failed attempts can be told from successful ones"
+)]
+pub trait ResultParts: Sized {
+    /// The `Ok` type.
+    type Ok;
+    /// The `Err` type.
+    type Err;
+    /// As a `Result`.
+    fn into_result(self) -> Result<Self::Ok, Self::Err>;
+    /// From a `Result`.
+    fn from_result(r: Result<Self::Ok, Self::Err>) -> Self;
+}
+
+impl<T, E> ResultParts for Result<T, E> {
+    type Ok = T;
+    type Err = E;
+    #[inline(always)]
+    fn into_result(self) -> Self {
+        self
+    }
+    #[inline(always)]
+    fn from_result(r: Self) -> Self {
+        r
+    }
+}
+
+/// A parameter taken by value, cloned for each attempt.
+#[diagnostic::on_unimplemented(
+    message = "`#[retry]` passes each parameter to every attempt, but `{Self}` is not `Clone`",
+    label = "taken by value and not `Clone`",
+    note = "take this parameter by reference (`&{Self}`), or implement `Clone` for it"
+)]
+pub trait CloneArg: Sized {
+    /// A copy for the next attempt.
+    fn clone_arg(&self) -> Self;
+}
+
+impl<T: Clone> CloneArg for T {
+    #[inline(always)]
+    fn clone_arg(&self) -> Self {
+        self.clone()
+    }
+}
+
+/// Clones a by-value parameter for one attempt.
+#[inline(always)]
+pub fn clone_arg<T: CloneArg>(value: &T) -> T {
+    value.clone_arg()
+}
+
+/// Formats any error as an opaque placeholder, where its type cannot be named.
+pub fn opaque<E>() -> Describe<E> {
+    |_, f| f.write_str("<error>")
+}
+
+/// Checks `attempts(N)` for a constant `N` in a `const` block.
+#[track_caller]
+pub const fn attempts(n: u32) -> u32 {
+    assert!(n > 0, "`attempts(0)` never runs the function; use `attempts(1)` or more");
+    n
+}
+
+/// Checks an exponential base in a `const` block.
+#[track_caller]
+pub const fn base(b: f64) -> f64 {
+    assert!(b >= 1.0, "the exponential base must be a number of at least 1");
+    b
+}
+
+/// Types a duration argument given as an expression.
+#[inline(always)]
+pub const fn duration(d: Duration) -> Duration {
+    d
+}
+
+/// Checks a positive duration in a `const` block: a zero one fails the build.
+#[track_caller]
+pub const fn positive(d: Duration, message: &'static str) -> Duration {
+    assert!(!d.is_zero(), "{}", message);
+    d
+}
+
+/// `policy = …` with `breaker = …`: the run-time policy, guarded by the breaker too (the
+/// guard comes from [`BreakerProbe`]).
+#[inline]
+pub fn with_breaker<S, W, P, V, A, X, H, K, U, K2>(
+    policy: RetryPolicy<S, W, P, V, A, X, H, Guards<K, U>>,
+    guard: K2,
+) -> RetryPolicy<S, W, P, V, A, X, H, Guards<K2, U>> {
+    policy.map_guards(|guards| Guards { breaker: guard, budget: guards.budget })
+}
+
+/// `policy = …` with `budget = …`: the run-time policy, paying from the budget too.
+#[inline]
+pub fn with_budget<S, W, P, V, A, X, H, K, U>(
+    policy: RetryPolicy<S, W, P, V, A, X, H, Guards<K, U>>,
+    budget: &crate::RetryBudget,
+) -> RetryPolicy<S, W, P, V, A, X, H, Guards<K, &crate::RetryBudget>> {
+    policy.map_guards(|guards| Guards { breaker: guards.breaker, budget })
+}

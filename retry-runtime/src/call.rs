@@ -1,0 +1,528 @@
+//! [`Call`]: one call's progress through a policy, the state machine that both
+//! [`RetryPolicy::retry`](crate::RetryPolicy::retry) and the `#[retry]` expansion drive;
+//! with what it answers ([`Next`], [`Admit`]) and what it remembers ([`History`]).
+
+use core::fmt;
+use core::future::Future;
+use core::marker::PhantomData;
+use core::time::Duration;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use crate::RetryState;
+use crate::budget::RetryKind;
+use crate::guards::{self, AttemptPermit, BreakerGuard, BudgetGuard};
+use crate::hooks::Hook;
+use crate::log::{self, LogLevel};
+use crate::policy::{DEFAULT_NAME, Spelled};
+use crate::predicate::{RetryError, RetryValue, ServerDelay};
+use crate::sleep::{AsyncSleep, BlockingSleep};
+use crate::stop::{Stop, StopContext};
+use crate::timeout::AttemptTimeout;
+use crate::wait::{RetryRng, Wait, WaitContext};
+
+/// What the loop does after an attempt.
+#[derive(Debug)]
+#[doc(hidden)]
+pub enum Next<T, E> {
+    /// A success, or an outcome the policy does not retry: return it.
+    Return(Result<T, E>),
+    /// A retryable outcome with no retry left (stop, ceiling or deadline): return it,
+    /// or hand the call to a fallback.
+    GiveUp(Result<T, E>),
+    /// Retry at once.
+    Again,
+    /// Sleep this long (never zero), then retry.
+    Sleep(Duration),
+}
+
+/// Whether the attempt about to start may run.
+///
+/// The refusal carries the bare error, which [`Call::refused`] turns into the outcome: built
+/// inside `Next` through `Admit`, it was copied between the two enums' layouts with
+/// overlapping loads of just-stored bytes (store-forwarding stalls, a quarter of a refusal).
+#[derive(Debug)]
+#[doc(hidden)]
+pub enum Admit<E> {
+    /// Run it.
+    Run,
+    /// The circuit breaker refused the attempt: give up with this error.
+    Refused(E),
+}
+
+/// Formats an error for the default events.
+#[doc(hidden)]
+pub type Describe<E> = fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result;
+
+/// One call's progress through a policy: the state machine the generated loop drives.
+///
+/// It lives in the future of every annotated `async fn`, across every await, so it holds
+/// only what must outlive an attempt: 16 bytes for a policy of keys that read no history
+/// and have no breaker. The clock and the error formatter's getter are zero-sized function
+/// items, the history is [`Unkept`] where nothing reads it, and the breaker's permit and the
+/// budget's withdrawal take no room without them.
+#[doc(hidden)]
+pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, T, E, C, D, H> {
+    policy: &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U>,
+    clock: C,
+    describe: D,
+    history: H,
+    attempt: u32,
+    permit: Option<K::Permit>,
+    /// What the last retry was paid for as, to refund it on success.
+    withdrawal: Option<RetryKind>,
+    timed_out: AtomicBool,
+    outcome: PhantomData<fn() -> T>,
+}
+
+/// A duration in whole nanoseconds, saturating.
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// What a call remembers: when it began, how long it slept, the last planned delay and its
+/// jitter generator. [`Kept`] keeps it all, for the stops, timeouts, strategies, hooks and
+/// seeds that read it; [`Unkept`] keeps nothing, where the attribute's keys show that none
+/// does (a seed cannot be given with keys).
+#[doc(hidden)]
+pub trait History {
+    /// Starts the record; `timed` says whether anything will read the elapsed time.
+    fn begin(&mut self, timed: bool, seed: Option<u64>, now: impl FnOnce() -> Instant);
+    /// When the call began, if it was timed.
+    fn start(&self) -> Option<Instant>;
+    /// The time slept so far.
+    fn slept(&self) -> Duration;
+    /// The delay `wait` plans after `attempt`, drawn from this call's generator.
+    fn plan<W: Wait>(&mut self, wait: &W, attempt: u32) -> Duration;
+    /// Records a sleep about to be taken.
+    fn sleep(&mut self, delay: Duration);
+    /// The function a shared policy runs for, when the call was told it.
+    fn function(&self) -> Option<&'static str> {
+        None
+    }
+    /// Tells the call which function a shared policy runs for (only a kept history can).
+    fn name_function(&mut self, _function: &'static str) {}
+}
+
+/// The whole record.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct Kept {
+    start: Option<Instant>,
+    /// Nanoseconds, saturating (at 584 years).
+    slept: u64,
+    previous: Duration,
+    rng: RetryRng,
+    function: Option<&'static str>,
+}
+
+impl Default for Kept {
+    fn default() -> Self {
+        Self { start: None, slept: 0, previous: Duration::ZERO, rng: RetryRng::from_entropy(), function: None }
+    }
+}
+
+impl History for Kept {
+    #[inline]
+    fn begin(&mut self, timed: bool, seed: Option<u64>, now: impl FnOnce() -> Instant) {
+        if timed {
+            self.start = Some(now());
+        }
+        if let Some(seed) = seed {
+            self.rng = RetryRng::seeded(seed);
+        }
+    }
+    #[inline]
+    fn start(&self) -> Option<Instant> {
+        self.start
+    }
+    #[inline]
+    fn slept(&self) -> Duration {
+        Duration::from_nanos(self.slept)
+    }
+    #[inline]
+    fn plan<W: Wait>(&mut self, wait: &W, attempt: u32) -> Duration {
+        self.previous = wait.delay(&mut WaitContext::new(attempt, self.previous, &mut self.rng));
+        self.previous
+    }
+    #[inline]
+    fn sleep(&mut self, delay: Duration) {
+        self.slept = self.slept.saturating_add(nanos(delay));
+    }
+    #[inline]
+    fn function(&self) -> Option<&'static str> {
+        self.function
+    }
+    #[inline]
+    fn name_function(&mut self, function: &'static str) {
+        self.function = Some(function);
+    }
+}
+
+/// No record: for a policy whose stop, wait and hooks read none and that has no seed (the
+/// attribute checks its keys; [`History::begin`] checks again at run time, at no cost once
+/// inlined). Jitter comes from the thread's generator.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Unkept;
+
+impl History for Unkept {
+    #[inline(always)]
+    fn begin(&mut self, timed: bool, seed: Option<u64>, _: impl FnOnce() -> Instant) {
+        assert!(
+            !timed && seed.is_none(),
+            "`#[retry]` kept no history for a policy that reads it; please report this bug"
+        );
+    }
+    #[inline(always)]
+    fn start(&self) -> Option<Instant> {
+        None
+    }
+    #[inline(always)]
+    fn slept(&self) -> Duration {
+        Duration::ZERO
+    }
+    #[inline(always)]
+    fn plan<W: Wait>(&mut self, wait: &W, attempt: u32) -> Duration {
+        wait.delay(&mut WaitContext::new(attempt, Duration::ZERO, &mut RetryRng::from_entropy()))
+    }
+    #[inline(always)]
+    fn sleep(&mut self, _: Duration) {}
+}
+
+impl<S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, T, E, C, D, H: History> fmt::Debug
+    for Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("function", &self.history.function().unwrap_or(self.policy.settings.name))
+            .field("attempt", &self.attempt)
+            .field("slept", &self.history.slept())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Stop, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, T, E, C: Fn(&Z) -> Instant, D, H: History>
+    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+{
+    fn elapsed(&self) -> Duration {
+        self.history.start().map_or(Duration::ZERO, |start| {
+            (self.clock)(&self.policy.execution.sleeper).saturating_duration_since(start)
+        })
+    }
+
+    /// How long the attempt about to start may run: the policy's `timeout`, shrunk to
+    /// what is left of a `deadline`.
+    pub fn attempt_timeout(&self) -> Option<Duration> {
+        let timeout = self.policy.settings.timeout?;
+        Some(match self.policy.stop.deadline() {
+            Some(deadline) => timeout.min(deadline.saturating_sub(self.elapsed())),
+            None => timeout,
+        })
+    }
+}
+
+struct Described<'a, E>(&'a E, Describe<E>);
+
+impl<E> fmt::Display for Described<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.1)(self.0, f)
+    }
+}
+
+struct RejectedValue;
+
+impl fmt::Display for RejectedValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("value rejected by `when_ok`")
+    }
+}
+
+impl<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+    Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+where
+    C: Fn(&Z) -> Instant + Copy,
+    D: Fn() -> Describe<E>,
+    H: History,
+    S: Stop,
+    W: Wait,
+    P: RetryError<E>,
+    V: RetryValue<T>,
+    A: ServerDelay<E>,
+    B: Hook<T, E>,
+    F: Hook<T, E>,
+    L: Hook<T, E>,
+    G: Hook<T, E>,
+    K: BreakerGuard<E>,
+    U: BudgetGuard,
+{
+    /// Starts a call; reads the clock only if something will need it.
+    #[inline]
+    pub fn new(
+        policy: &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U>,
+        clock: C,
+        describe: D,
+        mut history: H,
+    ) -> Self {
+        let timed = policy.settings.track_time
+            || policy.settings.timeout.is_some()
+            || policy.stop.needs_clock()
+            || policy.hooks.any::<T, E>();
+        history.begin(timed, policy.settings.seed, || clock(&policy.execution.sleeper));
+        Self {
+            policy,
+            clock,
+            describe,
+            history,
+            attempt: 0,
+            permit: None,
+            withdrawal: None,
+            timed_out: AtomicBool::new(false),
+            outcome: PhantomData,
+        }
+    }
+
+    /// Starts the clock now if [`new`](Self::new) did not, so that `state = NAME` sees the
+    /// time since the first attempt whatever the policy (one given with `policy = …` may
+    /// read no clock of its own).
+    #[inline]
+    pub fn track_time(&mut self) {
+        if self.history.start().is_none() {
+            let (clock, sleeper) = (&self.clock, &self.policy.execution.sleeper);
+            self.history.begin(true, None, || clock(sleeper));
+        }
+    }
+
+    /// Reports `function` as the function in the state and the events, unless the policy
+    /// was given a name of its own: the attribute knows the function a shared
+    /// `policy = …` is running for, and the policy's default name cannot tell them apart.
+    #[inline]
+    pub fn name_function(&mut self, function: &'static str) {
+        if self.policy.settings.name == DEFAULT_NAME {
+            self.history.name_function(function);
+        }
+    }
+
+    /// The function the state and the events report.
+    #[inline]
+    fn name(&self) -> &'static str {
+        self.history.function().unwrap_or(self.policy.settings.name)
+    }
+
+    /// The policy this call follows.
+    #[inline]
+    pub fn policy(&self) -> &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
+        self.policy
+    }
+
+    fn view<'o>(&self, outcome: Option<&'o Result<T, E>>, next_delay: Option<Duration>) -> RetryState<'o, T, E> {
+        RetryState {
+            function: self.name(),
+            attempt: self.attempt,
+            elapsed: self.elapsed(),
+            slept: self.history.slept(),
+            outcome,
+            next_delay,
+        }
+    }
+
+    /// The state as the body sees it (`state = NAME`): the attempt under way.
+    #[inline]
+    pub fn state(&self) -> RetryState<'static, T, E> {
+        self.view(None, None)
+    }
+
+    /// Marks the start of the next attempt: counts the request for the budget, asks the
+    /// breaker, runs the `before` hook.
+    #[inline]
+    pub fn before_attempt(&mut self) -> Admit<E> {
+        self.attempt = self.attempt.saturating_add(1);
+        if self.attempt == 1
+            && let Some(budget) = self.policy.guards.budget.budget()
+        {
+            budget.record_request();
+        }
+        if K::ACTIVE {
+            let (clock, sleeper) = (&self.clock, &self.policy.execution.sleeper);
+            match self.policy.guards.breaker.admit(|| clock(sleeper), &mut self.permit) {
+                Ok(()) => {}
+                Err(refused) => return Admit::Refused(refused),
+            }
+        }
+        if B::ACTIVE {
+            self.policy.hooks.before.call(&self.view(None, None));
+        }
+        Admit::Run
+    }
+
+    /// Gives up on an attempt the circuit breaker refused.
+    #[inline]
+    pub fn refused(&self, error: E) -> Next<T, E> {
+        self.give_up(Err(error), "circuit breaker is open")
+    }
+
+    fn level(&self) -> LogLevel {
+        match self.policy.settings.log {
+            Some(level) => level,
+            None if self.policy.hooks.any::<T, E>() => LogLevel::Off,
+            None => LogLevel::Warn,
+        }
+    }
+
+    fn describe<'o>(&self, outcome: &'o Result<T, E>) -> Result<Described<'o, E>, RejectedValue> {
+        match outcome {
+            Err(e) => Ok(Described(e, (self.describe)())),
+            Ok(_) => Err(RejectedValue),
+        }
+    }
+
+    fn give_up(&self, outcome: Result<T, E>, reason: &'static str) -> Next<T, E> {
+        if G::ACTIVE {
+            self.policy.hooks.on_give_up.call(&self.view(Some(&outcome), None));
+        }
+        self.log_give_up(&outcome, reason);
+        Next::GiveUp(outcome)
+    }
+
+    fn log_give_up(&self, outcome: &Result<T, E>, reason: &'static str) {
+        let level = self.level();
+        if log::enabled(level.give_up_level()) {
+            match self.describe(outcome) {
+                Ok(e) => log::giving_up(level, self.name(), self.attempt, reason, &e),
+                Err(v) => log::giving_up(level, self.name(), self.attempt, reason, &v),
+            }
+        }
+    }
+
+    /// Decides what follows the attempt that returned `outcome`.
+    #[inline]
+    pub fn after(&mut self, outcome: Result<T, E>) -> Next<T, E> {
+        let retryable = match &outcome {
+            Ok(value) => self.policy.retry_value.retry(value),
+            Err(error) => self.policy.retry_error.retry(error),
+        };
+        if !retryable {
+            // Reported in place: the settled permit stays until the next attempt's replaces it.
+            if K::ACTIVE
+                && let Some(permit) = &mut self.permit
+            {
+                let (clock, sleeper) = (&self.clock, &self.policy.execution.sleeper);
+                match &outcome {
+                    Ok(_) => permit.success(|| clock(sleeper)),
+                    Err(_) => permit.ignore(),
+                }
+            }
+            if outcome.is_ok()
+                && let Some(budget) = self.policy.guards.budget.budget()
+            {
+                budget.on_success(self.withdrawal.take().map(|kind| budget.withdrawn(kind)));
+            }
+            return Next::Return(outcome);
+        }
+        self.retry_or_give_up(outcome)
+    }
+
+    #[inline]
+    fn retry_or_give_up(&mut self, outcome: Result<T, E>) -> Next<T, E> {
+        if F::ACTIVE {
+            self.policy.hooks.after.call(&self.view(Some(&outcome), None));
+        }
+        let planned = self.history.plan(&self.policy.wait, self.attempt);
+        let server = match &outcome {
+            Err(error) => self.policy.server_delay.server_delay(error),
+            Ok(_) => None,
+        };
+        if K::ACTIVE
+            && let Some(permit) = &mut self.permit
+        {
+            // A server that says when to come back is up: that is no failure of its health.
+            let (clock, sleeper) = (&self.clock, &self.policy.execution.sleeper);
+            match (&outcome, server) {
+                (Err(_), None) => permit.failure(|| clock(sleeper)),
+                _ => permit.ignore(),
+            }
+        }
+        let delay = match server {
+            // Waiting less than the server asked only earns another refusal, and waiting
+            // longer than the ceiling is waiting in vain: give up now.
+            Some(asked) if asked > self.policy.settings.retry_after_max => {
+                return self.give_up(outcome, "the server asked for a delay above `retry_after_max`");
+            }
+            Some(asked) => asked.max(planned),
+            None => planned,
+        };
+        let ctx = StopContext::new(self.attempt, self.elapsed(), delay);
+        if self.policy.stop.should_stop(&ctx) {
+            return self.give_up(outcome, "the stop condition is met");
+        }
+        // With a per-attempt timeout, an attempt that would start with nothing left of the
+        // deadline would be cut before it ran; on a clock that does not move (tokio's
+        // paused clock) such empty attempts would repeat forever.
+        if self.policy.settings.timeout.is_some()
+            && let Some(deadline) = self.policy.stop.deadline()
+            && ctx.elapsed().saturating_add(delay) >= deadline
+        {
+            return self.give_up(outcome, "no time is left of the deadline for another attempt");
+        }
+        // `&mut self`: a plain read and write, not an atomic swap.
+        let kind = if core::mem::take(self.timed_out.get_mut()) { RetryKind::Timeout } else { RetryKind::Error };
+        if !guards::pay(self.policy.guards.budget.budget(), kind, &mut self.withdrawal) {
+            return self.give_up(outcome, "the retry budget is empty");
+        }
+        if L::ACTIVE {
+            self.policy.hooks.before_sleep.call(&self.view(Some(&outcome), Some(delay)));
+        }
+        let level = self.level();
+        if log::enabled(level) {
+            match self.describe(&outcome) {
+                Ok(e) => log::retrying(level, self.name(), self.attempt, delay, &e),
+                Err(v) => log::retrying(level, self.name(), self.attempt, delay, &v),
+            }
+        }
+        self.history.sleep(delay);
+        if delay.is_zero() { Next::Again } else { Next::Sleep(delay) }
+    }
+}
+
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+where
+    S: Stop,
+    Z: AsyncSleep,
+    K: BreakerGuard<E>,
+    C: Fn(&Z) -> Instant,
+    H: History,
+{
+    /// The sleeper's future for `delay`.
+    #[inline]
+    pub fn sleep_async(&self, delay: Duration) -> Z::Sleep {
+        self.policy.execution.sleeper.sleep(delay)
+    }
+
+    /// Runs one attempt, cut at the policy's per-attempt timeout if it has one.
+    #[inline]
+    pub fn run<Fut>(
+        &self,
+        attempt: Fut,
+    ) -> impl Future<Output = Result<T, E>> + use<'_, Fut, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+    where
+        Fut: Future<Output = Result<T, E>>,
+        O: AttemptTimeout<E>,
+    {
+        let limit = self.attempt_timeout();
+        O::bound(limit, &self.policy.execution.sleeper, attempt, &self.timed_out)
+    }
+}
+
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+where
+    Z: BlockingSleep,
+    K: BreakerGuard<E>,
+{
+    /// Blocks for `delay`.
+    #[inline]
+    pub fn sleep_blocking(&self, delay: Duration) {
+        self.policy.execution.sleeper.sleep(delay);
+    }
+}

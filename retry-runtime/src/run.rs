@@ -1,0 +1,120 @@
+//! [`RetryPolicy::retry`] and [`RetryPolicy::retry_blocking`]: the loops that drive a
+//! [`Call`] without the macro, as the `#[retry]` expansion drives it with one.
+
+use core::fmt;
+use core::future::Future;
+
+use crate::call::{Admit, Call, Describe, Kept, Next};
+use crate::guards::{BreakerGuard, BudgetGuard};
+use crate::hooks::Hook;
+use crate::policy::Spelled;
+use crate::predicate::{RetryError, RetryValue, ServerDelay};
+use crate::sleep::{AsyncSleep, BlockingSleep};
+use crate::stop::Stop;
+use crate::timeout::{AttemptTimeout, Blocking};
+use crate::wait::Wait;
+
+fn display<E: fmt::Display>(error: &E, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fmt::Display::fmt(error, f)
+}
+
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
+    /// Runs `op` until it succeeds, returns an error the policy does not retry, or the
+    /// policy gives up; returns the last outcome unchanged.
+    ///
+    /// ```
+    /// use retry_runtime::{RetryPolicy, stop::attempts, wait::fixed};
+    /// use std::time::Duration;
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let policy = RetryPolicy::builder()
+    ///     .stop(attempts(3))
+    ///     .wait(fixed(Duration::from_secs(2)))
+    ///     .build()
+    ///     .unwrap();
+    /// let start = tokio::time::Instant::now();
+    /// let out: Result<(), &str> = policy.retry(|| async { Err("down") }).await;
+    /// assert_eq!(out, Err("down"));
+    /// assert_eq!(start.elapsed(), Duration::from_secs(4)); // two sleeps, on the paused clock
+    /// # }
+    /// ```
+    pub async fn retry<T, E, Op, Fut>(&self, mut op: Op) -> Result<T, E>
+    where
+        Op: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: fmt::Display,
+        S: Stop,
+        W: Wait,
+        P: RetryError<E>,
+        V: RetryValue<T>,
+        A: ServerDelay<E>,
+        B: Hook<T, E>,
+        F: Hook<T, E>,
+        L: Hook<T, E>,
+        G: Hook<T, E>,
+        Z: AsyncSleep,
+        O: AttemptTimeout<E>,
+        K: BreakerGuard<E>,
+        U: BudgetGuard,
+    {
+        let mut call = Call::new(self, <Z as AsyncSleep>::now, || display::<E> as Describe<E>, Kept::default());
+        loop {
+            let next = match call.before_attempt() {
+                Admit::Run => {
+                    let outcome = call.run(op()).await;
+                    call.after(outcome)
+                }
+                Admit::Refused(error) => call.refused(error),
+            };
+            match next {
+                Next::Return(outcome) | Next::GiveUp(outcome) => return outcome,
+                Next::Again => {}
+                Next::Sleep(delay) => call.sleep_async(delay).await,
+            }
+        }
+    }
+
+    /// [`retry`](Self::retry) for blocking code: sleeps with the sleeper's
+    /// [`BlockingSleep`] (the thread, by default).
+    ///
+    /// ```
+    /// use retry_runtime::{RetryPolicy, stop::attempts, wait::none};
+    /// let policy = RetryPolicy::builder().stop(attempts(4)).wait(none()).build().unwrap();
+    /// let mut n = 0;
+    /// let out: Result<u32, String> = policy.retry_blocking(|| {
+    ///     n += 1;
+    ///     if n < 4 { Err(format!("try {n}")) } else { Ok(n) }
+    /// });
+    /// assert_eq!(out, Ok(4));
+    /// ```
+    pub fn retry_blocking<T, E, Op>(&self, mut op: Op) -> Result<T, E>
+    where
+        Op: FnMut() -> Result<T, E>,
+        E: fmt::Display,
+        S: Stop,
+        W: Wait,
+        P: RetryError<E>,
+        V: RetryValue<T>,
+        A: ServerDelay<E>,
+        B: Hook<T, E>,
+        F: Hook<T, E>,
+        L: Hook<T, E>,
+        G: Hook<T, E>,
+        Z: BlockingSleep,
+        O: Blocking,
+        K: BreakerGuard<E>,
+        U: BudgetGuard,
+    {
+        let mut call = Call::new(self, <Z as BlockingSleep>::now, || display::<E> as Describe<E>, Kept::default());
+        loop {
+            let next = match call.before_attempt() {
+                Admit::Run => call.after(op()),
+                Admit::Refused(error) => call.refused(error),
+            };
+            match next {
+                Next::Return(outcome) | Next::GiveUp(outcome) => return outcome,
+                Next::Again => {}
+                Next::Sleep(delay) => call.sleep_blocking(delay),
+            }
+        }
+    }
+}
