@@ -81,10 +81,13 @@ mod sync;
 
 pub mod breaker;
 pub mod budget;
+#[cfg(feature = "tokio")]
+pub mod bulkhead;
 pub mod classify;
 pub mod config;
 pub mod guards;
 pub mod hooks;
+pub mod limiter;
 pub mod predicate;
 pub mod sleep;
 pub mod stop;
@@ -96,8 +99,11 @@ pub mod __private;
 
 pub use breaker::{BreakerState, CircuitBreaker, CircuitOpen};
 pub use budget::RetryBudget;
+#[cfg(feature = "tokio")]
+pub use bulkhead::{Bulkhead, BulkheadFull};
 pub use classify::headers;
 pub use error::PolicyError;
+pub use limiter::{RateLimited, RateLimiter};
 pub use log::LogLevel;
 pub use policy::{RetryPolicy, RetryPolicyBuilder};
 pub use state::RetryState;
