@@ -18,7 +18,7 @@ use governor::{NotUntil, Quota};
 /// What a fixed limiter's time is read from: tokio's clock with the `tokio` feature (so a
 /// paused test clock paces it), else governor's own `MonotonicClock`.
 #[cfg(feature = "tokio")]
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub(super) struct LimiterClock;
 
 #[cfg(feature = "tokio")]
@@ -34,10 +34,15 @@ impl Clock for LimiterClock {
 #[cfg(not(feature = "tokio"))]
 pub(super) type LimiterClock = governor::clock::MonotonicClock;
 
+#[cfg(feature = "tokio")]
+const CLOCK: LimiterClock = LimiterClock;
+#[cfg(not(feature = "tokio"))]
+const CLOCK: LimiterClock = governor::clock::MonotonicClock;
+
 /// The current time on the limiter's clock.
 #[inline]
 pub(super) fn now() -> Instant {
-    LimiterClock::default().now()
+    CLOCK.now()
 }
 
 type Governor = governor::RateLimiter<NotKeyed, InMemoryState, LimiterClock, NoOpMiddleware<Instant>>;
@@ -58,7 +63,7 @@ impl Gcra {
     /// Takes a cell now, or says how long until one is free (nothing is taken then).
     #[inline]
     pub(super) fn check(&self) -> Result<(), Duration> {
-        let limiter = self.limiter.get_or_init(|| Governor::direct_with_clock(self.quota, LimiterClock::default()));
+        let limiter = self.limiter.get_or_init(|| Governor::direct_with_clock(self.quota, CLOCK));
         limiter.check().map_err(|refused: NotUntil<Instant>| refused.wait_time_from(now()))
     }
 }
