@@ -32,6 +32,9 @@ fn main() {
             "isolated_op" => poll_once(isolated_op(x, &Cell::new(0))),
             "hand_loop_flaky" => block_on(hand_loop_flaky(&Cell::new(3))),
             "retry_flaky" => block_on(retry_flaky(&Cell::new(3))),
+            "no_limiter" => Ok(x),
+            "adaptive_limiter" => Ok(benches::shaped(black_box(&benches::ADAPTIVE))).map(|()| x),
+            "fixed_limiter" => Ok(benches::shaped(black_box(&benches::FIXED))).map(|()| x),
             other => panic!("unknown case `{other}`"),
         };
         sum = sum.wrapping_add(out.unwrap_or(1));

@@ -26,6 +26,7 @@ mod provider;
 
 use core::fmt;
 use core::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Instant;
 
@@ -72,6 +73,9 @@ enum Pace {
 
 #[derive(Debug)]
 struct Adaptive {
+    /// Whether the bucket is on (`Cubic::enabled`), readable without the lock: until the
+    /// first throttle an attempt neither locks nor reads the clock.
+    enabled: AtomicBool,
     cubic: Mutex<Cubic>,
     /// The limiter's first use: CUBIC's times are seconds after it.
     origin: OnceLock<Instant>,
@@ -156,7 +160,11 @@ impl RateLimiter {
     /// ```
     pub const fn adaptive() -> Self {
         Self {
-            pace: Pace::Adaptive(Adaptive { cubic: Mutex::new(Cubic::new()), origin: OnceLock::new() }),
+            pace: Pace::Adaptive(Adaptive {
+                enabled: AtomicBool::new(false),
+                cubic: Mutex::new(Cubic::new()),
+                origin: OnceLock::new(),
+            }),
             gate: Gate::new(),
         }
     }
@@ -195,7 +203,7 @@ impl RateLimiter {
     /// ```
     #[inline]
     pub fn try_acquire(&self) -> Result<RatePermit<'_>, RateLimited> {
-        match self.take(Duration::ZERO)? {
+        match self.take(Wait::None)? {
             Taken::Now(permit) => Ok(permit),
             Taken::After(wait, pending) => {
                 drop(pending);
@@ -250,16 +258,14 @@ impl RateLimiter {
         deadline: Option<Instant>,
     ) -> Result<RatePermit<'_>, RateLimited> {
         loop {
-            let now = gcra::now();
-            let room = deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(now));
-            match self.take(room) {
+            match self.take(Wait::Until(deadline)) {
                 Ok(Taken::Now(permit)) => return Ok(permit),
                 // Reserved: the token is owed while this sleeps, given back if it is dropped.
                 Ok(Taken::After(wait, pending)) => {
                     sleep_for(sleeper, wait).await;
                     return Ok(pending.into_permit());
                 }
-                Err(refused) if refused.retry_in > room => return Err(refused),
+                Err(refused) if deadline.is_some_and(|d| gcra::now() + refused.retry_in > d) => return Err(refused),
                 Err(refused) => sleep_for(sleeper, refused.retry_in).await,
             }
         }
@@ -312,17 +318,23 @@ impl RateLimiter {
         self.observe(ProviderLimits::from_headers(headers, std::time::SystemTime::now()));
     }
 
-    /// One attempt now, or a reservation at most `max_wait` away, or the refusal.
+    /// One attempt now, or a reservation that ends within `wait`, or the refusal. Reads the
+    /// clock only when the gate or the adaptive bucket is on.
     #[inline]
-    fn take(&self, max_wait: Duration) -> Result<Taken<'_>, RateLimited> {
-        let now = gcra::now();
-        let gated = self.gate.take(now).map_err(RateLimited::new)?;
+    fn take(&self, wait: Wait) -> Result<Taken<'_>, RateLimited> {
+        let gated = if self.gate.is_active() { self.gate.take(gcra::now()).map_err(RateLimited::new)? } else { false };
         let pending = Pending { limiter: self, gated, reserved: false };
         let wait = match &self.pace {
             Pace::Fixed(gcra) => gcra.check().map(|()| Duration::ZERO),
+            Pace::Adaptive(a) if !a.enabled.load(Ordering::Acquire) => Ok(Duration::ZERO),
             Pace::Adaptive(a) => {
-                let seconds = a.seconds(now);
-                let reserved = a.cubic().reserve(seconds, max_wait.as_secs_f64());
+                let now = gcra::now();
+                let room = match wait {
+                    Wait::None => 0.0,
+                    Wait::Until(None) => f64::INFINITY,
+                    Wait::Until(Some(deadline)) => deadline.saturating_duration_since(now).as_secs_f64(),
+                };
+                let reserved = a.cubic().reserve(a.seconds(now), room);
                 reserved.map(Duration::from_secs_f64).map_err(Duration::from_secs_f64)
             }
         };
@@ -335,6 +347,15 @@ impl RateLimiter {
             Ok(wait) => Ok(Taken::After(wait, Pending { reserved: true, ..pending })),
         }
     }
+}
+
+/// How long [`RateLimiter::take`] may reserve ahead.
+#[derive(Clone, Copy)]
+enum Wait {
+    /// Not at all: [`RateLimiter::try_acquire`].
+    None,
+    /// Until the deadline, if any.
+    Until(Option<Instant>),
 }
 
 async fn sleep_for<Z: AsyncSleep>(sleeper: &Z, delay: Duration) {
@@ -412,7 +433,11 @@ impl RatePermit<'_> {
     pub fn record(self, outcome: Outcome) {
         if let Pace::Adaptive(a) = &self.limiter.pace {
             let seconds = a.seconds(gcra::now());
-            a.cubic().update(seconds, outcome == Outcome::Throttled);
+            let mut cubic = a.cubic();
+            cubic.update(seconds, outcome == Outcome::Throttled);
+            if cubic.enabled() {
+                a.enabled.store(true, Ordering::Release);
+            }
         }
     }
 }
