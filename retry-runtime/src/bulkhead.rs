@@ -26,7 +26,8 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 ///
 /// static DATABASE: Bulkhead = Bulkhead::new(2).with_queue(8).with_max_wait(Duration::from_secs(1));
 ///
-/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), retry_runtime::bulkhead::BulkheadFull> {
 /// let a = DATABASE.acquire(None).await?;
 /// let b = DATABASE.acquire(None).await?;
 /// assert_eq!(DATABASE.available(), 0);
@@ -35,7 +36,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 /// assert_eq!(start.elapsed(), Duration::from_secs(1));
 /// drop((a, b));
 /// assert_eq!(DATABASE.available(), 2);
-/// # Ok::<(), retry_runtime::bulkhead::BulkheadFull>(()) }
+/// # Ok(()) }
 /// ```
 #[derive(Debug)]
 pub struct Bulkhead {
