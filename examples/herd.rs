@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use examples::herd::{Algorithm, Model, Summary, summarize};
+use examples::plot::{PALETTE, label, legend};
 use plotters::chart::SeriesAnno;
 use plotters::prelude::*;
 
@@ -152,15 +153,8 @@ fn print_table(title: &str, rows: &[[Summary; 5]], cell: impl Fn(&Summary) -> St
     }
 }
 
-/// The Okabe–Ito palette: told apart with any colour vision.
 const fn colour(a: Algorithm) -> RGBColor {
-    match a {
-        Algorithm::NoBackoff => RGBColor(0, 0, 0),
-        Algorithm::Exponential => RGBColor(213, 94, 0),
-        Algorithm::FullJitter => RGBColor(0, 114, 178),
-        Algorithm::EqualJitter => RGBColor(0, 158, 115),
-        Algorithm::DecorrelatedJitter => RGBColor(204, 121, 167),
-    }
+    PALETTE[a as usize]
 }
 
 /// Two charts, like the blog's figures: work above, completion time below.
@@ -226,19 +220,5 @@ fn plot(out: &Path, rows: &[[Summary; 5]], model: &Model, args: &Args) -> Result
 }
 
 fn series<DB: DrawingBackend>(annotation: &mut SeriesAnno<'_, DB>, a: Algorithm) {
-    let c = colour(a);
-    annotation.label(a.name()).legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2)));
-}
-
-fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    position: SeriesLabelPosition,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .draw()
+    label(annotation, a.name(), colour(a));
 }

@@ -4,6 +4,7 @@
 //! ```sh
 //! cargo build --profile bench -p benches --example profile
 //! valgrind --tool=callgrind target/release/examples/profile retry_flaky 100000
+//! valgrind --tool=callgrind target/release/examples/profile adaptive_limiter 100000
 //! perf record -g target/release/examples/profile guarded_op 100000000
 //! ```
 
@@ -32,6 +33,15 @@ fn main() {
             "isolated_op" => poll_once(isolated_op(x, &Cell::new(0))),
             "hand_loop_flaky" => block_on(hand_loop_flaky(&Cell::new(3))),
             "retry_flaky" => block_on(retry_flaky(&Cell::new(3))),
+            "no_limiter" => Ok(x),
+            "adaptive_limiter" => {
+                benches::shaped(black_box(&benches::ADAPTIVE));
+                Ok(x)
+            }
+            "fixed_limiter" => {
+                benches::shaped(black_box(&benches::FIXED));
+                Ok(x)
+            }
             other => panic!("unknown case `{other}`"),
         };
         sum = sum.wrapping_add(out.unwrap_or(1));

@@ -253,3 +253,15 @@ sized_pair! {
     retry_sized_1k, hand_loop_sized_1k, 1008;
     retry_sized_8k, hand_loop_sized_8k, 8176;
 }
+
+/// An adaptive limiter before any throttle, and a fixed one whose quota is never used up:
+/// both always have room, so the benchmarks measure the first-try path.
+pub static ADAPTIVE: retry_runtime::RateLimiter = retry_runtime::RateLimiter::adaptive();
+/// See [`ADAPTIVE`].
+pub static FIXED: retry_runtime::RateLimiter = retry_runtime::RateLimiter::per_second(u32::MAX);
+
+/// One attempt's traffic shaping with room: a permit before, its outcome after.
+pub fn shaped(limiter: &retry_runtime::RateLimiter) {
+    let permit = poll_once(limiter.acquire(None)).expect("room");
+    permit.record(retry_runtime::limiter::Outcome::Success);
+}

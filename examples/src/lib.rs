@@ -4,3 +4,5 @@
 pub mod failover;
 pub mod herd;
 pub mod outage;
+pub mod plot;
+pub mod rate_limit;

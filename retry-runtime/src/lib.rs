@@ -85,10 +85,13 @@ mod timeout;
 
 pub mod breaker;
 pub mod budget;
+#[cfg(feature = "tokio")]
+pub mod bulkhead;
 pub mod classify;
 pub mod config;
 pub mod headers;
 pub mod hooks;
+pub mod limiter;
 pub mod predicate;
 pub mod sleep;
 pub mod stop;
@@ -100,7 +103,10 @@ pub mod __private;
 pub use breaker::{BreakerState, CircuitBreaker, CircuitOpen};
 pub use budget::RetryBudget;
 pub use builder::RetryPolicyBuilder;
+#[cfg(feature = "tokio")]
+pub use bulkhead::{Bulkhead, BulkheadFull};
 pub use error::PolicyError;
+pub use limiter::{RateLimited, RateLimiter};
 pub use log::LogLevel;
 pub use policy::RetryPolicy;
 pub use state::RetryState;

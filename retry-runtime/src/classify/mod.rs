@@ -51,7 +51,7 @@ mod status;
 #[cfg(feature = "http")]
 mod http;
 #[cfg(feature = "http")]
-mod provider;
+pub(crate) mod provider;
 #[cfg(feature = "reqwest")]
 mod reqwest;
 

@@ -8,8 +8,9 @@ use http::HeaderMap;
 
 use crate::headers::{go_duration, rfc3339_reset};
 
-/// OpenAI's reset headers (Go durations), each beside the header saying what is left.
-const OPENAI_RESETS: [(&str, &str); 2] = [
+/// OpenAI's reset headers (Go durations), each beside the header saying what is left:
+/// requests first, then tokens (the rate limiter reads them in that order).
+pub(crate) const OPENAI_RESETS: [(&str, &str); 2] = [
     ("x-ratelimit-reset-requests", "x-ratelimit-remaining-requests"),
     ("x-ratelimit-reset-tokens", "x-ratelimit-remaining-tokens"),
 ];
@@ -17,9 +18,9 @@ const OPENAI_RESETS: [(&str, &str); 2] = [
 /// Anthropic's reset headers are `anthropic-ratelimit-{limit}-reset` (RFC 3339), beside
 /// `anthropic-ratelimit-{limit}-remaining`, for limits `requests`, `tokens`,
 /// `input-tokens`, `output-tokens` and any added later.
-const ANTHROPIC_PREFIX: &str = "anthropic-ratelimit-";
-const RESET_SUFFIX: &str = "-reset";
-const REMAINING_SUFFIX: &str = "-remaining";
+pub(crate) const ANTHROPIC_PREFIX: &str = "anthropic-ratelimit-";
+pub(crate) const RESET_SUFFIX: &str = "-reset";
+pub(crate) const REMAINING_SUFFIX: &str = "-remaining";
 
 /// Bodies of a 429 that no wait will cure: the account is out of money, not out of rate.
 const OUT_OF_MONEY: [&str; 2] = [
@@ -65,7 +66,7 @@ pub(super) fn body_verdict(status: u16, body: &str) -> Option<bool> {
 
 /// The first value of `name` as text. Not `HeaderValue::to_str`, which refuses non-ASCII
 /// such as the `µ` of a Go duration; the readers reject whatever else they cannot read.
-pub(super) fn value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+pub(crate) fn value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     core::str::from_utf8(headers.get(name)?.as_bytes()).ok()
 }
 
