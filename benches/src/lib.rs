@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use rand::Rng;
 use retry_runtime::sleep::{AsyncSleep, DefaultSleep, NoSleep};
-use retry_runtime::{CircuitBreaker, CircuitOpen, RetryBudget, retry};
+use retry_runtime::{CircuitBreaker, CircuitOpen, RetryBudget, RetryPolicy, retry};
 use std::future::Ready;
 
 /// The error of the operation: two transient kinds and one that is never retried.
@@ -188,6 +188,25 @@ pub async fn retry_op(x: u64) -> Result<u64, LlmError> {
 #[retry(stop = attempts(5), wait = exp_jitter(1, 60, 5), on = RateLimit | Overload, sleeper = StubSleep)]
 pub async fn retry_flaky(failures_left: &Cell<u32>) -> Result<u64, LlmError> {
     flaky(failures_left).await
+}
+
+/// The design card's policy as a value: what [`RetryPolicy::retry`](retry_runtime::RetryPolicy::retry)
+/// and `retry_blocking` are measured with.
+///
+/// # Panics
+/// Never: the policy is valid.
+pub fn card_policy()
+-> retry_runtime::RetryPolicy<retry_runtime::stop::Attempts, retry_runtime::wait::ExpJitter, fn(&LlmError) -> bool> {
+    RetryPolicy::builder()
+        .stop(retry_runtime::stop::attempts(ATTEMPTS))
+        .wait(retry_runtime::wait::exp_jitter(INITIAL, MAX, Duration::from_nanos(JITTER_NANOS)))
+        .when(transient as fn(&LlmError) -> bool)
+        .build()
+        .expect("a valid policy")
+}
+
+fn transient(e: &LlmError) -> bool {
+    matches!(e, LlmError::RateLimit | LlmError::Overload)
 }
 
 /// A breaker that stays closed in the benchmarks: every call succeeds.
