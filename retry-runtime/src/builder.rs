@@ -94,7 +94,7 @@ pub struct RetryPolicyBuilder<
     execution: X::Slots,
     hooks: H::Slots,
     guards: G::Slots,
-    settings: Settings,
+    pub(crate) settings: Settings,
     checks: PhantomData<C>,
 }
 

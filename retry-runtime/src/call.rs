@@ -14,6 +14,7 @@ use crate::budget::RetryKind;
 use crate::guards::{self, AttemptPermit, BreakerGuard, BudgetGuard};
 use crate::hooks::Hook;
 use crate::log::{self, LogLevel};
+use crate::nested;
 use crate::policy::{DEFAULT_NAME, Spelled};
 use crate::predicate::{RetryError, RetryValue, ServerDelay};
 use crate::sleep::{AsyncSleep, BlockingSleep};
@@ -72,6 +73,8 @@ pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, T, E
     /// What the last retry was paid for as, to refund it on success.
     withdrawal: Option<RetryKind>,
     timed_out: AtomicBool,
+    /// What this call's attempts tell the retried calls nested in them, and what they told.
+    layer: nested::Layer,
     outcome: PhantomData<fn() -> T>,
 }
 
@@ -278,6 +281,7 @@ where
             permit: None,
             withdrawal: None,
             timed_out: AtomicBool::new(false),
+            layer: nested::Layer::new(policy.settings.nested),
             outcome: PhantomData,
         }
     }
@@ -381,6 +385,7 @@ where
             self.policy.hooks.on_give_up.call(&self.view(Some(&outcome), None));
         }
         self.log_give_up(&outcome, reason);
+        nested::gave_up();
         Next::GiveUp(outcome)
     }
 
@@ -451,6 +456,9 @@ where
             Some(asked) => asked.max(planned),
             None => planned,
         };
+        if let Some(reason) = self.layer.refusal() {
+            return self.give_up(outcome, reason);
+        }
         let ctx = StopContext::new(self.attempt, self.elapsed(), delay);
         if self.policy.stop.should_stop(&ctx) {
             return self.give_up(outcome, "the stop condition is met");
@@ -512,6 +520,20 @@ where
         let limit = self.attempt_timeout();
         O::bound(limit, &self.policy.execution.sleeper, attempt, &self.timed_out)
     }
+
+    /// [`run`](Self::run), as the layer that retried calls nested in the attempt see (see
+    /// [`nested`]).
+    #[inline]
+    pub fn run_layered<Fut>(
+        &self,
+        attempt: Fut,
+    ) -> impl Future<Output = Result<T, E>> + use<'_, Fut, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+    where
+        Fut: Future<Output = Result<T, E>>,
+        O: AttemptTimeout<E>,
+    {
+        self.layer.attempt(self.run(attempt))
+    }
 }
 
 impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
@@ -524,5 +546,11 @@ where
     #[inline]
     pub fn sleep_blocking(&self, delay: Duration) {
         self.policy.execution.sleeper.sleep(delay);
+    }
+
+    /// Runs one attempt of blocking code, as the layer that retried calls inside it see.
+    #[inline]
+    pub fn run_blocking<R>(&self, attempt: impl FnOnce() -> R) -> R {
+        self.layer.within(attempt)
     }
 }

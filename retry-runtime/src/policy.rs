@@ -5,6 +5,7 @@ use core::time::Duration;
 use crate::guards::Guards;
 use crate::hooks::Hooks;
 use crate::log::LogLevel;
+use crate::nested::Nested;
 use crate::predicate::{AnyError, NoServerDelay, NoValue};
 use crate::stop::Attempts;
 use crate::timeout::Execution;
@@ -109,11 +110,20 @@ pub(crate) struct Settings {
     pub(crate) seed: Option<u64>,
     pub(crate) name: &'static str,
     pub(crate) track_time: bool,
+    pub(crate) nested: Nested,
 }
 
 impl Settings {
     /// The defaults, reporting `name` as the function.
     pub(crate) const fn named(name: &'static str) -> Self {
-        Self { retry_after_max: DEFAULT_RETRY_AFTER_MAX, timeout: None, log: None, seed: None, name, track_time: false }
+        Self {
+            retry_after_max: DEFAULT_RETRY_AFTER_MAX,
+            timeout: None,
+            log: None,
+            seed: None,
+            name,
+            track_time: false,
+            nested: Nested::Inner,
+        }
     }
 }

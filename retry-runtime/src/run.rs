@@ -60,7 +60,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Spelled<S, W, P, V, A, B, F, L, G, Z
         loop {
             let next = match call.before_attempt() {
                 Admit::Run => {
-                    let outcome = call.run(op()).await;
+                    let outcome = call.run_layered(op()).await;
                     call.after(outcome)
                 }
                 Admit::Refused(error) => call.refused(error),
@@ -86,6 +86,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Spelled<S, W, P, V, A, B, F, L, G, Z
     /// });
     /// assert_eq!(out, Ok(4));
     /// ```
+    #[inline]
     pub fn retry_blocking<T, E, Op>(&self, mut op: Op) -> Result<T, E>
     where
         Op: FnMut() -> Result<T, E>,
@@ -107,7 +108,10 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Spelled<S, W, P, V, A, B, F, L, G, Z
         let mut call = Call::new(self, <Z as BlockingSleep>::now, || display::<E> as Describe<E>, Kept::default());
         loop {
             let next = match call.before_attempt() {
-                Admit::Run => call.after(op()),
+                Admit::Run => {
+                    let outcome = call.run_blocking(&mut op);
+                    call.after(outcome)
+                }
                 Admit::Refused(error) => call.refused(error),
             };
             match next {
