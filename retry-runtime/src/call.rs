@@ -217,10 +217,24 @@ impl<S: Stop, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, T, E, C: Fn(&
     /// How long the attempt about to start may run: the policy's `timeout`, shrunk to
     /// what is left of a `deadline`.
     pub fn attempt_timeout(&self) -> Option<Duration> {
-        let timeout = self.policy.settings.timeout?;
+        self.shrunk(self.policy.settings.timeout?)
+    }
+
+    /// How long an attempt of a stream may wait for its first item: the smaller of `timeout`
+    /// and `first_item_timeout`, shrunk to what is left of a `deadline`.
+    pub(crate) fn first_item_timeout(&self) -> Option<Duration> {
+        let settings = &self.policy.settings;
+        let limit = match (settings.timeout, settings.first_item_timeout) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
+        self.shrunk(limit)
+    }
+
+    fn shrunk(&self, limit: Duration) -> Option<Duration> {
         Some(match self.policy.stop.deadline() {
-            Some(deadline) => timeout.min(deadline.saturating_sub(self.elapsed())),
-            None => timeout,
+            Some(deadline) => limit.min(deadline.saturating_sub(self.elapsed())),
+            None => limit,
         })
     }
 }
@@ -466,7 +480,7 @@ where
         // With a per-attempt timeout, an attempt that would start with nothing left of the
         // deadline would be cut before it ran; on a clock that does not move (tokio's
         // paused clock) such empty attempts would repeat forever.
-        if self.policy.settings.timeout.is_some()
+        if (self.policy.settings.timeout.is_some() || self.policy.settings.first_item_timeout.is_some())
             && let Some(deadline) = self.policy.stop.deadline()
             && ctx.elapsed().saturating_add(delay) >= deadline
         {
@@ -509,12 +523,12 @@ where
 
     /// Runs one attempt, cut at the policy's per-attempt timeout if it has one.
     #[inline]
-    pub fn run<Fut>(
+    pub fn run<X, Fut>(
         &self,
         attempt: Fut,
-    ) -> impl Future<Output = Result<T, E>> + use<'_, Fut, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+    ) -> impl Future<Output = Result<X, E>> + use<'_, X, Fut, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
     where
-        Fut: Future<Output = Result<T, E>>,
+        Fut: Future<Output = Result<X, E>>,
         O: AttemptTimeout<E>,
     {
         let limit = self.attempt_timeout();
@@ -524,15 +538,30 @@ where
     /// [`run`](Self::run), as the layer that retried calls nested in the attempt see (see
     /// [`nested`]).
     #[inline]
-    pub fn run_layered<Fut>(
+    pub fn run_layered<X, Fut>(
         &self,
         attempt: Fut,
-    ) -> impl Future<Output = Result<T, E>> + use<'_, Fut, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+    ) -> impl Future<Output = Result<X, E>> + use<'_, X, Fut, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
     where
-        Fut: Future<Output = Result<T, E>>,
+        Fut: Future<Output = Result<X, E>>,
         O: AttemptTimeout<E>,
     {
         self.layer.attempt(self.run(attempt))
+    }
+
+    /// An attempt of a stream, up to its first item: cut at
+    /// [`first_item_timeout`](Self::first_item_timeout), as nested layers see it.
+    #[inline]
+    pub(crate) fn run_to_first_item<X, Fut>(
+        &self,
+        attempt: Fut,
+    ) -> impl Future<Output = Result<X, E>> + use<'_, X, Fut, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+    where
+        Fut: Future<Output = Result<X, E>>,
+        O: AttemptTimeout<E>,
+    {
+        let limit = self.first_item_timeout();
+        self.layer.attempt(O::bound(limit, &self.policy.execution.sleeper, attempt, &self.timed_out))
     }
 }
 

@@ -81,6 +81,7 @@ mod nested;
 mod policy;
 mod run;
 mod state;
+mod stream;
 mod sync;
 mod timeout;
 

@@ -111,6 +111,8 @@ pub(crate) struct Settings {
     pub(crate) name: &'static str,
     pub(crate) track_time: bool,
     pub(crate) nested: Nested,
+    /// The stream form's bound on the wait for the first item.
+    pub(crate) first_item_timeout: Option<Duration>,
 }
 
 impl Settings {
@@ -124,6 +126,7 @@ impl Settings {
             name,
             track_time: false,
             nested: Nested::Inner,
+            first_item_timeout: None,
         }
     }
 }
