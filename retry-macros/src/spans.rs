@@ -49,3 +49,18 @@ pub(crate) fn located(tokens: TokenStream, at: Span) -> TokenStream {
         })
         .collect()
 }
+
+/// The user's `crate = path`, marked as the macro's own code where it is written, so that
+/// lints about the user's paths (`unused_qualifications` on `path::__private::Duration`
+/// with `Duration` imported) do not fire on the expansion. `$crate` keeps its span, which
+/// is what it resolves by.
+pub(crate) fn as_generated(path: TokenStream) -> TokenStream {
+    path.into_iter()
+        .map(|mut tree| {
+            if !matches!(&tree, TokenTree::Ident(i) if i == "$crate") {
+                tree.set_span(Span::call_site().located_at(tree.span()));
+            }
+            tree
+        })
+        .collect()
+}
