@@ -15,35 +15,27 @@ pub(crate) fn first_span<T: ToTokens>(tokens: &T) -> Span {
 
 /// `tokens`, every one of them given the span `at`.
 pub(crate) fn uniform(tokens: TokenStream, at: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|tree| match tree {
-            TokenTree::Group(g) => {
-                let mut moved = Group::new(g.delimiter(), uniform(g.stream(), at));
-                moved.set_span(at);
-                TokenTree::Group(moved)
-            }
-            mut other => {
-                other.set_span(at);
-                other
-            }
-        })
-        .collect()
+    respan(tokens, &|_| at)
 }
 
 /// `tokens` moved to where `at` is, each keeping its own hygiene, so that rustc reports what
 /// it finds wrong with generated code at the user's token.
 pub(crate) fn located(tokens: TokenStream, at: Span) -> TokenStream {
+    respan(tokens, &|span| span.located_at(at))
+}
+
+/// `tokens`, groups included, each given the span `to` makes of its own.
+fn respan(tokens: TokenStream, to: &impl Fn(Span) -> Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|tree| match tree {
             TokenTree::Group(g) => {
-                let mut moved = Group::new(g.delimiter(), located(g.stream(), at));
-                moved.set_span(g.span().located_at(at));
+                let mut moved = Group::new(g.delimiter(), respan(g.stream(), to));
+                moved.set_span(to(g.span()));
                 TokenTree::Group(moved)
             }
             mut other => {
-                other.set_span(other.span().located_at(at));
+                other.set_span(to(other.span()));
                 other
             }
         })
