@@ -329,57 +329,79 @@ const fn wait(
     Strategy { name, family: Family::Wait(kind), params, optional: None, positive_first, ordered, example }
 }
 
+/// `attempts(N)`.
+pub const ATTEMPTS: Strategy = stop("attempts", StopKind::Attempts, &[Role::N], false, "attempts(5)");
+/// `elapsed(D)`.
+pub const ELAPSED: Strategy = stop("elapsed", StopKind::Elapsed, &[Role::D], true, "elapsed(30s)");
+/// `deadline(D)`.
+pub const DEADLINE: Strategy = stop("deadline", StopKind::Deadline, &[Role::D], true, "deadline(30s)");
+/// `never`.
+pub const NEVER: Strategy = stop("never", StopKind::Never, &[], false, "never");
+
 /// Every stop condition, in the order messages list them.
-pub const STOPS: &[Strategy] = &[
-    stop("attempts", StopKind::Attempts, &[Role::N], false, "attempts(5)"),
-    stop("elapsed", StopKind::Elapsed, &[Role::D], true, "elapsed(30s)"),
-    stop("deadline", StopKind::Deadline, &[Role::D], true, "deadline(30s)"),
-    stop("never", StopKind::Never, &[], false, "never"),
-];
+pub const STOPS: &[Strategy] = &[ATTEMPTS, ELAPSED, DEADLINE, NEVER];
+
+/// `none`.
+pub const NONE: Strategy = wait("none", WaitKind::None, &[], false, None, "none");
+/// `fixed(D)`.
+pub const FIXED: Strategy = wait("fixed", WaitKind::Fixed, &[Role::D], false, None, "fixed(2s)");
+/// `random(MIN, MAX)`.
+pub const RANDOM: Strategy =
+    wait("random", WaitKind::Random, &[Role::Min, Role::Max], false, Some((0, 1)), "random(1, 5)");
+/// `exponential(INITIAL, MAX[, BASE])`.
+pub const EXPONENTIAL: Strategy = Strategy {
+    optional: Some(Role::Growth),
+    ..wait("exponential", WaitKind::Exponential, &[Role::Initial, Role::Max], true, Some((0, 1)), "exponential(1, 60)")
+};
+/// `exp_jitter(INITIAL, MAX, JITTER)`.
+pub const EXP_JITTER: Strategy = wait(
+    "exp_jitter",
+    WaitKind::ExpJitter,
+    &[Role::Initial, Role::Max, Role::Jitter],
+    true,
+    Some((0, 1)),
+    "exp_jitter(1, 60, 5)",
+);
+/// `full_jitter(BASE, CAP)`.
+pub const FULL_JITTER: Strategy =
+    wait("full_jitter", WaitKind::FullJitter, &[Role::Base, Role::Cap], true, Some((0, 1)), "full_jitter(1, 60)");
+/// `equal_jitter(BASE, CAP)`.
+pub const EQUAL_JITTER: Strategy =
+    wait("equal_jitter", WaitKind::EqualJitter, &[Role::Base, Role::Cap], true, Some((0, 1)), "equal_jitter(1, 60)");
+/// `decorrelated_jitter(BASE, CAP)`.
+pub const DECORRELATED_JITTER: Strategy = wait(
+    "decorrelated_jitter",
+    WaitKind::DecorrelatedJitter,
+    &[Role::Base, Role::Cap],
+    true,
+    Some((0, 1)),
+    "decorrelated_jitter(1, 60)",
+);
+/// `incrementing(START, STEP, MAX)`.
+pub const INCREMENTING: Strategy = wait(
+    "incrementing",
+    WaitKind::Incrementing,
+    &[Role::Start, Role::Step, Role::Max],
+    false,
+    Some((0, 2)),
+    "incrementing(1, 2, 30)",
+);
+/// `chain(W1, W2, …)`.
+pub const CHAIN: Strategy =
+    wait("chain", WaitKind::Chain, &[Role::Strategies], false, None, "chain(fixed(1), fixed(5))");
 
 /// Every wait strategy, in the order messages list them.
 pub const WAITS: &[Strategy] = &[
-    wait("none", WaitKind::None, &[], false, None, "none"),
-    wait("fixed", WaitKind::Fixed, &[Role::D], false, None, "fixed(2s)"),
-    wait("random", WaitKind::Random, &[Role::Min, Role::Max], false, Some((0, 1)), "random(1, 5)"),
-    Strategy {
-        optional: Some(Role::Growth),
-        ..wait(
-            "exponential",
-            WaitKind::Exponential,
-            &[Role::Initial, Role::Max],
-            true,
-            Some((0, 1)),
-            "exponential(1, 60)",
-        )
-    },
-    wait(
-        "exp_jitter",
-        WaitKind::ExpJitter,
-        &[Role::Initial, Role::Max, Role::Jitter],
-        true,
-        Some((0, 1)),
-        "exp_jitter(1, 60, 5)",
-    ),
-    wait("full_jitter", WaitKind::FullJitter, &[Role::Base, Role::Cap], true, Some((0, 1)), "full_jitter(1, 60)"),
-    wait("equal_jitter", WaitKind::EqualJitter, &[Role::Base, Role::Cap], true, Some((0, 1)), "equal_jitter(1, 60)"),
-    wait(
-        "decorrelated_jitter",
-        WaitKind::DecorrelatedJitter,
-        &[Role::Base, Role::Cap],
-        true,
-        Some((0, 1)),
-        "decorrelated_jitter(1, 60)",
-    ),
-    wait(
-        "incrementing",
-        WaitKind::Incrementing,
-        &[Role::Start, Role::Step, Role::Max],
-        false,
-        Some((0, 2)),
-        "incrementing(1, 2, 30)",
-    ),
-    wait("chain", WaitKind::Chain, &[Role::Strategies], false, None, "chain(fixed(1), fixed(5))"),
+    NONE,
+    FIXED,
+    RANDOM,
+    EXPONENTIAL,
+    EXP_JITTER,
+    FULL_JITTER,
+    EQUAL_JITTER,
+    DECORRELATED_JITTER,
+    INCREMENTING,
+    CHAIN,
 ];
 
 impl Strategy {

@@ -12,7 +12,10 @@ use crate::errors::Errors;
 
 /// One `key = value`.
 pub(crate) struct Arg {
+    /// The key as written, for errors.
     pub(crate) key: Ident,
+    /// Its entry in the grammar's table.
+    pub(crate) known: Key,
     pub(crate) value: Value,
 }
 
@@ -113,7 +116,7 @@ fn entry(input: ParseStream<'_>) -> syn::Result<Arg> {
             Value::Expr(input.parse()?)
         }
     };
-    Ok(Arg { key, value })
+    Ok(Arg { key, known, value })
 }
 
 /// What a key that takes a bare name expected, when it got something else (`log = "warn"`).

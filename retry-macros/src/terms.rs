@@ -6,10 +6,10 @@ use quote::ToTokens;
 use retry_grammar::{Node, Op, Term};
 use syn::{BinOp, Expr, Lit, UnOp};
 
-/// Where a term is: the user's tokens, kept whole so that an error spans them
+/// Where a term is: the user's expression, kept whole so that an error spans its tokens
 /// (`syn::Error::new_spanned`) and an opaque expression can be emitted as written.
 #[derive(Clone)]
-pub(crate) struct Site(pub(crate) TokenStream);
+pub(crate) struct Site(pub(crate) Expr);
 
 impl ToTokens for Site {
     fn to_tokens(&self, tokens: &mut TokenStream) {
@@ -51,7 +51,7 @@ fn number(lit: &Lit, negative: bool, site: Site) -> Option<Term<Site>> {
 /// The term `e` is; whatever the grammar cannot read as its own is `Opaque`, for the
 /// compiler to evaluate.
 pub(crate) fn term(e: &Expr) -> Term<Site> {
-    let site = || Site(e.to_token_stream());
+    let site = || Site(e.clone());
     match e {
         Expr::Paren(p) => term(&p.expr),
         Expr::Group(g) => term(&g.expr),
@@ -86,7 +86,7 @@ pub(crate) fn term(e: &Expr) -> Term<Site> {
             Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
                 let name = p.path.get_ident().map(ToString::to_string).unwrap_or_default();
                 let args = c.args.iter().map(term).collect();
-                Term::call(&name, Site(c.func.to_token_stream()), Some(args), &shown(e), site())
+                Term::call(&name, Site((*c.func).clone()), Some(args), &shown(e), site())
             }
             _ => Term::other(Node::Opaque, &shown(e), site()),
         },

@@ -2,6 +2,8 @@
 
 use core::time::Duration;
 
+use retry_grammar::{EXP_JITTER, EXPONENTIAL};
+
 use super::{Wait, WaitContext, grow, nanos, ordered, positive};
 use crate::PolicyError;
 
@@ -76,8 +78,8 @@ impl Wait for Exponential {
         grow(self.initial, self.base, ctx.attempt().saturating_sub(1), self.max)
     }
     fn validate(&self) -> Result<(), PolicyError> {
-        positive(self.initial, "exponential")?;
-        ordered(self.initial, self.max, "exponential")?;
+        positive(self.initial, &EXPONENTIAL)?;
+        ordered(self.initial, self.max, &EXPONENTIAL)?;
         if !(self.base.is_finite() && self.base >= 1.0) {
             return Err(PolicyError::InvalidBase { base: self.base });
         }
@@ -124,7 +126,7 @@ impl Wait for ExpJitter {
         base.saturating_add(jitter).min(self.max)
     }
     fn validate(&self) -> Result<(), PolicyError> {
-        positive(self.initial, "exp_jitter")?;
-        ordered(self.initial, self.max, "exp_jitter")
+        positive(self.initial, &EXP_JITTER)?;
+        ordered(self.initial, self.max, &EXP_JITTER)
     }
 }

@@ -2,6 +2,8 @@
 
 use core::time::Duration;
 
+use retry_grammar::INCREMENTING;
+
 use super::{Wait, WaitContext, ordered};
 use crate::PolicyError;
 
@@ -44,6 +46,6 @@ impl Wait for Incrementing {
             .map_or(self.max, |d| d.min(self.max))
     }
     fn validate(&self) -> Result<(), PolicyError> {
-        ordered(self.start, self.max, "incrementing")
+        ordered(self.start, self.max, &INCREMENTING)
     }
 }

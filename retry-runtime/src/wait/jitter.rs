@@ -4,6 +4,8 @@
 
 use core::time::Duration;
 
+use retry_grammar::{DECORRELATED_JITTER, EQUAL_JITTER, FULL_JITTER};
+
 use super::{Wait, WaitContext, grow, ordered, positive};
 use crate::PolicyError;
 
@@ -84,8 +86,8 @@ impl Wait for FullJitter {
         ctx.rng().between(Duration::ZERO, v)
     }
     fn validate(&self) -> Result<(), PolicyError> {
-        positive(self.base, "full_jitter")?;
-        ordered(self.base, self.cap, "full_jitter")
+        positive(self.base, &FULL_JITTER)?;
+        ordered(self.base, self.cap, &FULL_JITTER)
     }
 }
 
@@ -111,8 +113,8 @@ impl Wait for EqualJitter {
         half + ctx.rng().between(Duration::ZERO, half)
     }
     fn validate(&self) -> Result<(), PolicyError> {
-        positive(self.base, "equal_jitter")?;
-        ordered(self.base, self.cap, "equal_jitter")
+        positive(self.base, &EQUAL_JITTER)?;
+        ordered(self.base, self.cap, &EQUAL_JITTER)
     }
 }
 
@@ -139,7 +141,7 @@ impl Wait for DecorrelatedJitter {
         ctx.rng().between(self.base, hi).min(self.cap)
     }
     fn validate(&self) -> Result<(), PolicyError> {
-        positive(self.base, "decorrelated_jitter")?;
-        ordered(self.base, self.cap, "decorrelated_jitter")
+        positive(self.base, &DECORRELATED_JITTER)?;
+        ordered(self.base, self.cap, &DECORRELATED_JITTER)
     }
 }

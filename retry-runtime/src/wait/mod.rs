@@ -21,6 +21,8 @@
 use core::ops::Add;
 use core::time::Duration;
 
+use retry_grammar::Strategy;
+
 use crate::PolicyError;
 
 mod chain;
@@ -183,18 +185,21 @@ pub(crate) fn grow(initial: Duration, base: f64, exp: u32, cap: Duration) -> Dur
     }
 }
 
-/// Rejects a zero duration where a positive one is needed.
 /// `d` in nanoseconds, when it fits in a `u64` (up to 584 years).
 #[inline]
 pub(crate) fn nanos(d: Duration) -> Option<u64> {
     u64::try_from(d.as_nanos()).ok()
 }
 
-pub(crate) fn positive(d: Duration, what: &'static str) -> Result<(), PolicyError> {
-    if d.is_zero() { Err(PolicyError::ZeroDuration { what }) } else { Ok(()) }
+// The strategy is its grammar table entry, so its name in a `PolicyError` is spelled where
+// the attribute and configuration read it.
+
+/// Rejects a zero first delay of `strategy`.
+pub(crate) fn positive(d: Duration, strategy: &'static Strategy) -> Result<(), PolicyError> {
+    if d.is_zero() { Err(PolicyError::ZeroDuration { what: strategy.name }) } else { Ok(()) }
 }
 
-/// Rejects a first delay above its cap.
-pub(crate) fn ordered(initial: Duration, max: Duration, strategy: &'static str) -> Result<(), PolicyError> {
-    if initial > max { Err(PolicyError::InitialExceedsMax { strategy, initial, max }) } else { Ok(()) }
+/// Rejects a first delay of `strategy` above its cap.
+pub(crate) fn ordered(initial: Duration, max: Duration, strategy: &'static Strategy) -> Result<(), PolicyError> {
+    if initial > max { Err(PolicyError::InitialExceedsMax { strategy: strategy.name, initial, max }) } else { Ok(()) }
 }
