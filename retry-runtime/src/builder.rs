@@ -589,7 +589,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z
         self.wait.validate()?;
         if let Some(timeout) = self.settings.timeout {
             if timeout.is_zero() {
-                return Err(PolicyError::ZeroDuration { what: "timeout" });
+                return Err(PolicyError::ZeroDuration { what: retry_grammar::TIMEOUT.name });
             }
             if let Some(deadline) = self.stop.deadline()
                 && timeout > deadline
