@@ -17,10 +17,11 @@
 //!   replace, are not `const`.
 //!
 //! Each setter's logic is written once, as a `const` core on the `Prechecked` form that hands
-//! back the key it replaced; a user's setter moves the keys into that form and back (moves
-//! the optimizer removes) and drops what the core handed back. One type with a slot chosen by
-//! `C`, rather than a users' type wrapping the attribute's, keeps one set of settings' setters
-//! and needs no hand-written `Drop`.
+//! back the key it replaced (a `const fn` generic over `C` could not take apart a form that
+//! may need dropping); a user's setter moves the keys into that form and back, moves only,
+//! and drops what the core handed back. One type with a slot chosen by `C`, rather than a
+//! users' type wrapping the attribute's, keeps one set of settings' setters and needs no
+//! hand-written `Drop`.
 //!
 //! Users' [`build`](RetryPolicyBuilder::build) checks the keys at run time; the attribute's
 //! `build` is `const` and checks nothing, since the attribute checked them at compile time.
