@@ -179,6 +179,10 @@ pub enum Role {
     Start,
     /// `STEP` of `incrementing`.
     Step,
+    /// `FLOOR` of `decrementing`: the shortest delay, where it stops shrinking.
+    Floor,
+    /// `FRACTION` of `scaled_jitter`: a plain number from 0 to 1.
+    Fraction,
     /// `BASE` of `exponential`: the growth factor, a plain number of at least 1.
     Growth,
     /// `W1, W2, …`: wait strategies.
@@ -203,6 +207,8 @@ impl Role {
             Self::Cap => "CAP",
             Self::Start => "START",
             Self::Step => "STEP",
+            Self::Floor => "FLOOR",
+            Self::Fraction => "FRACTION",
             Self::Strategies => "W1, W2, …",
         }
     }
@@ -220,6 +226,8 @@ impl Role {
             Self::Cap => "the cap",
             Self::Start => "the start",
             Self::Step => "the step",
+            Self::Floor => "the floor",
+            Self::Fraction => "the fraction",
             Self::Jitter => "the jitter",
             Self::Growth => "the growth base",
             Self::N => "the number of attempts",
@@ -264,6 +272,10 @@ pub enum WaitKind {
     DecorrelatedJitter,
     /// `incrementing(START, STEP, MAX)`.
     Incrementing,
+    /// `decrementing(START, STEP, FLOOR)`.
+    Decrementing,
+    /// `scaled_jitter(INITIAL, MAX, FRACTION)`.
+    ScaledJitter,
     /// `chain(W1, W2, …)`.
     Chain,
 }
@@ -386,6 +398,24 @@ pub const INCREMENTING: Strategy = wait(
     Some((0, 2)),
     "incrementing(1, 2, 30)",
 );
+/// `decrementing(START, STEP, FLOOR)`.
+pub const DECREMENTING: Strategy = wait(
+    "decrementing",
+    WaitKind::Decrementing,
+    &[Role::Start, Role::Step, Role::Floor],
+    false,
+    Some((2, 0)),
+    "decrementing(10, 3, 1)",
+);
+/// `scaled_jitter(INITIAL, MAX, FRACTION)`.
+pub const SCALED_JITTER: Strategy = wait(
+    "scaled_jitter",
+    WaitKind::ScaledJitter,
+    &[Role::Initial, Role::Max, Role::Fraction],
+    true,
+    Some((0, 1)),
+    "scaled_jitter(0.5, 8, 0.25)",
+);
 /// `chain(W1, W2, …)`.
 pub const CHAIN: Strategy =
     wait("chain", WaitKind::Chain, &[Role::Strategies], false, None, "chain(fixed(1), fixed(5))");
@@ -401,6 +431,8 @@ pub const WAITS: &[Strategy] = &[
     EQUAL_JITTER,
     DECORRELATED_JITTER,
     INCREMENTING,
+    DECREMENTING,
+    SCALED_JITTER,
     CHAIN,
 ];
 

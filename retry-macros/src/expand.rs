@@ -6,7 +6,9 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, FnArg, ItemFn, Pat, PatIdent, Type};
 
-use retry_grammar::{AFTER, BEFORE, BEFORE_SLEEP, Base, Count, Delay, Level, ON_GIVE_UP, Problem, StopSpec, WaitSpec};
+use retry_grammar::{
+    AFTER, BEFORE, BEFORE_SLEEP, Base, Count, Delay, Fraction, Level, ON_GIVE_UP, Problem, StopSpec, WaitSpec,
+};
 
 use crate::receiver;
 use crate::spans::{as_generated, first_span, last_span, located, uniform};
@@ -413,6 +415,19 @@ fn wait_tokens(p: &TokenStream, spec: &WaitSpec<Site>) -> TokenStream {
         WaitSpec::ExpJitter { initial, max, jitter, at } => call(at, &[initial, max, jitter]),
         WaitSpec::Jitter { base, cap, at, .. } => call(at, &[base, cap]),
         WaitSpec::Incrementing { start, step, max, at } => call(at, &[start, step, max]),
+        WaitSpec::Decrementing { start, step, floor, at } => call(at, &[start, step, floor]),
+        WaitSpec::ScaledJitter { initial, max, fraction, at } => {
+            let f = constructor(spec.strategy().map(|e| e.name).unwrap_or_default(), at);
+            let (initial, max) = (delay_tokens(p, initial), delay_tokens(p, max));
+            let fraction = match fraction {
+                Fraction::Known(x) => quote!(#x),
+                Fraction::Later(e) => {
+                    let checked = at_site(p, e);
+                    quote!(const { #checked::fraction(#e) })
+                }
+            };
+            quote!(#w::#f(#initial, #max, #fraction))
+        }
         WaitSpec::Chain { waits, at } => {
             let f = constructor(spec.strategy().map(|e| e.name).unwrap_or_default(), at);
             let parts = waits.iter().map(|x| wait_tokens(p, x));

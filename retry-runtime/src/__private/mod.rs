@@ -164,6 +164,13 @@ pub const fn base(b: f64) -> f64 {
     b
 }
 
+/// Checks a `scaled_jitter` fraction given as an expression, at compile time.
+#[inline(always)]
+pub const fn fraction(f: f64) -> f64 {
+    assert!(f >= 0.0 && f <= 1.0, "the fraction of `scaled_jitter` must be a number from 0 to 1");
+    f
+}
+
 /// Types a duration argument given as an expression.
 #[inline(always)]
 pub const fn duration(d: Duration) -> Duration {

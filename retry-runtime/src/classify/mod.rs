@@ -46,6 +46,7 @@
 use core::time::Duration;
 
 mod io;
+mod sdk;
 mod status;
 
 #[cfg(feature = "http")]
@@ -57,6 +58,7 @@ mod reqwest;
 
 #[cfg(feature = "http")]
 pub use self::http::{HttpFailure, Verdict, response, server_delay};
+pub use sdk::{ANTHROPIC_MAX_SERVER_DELAY, FailedRequest, OPENAI_MAX_SERVER_DELAY, Sdk};
 pub use status::status_is_transient;
 
 /// An error that knows whether it is worth retrying and how long the server asked to wait.
