@@ -213,9 +213,37 @@ impl<S, W, P, V, A, X: Group, H: Group, G: Group, C: Checks> RetryPolicyBuilder<
     /// longer one makes the call give up at once.
     ///
     /// # Default
-    /// 60 s.
+    /// 60 s: this crate's choice, not the SDKs'. openai-python honours up to 120 s and does
+    /// not retry above; anthropic-python honours any delay, cut to 4 294 967 s. The
+    /// [`presets`](crate::presets) `openai` and `anthropic` set each SDK's value.
     pub const fn retry_after_max(mut self, max: Duration) -> Self {
         self.keys.settings.retry_after_max = max;
+        self
+    }
+
+    /// Sleeps exactly the delay the server asked for, instead of the larger of it and the
+    /// wait strategy's delay: the rule of the OpenAI and Anthropic SDKs, which the
+    /// [`presets`](crate::presets) `openai` and `anthropic` set. A delay above
+    /// [`retry_after_max`](Self::retry_after_max) still makes the call give up.
+    ///
+    /// ```
+    /// use retry_runtime::{RetryPolicy, stop::attempts, wait::fixed};
+    /// use std::time::Duration;
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let policy = RetryPolicy::builder()
+    ///     .stop(attempts(2))
+    ///     .wait(fixed(Duration::from_secs(5)))
+    ///     .retry_after(|_: &&str| Some(Duration::from_millis(100)))
+    ///     .retry_after_exact()
+    ///     .build()
+    ///     .unwrap();
+    /// let start = tokio::time::Instant::now();
+    /// let _: Result<(), &str> = policy.retry(|| async { Err("busy") }).await;
+    /// assert_eq!(start.elapsed(), Duration::from_millis(100)); // not the strategy's 5 s
+    /// # }
+    /// ```
+    pub const fn retry_after_exact(mut self) -> Self {
+        self.keys.settings.retry_after_exact = true;
         self
     }
 

@@ -115,6 +115,36 @@ pub trait Transient {
     }
 }
 
+/// Retries the errors whose [`Transient::is_transient`] says so, and reads their
+/// [`Transient::retry_after`]: `when = Transient::is_transient, retry_after =
+/// Transient::retry_after` as one value that a `const` can hold, for the
+/// [`presets`](crate::presets) `interactive` and `background`.
+///
+/// ```
+/// use retry_runtime::classify::TransientErrors;
+/// use retry_runtime::predicate::{RetryError, ServerDelay};
+/// use std::io::{Error, ErrorKind};
+/// assert!(RetryError::<Error>::retry(&TransientErrors, &ErrorKind::TimedOut.into()));
+/// assert!(!RetryError::<Error>::retry(&TransientErrors, &ErrorKind::NotFound.into()));
+/// assert_eq!(ServerDelay::<Error>::server_delay(&TransientErrors, &ErrorKind::TimedOut.into()), None);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TransientErrors;
+
+impl<E: Transient> crate::predicate::RetryError<E> for TransientErrors {
+    #[inline]
+    fn retry(&self, error: &E) -> bool {
+        error.is_transient()
+    }
+}
+
+impl<E: Transient> crate::predicate::ServerDelay<E> for TransientErrors {
+    #[inline]
+    fn server_delay(&self, error: &E) -> Option<Duration> {
+        error.retry_after()
+    }
+}
+
 /// As the value it points to.
 ///
 /// ```

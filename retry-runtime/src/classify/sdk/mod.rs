@@ -14,6 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 mod python_date;
 mod python_float;
 
+use crate::predicate::{RetryError, ServerDelay};
 use python_date::{DateError, python_http_date};
 use python_float::python_float;
 
@@ -74,6 +75,31 @@ pub trait FailedRequest {
     /// Empty.
     fn body(&self) -> &str {
         ""
+    }
+
+    /// When the response was received, from which a `Retry-After` date is measured.
+    ///
+    /// # Default
+    /// `None`: the time of the decision.
+    fn received_at(&self) -> Option<SystemTime> {
+        None
+    }
+}
+
+/// `when = Sdk::OpenAi`: retries what the SDK retries, measuring dates from when the
+/// response was received.
+impl<E: FailedRequest> RetryError<E> for Sdk {
+    #[inline]
+    fn retry(&self, error: &E) -> bool {
+        self.should_retry(error, error.received_at().unwrap_or_else(SystemTime::now))
+    }
+}
+
+/// `retry_after = Sdk::OpenAi`: the delay the SDK sleeps on the server's word.
+impl<E: FailedRequest> ServerDelay<E> for Sdk {
+    #[inline]
+    fn server_delay(&self, error: &E) -> Option<Duration> {
+        Sdk::server_delay(*self, error, error.received_at().unwrap_or_else(SystemTime::now))
     }
 }
 
@@ -184,6 +210,9 @@ mod http_impls {
         }
         fn body(&self) -> &str {
             HttpFailure::body(self)
+        }
+        fn received_at(&self) -> Option<std::time::SystemTime> {
+            Some(HttpFailure::received_at(self))
         }
     }
 
