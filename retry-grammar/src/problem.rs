@@ -190,6 +190,11 @@ pub enum Problem {
         /// The deadline.
         deadline: Duration,
     },
+    /// A preset not in the table.
+    UnknownPreset {
+        /// As written.
+        found: String,
+    },
     /// A log level not in the table.
     UnknownLevel {
         /// As written.
@@ -389,6 +394,7 @@ impl fmt::Display for Problem {
                 Words(*timeout),
                 Words(*deadline)
             ),
+            Self::UnknownPreset { found } => unknown(f, "preset", found, &crate::table::Preset::names()),
             Self::UnknownLevel { found } => unknown(f, "log level", found, &crate::table::Level::names()),
             Self::UnknownKey { found, valid } => unknown(f, "key", found, valid),
             Self::DuplicateKey { key } => write!(f, "duplicate key `{key}`; each key may appear once"),

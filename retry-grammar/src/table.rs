@@ -22,6 +22,8 @@ pub enum ValueKind {
     Code,
     /// A whole number (`seed`).
     Seed,
+    /// A preset's name (`preset`): `openai`.
+    Preset,
 }
 
 /// One key of the attribute or of configuration.
@@ -92,6 +94,8 @@ pub const FALLBACK: Key = key("fallback", ValueKind::Code, false, true);
 pub const POLICY: Key = key("policy", ValueKind::Code, false, true);
 /// `crate`.
 pub const CRATE: Key = key("crate", ValueKind::Path, false, true);
+/// `preset`: a ready policy that the other keys refine.
+pub const PRESET: Key = key("preset", ValueKind::Preset, false, false);
 /// `seed`: configuration only; the attribute seeds through a `policy`.
 pub const SEED: Key =
     Key { name: "seed", value: ValueKind::Seed, attribute: false, configurable: true, beside_policy: false };
@@ -118,6 +122,7 @@ pub const KEYS: &[Key] = &[
     BUDGET,
     FALLBACK,
     POLICY,
+    PRESET,
     CRATE,
     SEED,
 ];
@@ -635,5 +640,45 @@ impl Level {
     /// ```
     pub fn names() -> Vec<&'static str> {
         LEVELS.iter().map(|&(w, _)| w).collect()
+    }
+}
+
+/// A ready policy, `preset = NAME`: the runtime's `presets::NAME()` is the same policy.
+///
+/// ```
+/// let openai = retry_grammar::Preset::find("openai").unwrap();
+/// assert!(!openai.timed);
+/// assert!(retry_grammar::Preset::find("interactive").unwrap().timed);
+/// assert_eq!(retry_grammar::Preset::names(), ["openai", "anthropic", "interactive", "background"]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preset {
+    /// The name as users spell it; also the runtime function's name.
+    pub name: &'static str,
+    /// Its stop condition reads the clock (a `deadline`), so the call keeps its start time.
+    pub timed: bool,
+}
+
+/// `openai`: decides as openai-python does.
+pub const OPENAI: Preset = Preset { name: "openai", timed: false };
+/// `anthropic`: decides as anthropic-python does.
+pub const ANTHROPIC: Preset = Preset { name: "anthropic", timed: false };
+/// `interactive`: a person is waiting.
+pub const INTERACTIVE: Preset = Preset { name: "interactive", timed: true };
+/// `background`: nobody is waiting.
+pub const BACKGROUND: Preset = Preset { name: "background", timed: true };
+
+/// Every preset, in the order messages list them.
+pub const PRESETS: &[Preset] = &[OPENAI, ANTHROPIC, INTERACTIVE, BACKGROUND];
+
+impl Preset {
+    /// The preset spelled `name`.
+    pub fn find(name: &str) -> Option<Self> {
+        PRESETS.iter().copied().find(|p| p.name == name)
+    }
+
+    /// Every preset's name.
+    pub fn names() -> Vec<&'static str> {
+        PRESETS.iter().map(|p| p.name).collect()
     }
 }

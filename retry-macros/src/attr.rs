@@ -6,7 +6,7 @@ use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::{Expr, Ident, Pat, Path, Token};
 
-use retry_grammar::{Key, Level, Problem, ValueKind, one_of};
+use retry_grammar::{Key, Level, Preset, Problem, ValueKind, one_of};
 
 use crate::errors::Errors;
 
@@ -107,7 +107,7 @@ fn entry(input: ParseStream<'_>) -> syn::Result<Arg> {
     }
     let value = match known.value {
         ValueKind::Patterns => Value::Patterns(patterns(input)?),
-        ValueKind::Level | ValueKind::Binding => match input.parse::<Ident>() {
+        ValueKind::Level | ValueKind::Binding | ValueKind::Preset => match input.parse::<Ident>() {
             Ok(ident) => Value::Ident(ident),
             Err(_) => return Err(input.error(ident_expected(known))),
         },
@@ -126,6 +126,11 @@ fn ident_expected(key: Key) -> String {
             "`{}` takes a level without quotes, such as `{0} = warn`; expected one of {}",
             key.name,
             one_of(&Level::names())
+        ),
+        ValueKind::Preset => format!(
+            "`{}` takes a preset's name without quotes, such as `{0} = openai`; expected one of {}",
+            key.name,
+            one_of(&Preset::names())
         ),
         _ => format!("`{0}` takes a name to bind in the body, such as `{0} = attempt`", key.name),
     }

@@ -258,6 +258,12 @@ fn keys_builder(
     has_alias: bool,
 ) -> TokenStream {
     let mut chain = quote!(#p::builder(::core::concat!(::core::module_path!(), "::", #name)));
+    if let Some((preset, at)) = keys.preset {
+        // Input:  preset = openai
+        // Output: p::presets::openai(p::builder(…)), the preset's keys on the defaults
+        let preset = Ident::new(preset.name, at);
+        chain = quote!(#p::presets::#preset(#chain));
+    }
     let mut add = |tokens: TokenStream| chain.extend(tokens);
     if let Some(stop) = keys.stop {
         let stop = stop_tokens(p, &stop);

@@ -8,8 +8,8 @@ use syn::{Expr, FnArg, Ident, ItemFn, Pat, PatIdent, Path, ReturnType, Type};
 
 use retry_grammar::{
     AFTER, BEFORE, BEFORE_SLEEP, BREAKER, BUDGET, CRATE, Delay, Diagnostics, FALLBACK, Front, KEYS, Key, LOG, Level,
-    ON, ON_GIVE_UP, POLICY, Problem, RETRY_AFTER, RETRY_AFTER_MAX, SLEEPER, STATE, STOP, StopSpec, TIMEOUT, UNLESS,
-    WAIT, WHEN, WHEN_OK, WaitSpec, check_duration, check_stop, check_wait,
+    ON, ON_GIVE_UP, POLICY, PRESET, Preset, Problem, RETRY_AFTER, RETRY_AFTER_MAX, SLEEPER, STATE, STOP, StopSpec,
+    TIMEOUT, UNLESS, WAIT, WHEN, WHEN_OK, WaitSpec, check_duration, check_stop, check_wait,
 };
 
 use crate::attr::{Arg, Value};
@@ -48,6 +48,8 @@ pub(crate) enum Source {
 pub(crate) struct Keys {
     pub(crate) stop: Option<StopSpec<Site>>,
     pub(crate) wait: Option<WaitSpec<Site>>,
+    /// `preset = NAME`: the ready policy the other keys refine, and where it is written.
+    pub(crate) preset: Option<(Preset, Span)>,
     pub(crate) on: Option<ErrorFilter>,
     pub(crate) when: Option<Expr>,
     pub(crate) when_ok: Option<Expr>,
@@ -184,6 +186,10 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
             (ON_GIVE_UP, Value::Expr(e)) => keys.on_give_up = Some(e),
             (SLEEPER, Value::Expr(e)) => keys.sleeper = Some(e),
             (STATE, Value::Ident(ident)) => state = Some(ident),
+            (PRESET, Value::Ident(name)) => match Preset::find(&name.to_string()) {
+                Some(preset) => keys.preset = Some((preset, name.span())),
+                None => errors.spanned(&name, Problem::UnknownPreset { found: name.to_string() }),
+            },
             (POLICY, Value::Expr(e)) => policy = Some(e),
             (BREAKER, Value::Expr(e)) => guards.breaker = Some(e),
             (BUDGET, Value::Expr(e)) => guards.budget = Some(e),
@@ -272,7 +278,7 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
             keys.history = state.is_some()
                 || keys.timeout.is_some()
                 || [&keys.before, &keys.after, &keys.before_sleep, &keys.on_give_up].iter().any(|h| h.is_some())
-                || keys.stop.as_ref().is_some_and(StopSpec::is_timed)
+                || keys.stop.as_ref().map_or_else(|| keys.preset.is_some_and(|(p, _)| p.timed), StopSpec::is_timed)
                 || keys.wait.as_ref().is_some_and(WaitSpec::remembers);
             Source::Keys(Box::new(keys))
         }

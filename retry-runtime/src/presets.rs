@@ -31,11 +31,16 @@
 
 use core::time::Duration;
 
+use crate::RetryPolicyBuilder;
+use crate::builder::{KeysBuilder, Prechecked};
 use crate::classify::{ANTHROPIC_MAX_SERVER_DELAY, OPENAI_MAX_SERVER_DELAY, Sdk, TransientErrors};
+use crate::guards::Guards;
+use crate::hooks::Hooks;
+use crate::policy::DEFAULT_NAME;
 use crate::predicate::NoValue;
 use crate::stop::{Attempts, Deadline, Either, attempts, deadline};
+use crate::timeout::Execution;
 use crate::wait::{FullJitter, ScaledJitter, full_jitter, scaled_jitter};
-use crate::{RetryPolicy, RetryPolicyBuilder};
 
 /// What the SDKs' presets build: their stop, backoff and decisions.
 pub type SdkPreset = RetryPolicyBuilder<Attempts, ScaledJitter, Sdk, NoValue, Sdk>;
@@ -43,6 +48,9 @@ pub type SdkPreset = RetryPolicyBuilder<Attempts, ScaledJitter, Sdk, NoValue, Sd
 /// What `interactive` and `background` build.
 pub type AdvicePreset =
     RetryPolicyBuilder<Either<Attempts, Deadline>, FullJitter, TransientErrors, NoValue, TransientErrors>;
+
+/// The same keys on the attribute's builder, whose setters are `const`.
+type Keys<S, W, P, A> = RetryPolicyBuilder<S, W, P, NoValue, A, Execution, Hooks, Guards, Prechecked>;
 
 /// The SDKs' backoff: `min(0.5 s · 2^(n−1), 8 s) · (1 − 0.25 · U)`.
 const SDK_BACKOFF: ScaledJitter = scaled_jitter(Duration::from_millis(500), Duration::from_secs(8), 0.25);
@@ -74,7 +82,7 @@ const SDK_BACKOFF: ScaledJitter = scaled_jitter(Duration::from_millis(500), Dura
 /// # }
 /// ```
 pub fn openai() -> SdkPreset {
-    sdk(Sdk::OpenAi, OPENAI_MAX_SERVER_DELAY)
+    on_keys::openai(KeysBuilder::named(DEFAULT_NAME)).build().into_builder()
 }
 
 /// Decides as anthropic-python 2.16: 3 attempts; retries what [`Sdk::Anthropic`] retries;
@@ -99,17 +107,7 @@ pub fn openai() -> SdkPreset {
 /// # }
 /// ```
 pub fn anthropic() -> SdkPreset {
-    sdk(Sdk::Anthropic, ANTHROPIC_MAX_SERVER_DELAY)
-}
-
-fn sdk(sdk: Sdk, longest: Duration) -> SdkPreset {
-    RetryPolicy::builder()
-        .stop(attempts(3))
-        .wait(SDK_BACKOFF)
-        .when(sdk)
-        .retry_after(sdk)
-        .retry_after_max(longest)
-        .retry_after_exact()
+    on_keys::anthropic(KeysBuilder::named(DEFAULT_NAME)).build().into_builder()
 }
 
 /// For a person waiting: at most 3 attempts and 30 s in all, full jitter from 0.5 s to 5 s,
@@ -133,7 +131,7 @@ fn sdk(sdk: Sdk, longest: Duration) -> SdkPreset {
 /// # }
 /// ```
 pub fn interactive() -> AdvicePreset {
-    advice(3, Duration::from_secs(30), full_jitter(Duration::from_millis(500), Duration::from_secs(5)))
+    on_keys::interactive(KeysBuilder::named(DEFAULT_NAME)).build().into_builder()
 }
 
 /// For work nobody waits for: 7 attempts within 10 minutes, full jitter from 1 s capped
@@ -154,13 +152,60 @@ pub fn interactive() -> AdvicePreset {
 /// # }
 /// ```
 pub fn background() -> AdvicePreset {
-    advice(7, Duration::from_secs(600), full_jitter(Duration::from_secs(1), Duration::from_secs(60)))
+    on_keys::background(KeysBuilder::named(DEFAULT_NAME)).build().into_builder()
 }
 
-fn advice(tries: u32, within: Duration, wait: FullJitter) -> AdvicePreset {
-    RetryPolicy::builder()
-        .stop(Either(attempts(tries), deadline(within)))
-        .wait(wait)
-        .when(TransientErrors)
-        .retry_after(TransientErrors)
+/// Each preset's keys, set once, on the attribute's builder: `const`, so that
+/// `#[retry(preset = openai)]` builds its policy at compile time; the functions above turn
+/// the same keys into a users' builder. Each function is named as the preset is spelled.
+#[doc(hidden)]
+pub mod on_keys {
+    use super::*;
+
+    /// `preset = openai`.
+    pub const fn openai(defaults: KeysBuilder) -> Keys<Attempts, ScaledJitter, Sdk, Sdk> {
+        sdk(defaults, Sdk::OpenAi, OPENAI_MAX_SERVER_DELAY)
+    }
+
+    /// `preset = anthropic`.
+    pub const fn anthropic(defaults: KeysBuilder) -> Keys<Attempts, ScaledJitter, Sdk, Sdk> {
+        sdk(defaults, Sdk::Anthropic, ANTHROPIC_MAX_SERVER_DELAY)
+    }
+
+    /// `preset = interactive`.
+    pub const fn interactive(
+        defaults: KeysBuilder,
+    ) -> Keys<Either<Attempts, Deadline>, FullJitter, TransientErrors, TransientErrors> {
+        advice(defaults, 3, Duration::from_secs(30), full_jitter(Duration::from_millis(500), Duration::from_secs(5)))
+    }
+
+    /// `preset = background`.
+    pub const fn background(
+        defaults: KeysBuilder,
+    ) -> Keys<Either<Attempts, Deadline>, FullJitter, TransientErrors, TransientErrors> {
+        advice(defaults, 7, Duration::from_secs(600), full_jitter(Duration::from_secs(1), Duration::from_secs(60)))
+    }
+
+    const fn sdk(defaults: KeysBuilder, sdk: Sdk, longest: Duration) -> Keys<Attempts, ScaledJitter, Sdk, Sdk> {
+        defaults
+            .stop(attempts(3))
+            .wait(SDK_BACKOFF)
+            .when(sdk)
+            .retry_after(sdk)
+            .retry_after_max(longest)
+            .retry_after_exact()
+    }
+
+    const fn advice(
+        defaults: KeysBuilder,
+        tries: u32,
+        within: Duration,
+        wait: FullJitter,
+    ) -> Keys<Either<Attempts, Deadline>, FullJitter, TransientErrors, TransientErrors> {
+        defaults
+            .stop(Either(attempts(tries), deadline(within)))
+            .wait(wait)
+            .when(TransientErrors)
+            .retry_after(TransientErrors)
+    }
 }

@@ -33,6 +33,8 @@ pub use crate::{LogLevel, RetryPolicy, RetryPolicyBuilder, RetryState};
 
 pub use core::time::Duration;
 
+/// `preset = NAME`: each preset's keys on the attribute's builder.
+pub use crate::presets::on_keys as presets;
 pub use crate::{stop, wait};
 
 /// The builder the expansion starts from, named after the function: `const`, so that a

@@ -61,6 +61,10 @@ pub enum Sdk {
 /// `http`), `reqwest::Response` and `reqwest::Error` (feature `reqwest`) and
 /// [`std::io::Error`]; implement it for your own error type by forwarding to the part that
 /// holds the response.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a failed request the SDK presets can read",
+    note = "implement `retry_runtime::classify::FailedRequest` for it (status, headers, body), or make the error type a `classify::HttpFailure`"
+)]
 pub trait FailedRequest {
     /// The response's status, or `None` when no response came.
     fn status(&self) -> Option<u16>;
