@@ -2,7 +2,7 @@
 
 use crate::duration::read_duration;
 use crate::problem::{Argument, Diagnostic, Problem, Table};
-use crate::spec::{Base, Count, Delay, StopSpec, WaitSpec};
+use crate::spec::{Base, Count, Delay, Fraction, StopSpec, WaitSpec};
 use crate::table::{CHAIN_MAX, Family, Role, STOPS, StopKind, Strategy, WAITS, WaitKind};
 use crate::term::{Node, Op, Term};
 
@@ -170,7 +170,11 @@ impl<S: Clone> Checker<S> {
 
     /// Every wait strategy but `chain`; each argument is checked even when another is wrong.
     fn wait_leaf(&mut self, kind: WaitKind, args: &Args<'_, S>, at: S) -> Option<WaitSpec<S>> {
-        let values: Vec<Option<Delay<S>>> = (0..args.strategy.params.len()).map(|i| self.arg(args, i)).collect();
+        // Every argument is a duration but a fraction, which is a plain number (and last).
+        let params = args.strategy.params;
+        let durations = params.iter().take_while(|role| **role != Role::Fraction).count();
+        let values: Vec<Option<Delay<S>>> = (0..durations).map(|i| self.arg(args, i)).collect();
+        let fraction = args.terms.get(durations).filter(|_| durations < params.len()).map(|t| self.fraction(t));
         // In the order `build` checks: positive, ordered, then the base.
         self.order(args, &values);
         let base = match args.terms.get(args.strategy.params.len()) {
@@ -195,6 +199,10 @@ impl<S: Clone> Checker<S> {
                 WaitSpec::Jitter { kind, base: next()?, cap: next()?, at }
             }
             WaitKind::Incrementing => WaitSpec::Incrementing { start: next()?, step: next()?, max: next()?, at },
+            WaitKind::Decrementing => WaitSpec::Decrementing { start: next()?, step: next()?, floor: next()?, at },
+            WaitKind::ScaledJitter => {
+                WaitSpec::ScaledJitter { initial: next()?, max: next()?, fraction: fraction??, at }
+            }
             WaitKind::Chain => return None,
         })
     }
@@ -296,6 +304,24 @@ impl<S: Clone> Checker<S> {
             }
             Node::Call { .. } | Node::Opaque if self.front == Front::Rust => Some(Count::Later(term.span.clone())),
             _ => self.report(Problem::NotACount { found: term.text.clone() }, &term.span),
+        }
+    }
+
+    fn fraction(&mut self, term: &Term<S>) -> Option<Fraction<S>> {
+        match &term.node {
+            Node::Number { number, unit, negative } if unit.is_empty() => {
+                let Ok(fraction) = number.replace('_', "").parse::<f64>() else {
+                    return self.report(Problem::NotAFraction { found: term.text.clone() }, &term.span);
+                };
+                let fraction = if *negative { -fraction } else { fraction };
+                if (0.0..=1.0).contains(&fraction) {
+                    Some(Fraction::Known(fraction))
+                } else {
+                    self.report(Problem::FractionOutOfRange { fraction }, &term.span)
+                }
+            }
+            Node::Call { .. } | Node::Opaque if self.front == Front::Rust => Some(Fraction::Later(term.span.clone())),
+            _ => self.report(Problem::NotAFraction { found: term.text.clone() }, &term.span),
         }
     }
 

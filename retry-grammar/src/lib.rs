@@ -33,7 +33,7 @@ mod text;
 pub use check::{Diagnostics, Front, check_duration, check_stop, check_wait};
 pub use duration::{Words, read_duration};
 pub use problem::{Argument, Diagnostic, Problem, Table};
-pub use spec::{Base, Count, Delay, StopSpec, WaitSpec};
+pub use spec::{Base, Count, Delay, Fraction, StopSpec, WaitSpec};
 pub use suggest::{closest, one_of, snippet};
 pub use table::*;
 pub use term::{Node, Op, Term};

@@ -115,6 +115,16 @@ pub enum Problem {
         /// The base as given.
         base: f64,
     },
+    /// A `scaled_jitter` fraction outside 0 to 1, or not finite.
+    FractionOutOfRange {
+        /// The fraction as given.
+        fraction: f64,
+    },
+    /// A fraction that is no plain number.
+    NotAFraction {
+        /// As written.
+        found: String,
+    },
     /// A growth base that is no plain number.
     NotABase {
         /// As written.
@@ -180,6 +190,11 @@ pub enum Problem {
         /// The deadline.
         deadline: Duration,
     },
+    /// A preset not in the table.
+    UnknownPreset {
+        /// As written.
+        found: String,
+    },
     /// A log level not in the table.
     UnknownLevel {
         /// As written.
@@ -231,6 +246,7 @@ impl Problem {
                 | Self::ZeroDuration { .. }
                 | Self::Misordered { .. }
                 | Self::BaseBelowOne { .. }
+                | Self::FractionOutOfRange { .. }
                 | Self::EmptyChain
                 | Self::TimeoutExceedsDeadline { .. }
         )
@@ -306,6 +322,15 @@ impl fmt::Display for Problem {
                 f,
                 "the base of `exponential(INITIAL, MAX, BASE)` must be a finite number of at least 1, found `{base}`"
             ),
+            Self::FractionOutOfRange { fraction } => write!(
+                f,
+                "the fraction of `scaled_jitter(INITIAL, MAX, FRACTION)` must be a number from 0 to 1, found `{fraction}`"
+            ),
+            Self::NotAFraction { found } => write!(
+                f,
+                "`FRACTION` of `scaled_jitter` must be a plain number from 0 to 1 such as `0.25`, found `{}`",
+                snippet(found)
+            ),
             Self::NotABase { found } => write!(
                 f,
                 "`BASE` of `exponential` must be a plain number such as `2` or `1.5`, found `{}`",
@@ -369,6 +394,7 @@ impl fmt::Display for Problem {
                 Words(*timeout),
                 Words(*deadline)
             ),
+            Self::UnknownPreset { found } => unknown(f, "preset", found, &crate::table::Preset::names()),
             Self::UnknownLevel { found } => unknown(f, "log level", found, &crate::table::Level::names()),
             Self::UnknownKey { found, valid } => unknown(f, "key", found, valid),
             Self::DuplicateKey { key } => write!(f, "duplicate key `{key}`; each key may appear once"),

@@ -49,6 +49,15 @@ pub enum Count<S> {
     Later(S),
 }
 
+/// `FRACTION` of `scaled_jitter`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fraction<S> {
+    /// A literal, from 0 to 1.
+    Known(f64),
+    /// An expression at this span, checked by the compiler.
+    Later(S),
+}
+
 /// `BASE` of `exponential`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Base<S> {
@@ -225,6 +234,28 @@ pub enum WaitSpec<S> {
         /// Where the name is.
         at: S,
     },
+    /// `decrementing(START, STEP, FLOOR)`.
+    Decrementing {
+        /// START.
+        start: Delay<S>,
+        /// STEP.
+        step: Delay<S>,
+        /// FLOOR.
+        floor: Delay<S>,
+        /// Where the name is.
+        at: S,
+    },
+    /// `scaled_jitter(INITIAL, MAX, FRACTION)`.
+    ScaledJitter {
+        /// INITIAL.
+        initial: Delay<S>,
+        /// MAX.
+        max: Delay<S>,
+        /// FRACTION.
+        fraction: Fraction<S>,
+        /// Where the name is.
+        at: S,
+    },
     /// `chain(W1, W2, …)`, 1 to [`CHAIN_MAX`](crate::CHAIN_MAX) of them.
     Chain {
         /// The strategies in turn.
@@ -251,6 +282,8 @@ impl<S> WaitSpec<S> {
             Self::ExpJitter { .. } => WaitKind::ExpJitter,
             Self::Jitter { kind, .. } => *kind,
             Self::Incrementing { .. } => WaitKind::Incrementing,
+            Self::Decrementing { .. } => WaitKind::Decrementing,
+            Self::ScaledJitter { .. } => WaitKind::ScaledJitter,
             Self::Chain { .. } => WaitKind::Chain,
             Self::Sum(_) => return None,
         };

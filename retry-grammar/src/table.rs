@@ -22,6 +22,8 @@ pub enum ValueKind {
     Code,
     /// A whole number (`seed`).
     Seed,
+    /// A preset's name (`preset`): `openai`.
+    Preset,
 }
 
 /// One key of the attribute or of configuration.
@@ -92,6 +94,8 @@ pub const FALLBACK: Key = key("fallback", ValueKind::Code, false, true);
 pub const POLICY: Key = key("policy", ValueKind::Code, false, true);
 /// `crate`.
 pub const CRATE: Key = key("crate", ValueKind::Path, false, true);
+/// `preset`: a ready policy that the other keys refine.
+pub const PRESET: Key = key("preset", ValueKind::Preset, false, false);
 /// `seed`: configuration only; the attribute seeds through a `policy`.
 pub const SEED: Key =
     Key { name: "seed", value: ValueKind::Seed, attribute: false, configurable: true, beside_policy: false };
@@ -118,6 +122,7 @@ pub const KEYS: &[Key] = &[
     BUDGET,
     FALLBACK,
     POLICY,
+    PRESET,
     CRATE,
     SEED,
 ];
@@ -179,6 +184,10 @@ pub enum Role {
     Start,
     /// `STEP` of `incrementing`.
     Step,
+    /// `FLOOR` of `decrementing`: the shortest delay, where it stops shrinking.
+    Floor,
+    /// `FRACTION` of `scaled_jitter`: a plain number from 0 to 1.
+    Fraction,
     /// `BASE` of `exponential`: the growth factor, a plain number of at least 1.
     Growth,
     /// `W1, W2, …`: wait strategies.
@@ -203,6 +212,8 @@ impl Role {
             Self::Cap => "CAP",
             Self::Start => "START",
             Self::Step => "STEP",
+            Self::Floor => "FLOOR",
+            Self::Fraction => "FRACTION",
             Self::Strategies => "W1, W2, …",
         }
     }
@@ -220,6 +231,8 @@ impl Role {
             Self::Cap => "the cap",
             Self::Start => "the start",
             Self::Step => "the step",
+            Self::Floor => "the floor",
+            Self::Fraction => "the fraction",
             Self::Jitter => "the jitter",
             Self::Growth => "the growth base",
             Self::N => "the number of attempts",
@@ -264,6 +277,10 @@ pub enum WaitKind {
     DecorrelatedJitter,
     /// `incrementing(START, STEP, MAX)`.
     Incrementing,
+    /// `decrementing(START, STEP, FLOOR)`.
+    Decrementing,
+    /// `scaled_jitter(INITIAL, MAX, FRACTION)`.
+    ScaledJitter,
     /// `chain(W1, W2, …)`.
     Chain,
 }
@@ -329,57 +346,99 @@ const fn wait(
     Strategy { name, family: Family::Wait(kind), params, optional: None, positive_first, ordered, example }
 }
 
+/// `attempts(N)`.
+pub const ATTEMPTS: Strategy = stop("attempts", StopKind::Attempts, &[Role::N], false, "attempts(5)");
+/// `elapsed(D)`.
+pub const ELAPSED: Strategy = stop("elapsed", StopKind::Elapsed, &[Role::D], true, "elapsed(30s)");
+/// `deadline(D)`.
+pub const DEADLINE: Strategy = stop("deadline", StopKind::Deadline, &[Role::D], true, "deadline(30s)");
+/// `never`.
+pub const NEVER: Strategy = stop("never", StopKind::Never, &[], false, "never");
+
 /// Every stop condition, in the order messages list them.
-pub const STOPS: &[Strategy] = &[
-    stop("attempts", StopKind::Attempts, &[Role::N], false, "attempts(5)"),
-    stop("elapsed", StopKind::Elapsed, &[Role::D], true, "elapsed(30s)"),
-    stop("deadline", StopKind::Deadline, &[Role::D], true, "deadline(30s)"),
-    stop("never", StopKind::Never, &[], false, "never"),
-];
+pub const STOPS: &[Strategy] = &[ATTEMPTS, ELAPSED, DEADLINE, NEVER];
+
+/// `none`.
+pub const NONE: Strategy = wait("none", WaitKind::None, &[], false, None, "none");
+/// `fixed(D)`.
+pub const FIXED: Strategy = wait("fixed", WaitKind::Fixed, &[Role::D], false, None, "fixed(2s)");
+/// `random(MIN, MAX)`.
+pub const RANDOM: Strategy =
+    wait("random", WaitKind::Random, &[Role::Min, Role::Max], false, Some((0, 1)), "random(1, 5)");
+/// `exponential(INITIAL, MAX[, BASE])`.
+pub const EXPONENTIAL: Strategy = Strategy {
+    optional: Some(Role::Growth),
+    ..wait("exponential", WaitKind::Exponential, &[Role::Initial, Role::Max], true, Some((0, 1)), "exponential(1, 60)")
+};
+/// `exp_jitter(INITIAL, MAX, JITTER)`.
+pub const EXP_JITTER: Strategy = wait(
+    "exp_jitter",
+    WaitKind::ExpJitter,
+    &[Role::Initial, Role::Max, Role::Jitter],
+    true,
+    Some((0, 1)),
+    "exp_jitter(1, 60, 5)",
+);
+/// `full_jitter(BASE, CAP)`.
+pub const FULL_JITTER: Strategy =
+    wait("full_jitter", WaitKind::FullJitter, &[Role::Base, Role::Cap], true, Some((0, 1)), "full_jitter(1, 60)");
+/// `equal_jitter(BASE, CAP)`.
+pub const EQUAL_JITTER: Strategy =
+    wait("equal_jitter", WaitKind::EqualJitter, &[Role::Base, Role::Cap], true, Some((0, 1)), "equal_jitter(1, 60)");
+/// `decorrelated_jitter(BASE, CAP)`.
+pub const DECORRELATED_JITTER: Strategy = wait(
+    "decorrelated_jitter",
+    WaitKind::DecorrelatedJitter,
+    &[Role::Base, Role::Cap],
+    true,
+    Some((0, 1)),
+    "decorrelated_jitter(1, 60)",
+);
+/// `incrementing(START, STEP, MAX)`.
+pub const INCREMENTING: Strategy = wait(
+    "incrementing",
+    WaitKind::Incrementing,
+    &[Role::Start, Role::Step, Role::Max],
+    false,
+    Some((0, 2)),
+    "incrementing(1, 2, 30)",
+);
+/// `decrementing(START, STEP, FLOOR)`.
+pub const DECREMENTING: Strategy = wait(
+    "decrementing",
+    WaitKind::Decrementing,
+    &[Role::Start, Role::Step, Role::Floor],
+    false,
+    Some((2, 0)),
+    "decrementing(10, 3, 1)",
+);
+/// `scaled_jitter(INITIAL, MAX, FRACTION)`.
+pub const SCALED_JITTER: Strategy = wait(
+    "scaled_jitter",
+    WaitKind::ScaledJitter,
+    &[Role::Initial, Role::Max, Role::Fraction],
+    true,
+    Some((0, 1)),
+    "scaled_jitter(0.5, 8, 0.25)",
+);
+/// `chain(W1, W2, …)`.
+pub const CHAIN: Strategy =
+    wait("chain", WaitKind::Chain, &[Role::Strategies], false, None, "chain(fixed(1), fixed(5))");
 
 /// Every wait strategy, in the order messages list them.
 pub const WAITS: &[Strategy] = &[
-    wait("none", WaitKind::None, &[], false, None, "none"),
-    wait("fixed", WaitKind::Fixed, &[Role::D], false, None, "fixed(2s)"),
-    wait("random", WaitKind::Random, &[Role::Min, Role::Max], false, Some((0, 1)), "random(1, 5)"),
-    Strategy {
-        optional: Some(Role::Growth),
-        ..wait(
-            "exponential",
-            WaitKind::Exponential,
-            &[Role::Initial, Role::Max],
-            true,
-            Some((0, 1)),
-            "exponential(1, 60)",
-        )
-    },
-    wait(
-        "exp_jitter",
-        WaitKind::ExpJitter,
-        &[Role::Initial, Role::Max, Role::Jitter],
-        true,
-        Some((0, 1)),
-        "exp_jitter(1, 60, 5)",
-    ),
-    wait("full_jitter", WaitKind::FullJitter, &[Role::Base, Role::Cap], true, Some((0, 1)), "full_jitter(1, 60)"),
-    wait("equal_jitter", WaitKind::EqualJitter, &[Role::Base, Role::Cap], true, Some((0, 1)), "equal_jitter(1, 60)"),
-    wait(
-        "decorrelated_jitter",
-        WaitKind::DecorrelatedJitter,
-        &[Role::Base, Role::Cap],
-        true,
-        Some((0, 1)),
-        "decorrelated_jitter(1, 60)",
-    ),
-    wait(
-        "incrementing",
-        WaitKind::Incrementing,
-        &[Role::Start, Role::Step, Role::Max],
-        false,
-        Some((0, 2)),
-        "incrementing(1, 2, 30)",
-    ),
-    wait("chain", WaitKind::Chain, &[Role::Strategies], false, None, "chain(fixed(1), fixed(5))"),
+    NONE,
+    FIXED,
+    RANDOM,
+    EXPONENTIAL,
+    EXP_JITTER,
+    FULL_JITTER,
+    EQUAL_JITTER,
+    DECORRELATED_JITTER,
+    INCREMENTING,
+    DECREMENTING,
+    SCALED_JITTER,
+    CHAIN,
 ];
 
 impl Strategy {
@@ -581,5 +640,45 @@ impl Level {
     /// ```
     pub fn names() -> Vec<&'static str> {
         LEVELS.iter().map(|&(w, _)| w).collect()
+    }
+}
+
+/// A ready policy, `preset = NAME`: the runtime's `presets::NAME()` is the same policy.
+///
+/// ```
+/// let openai = retry_grammar::Preset::find("openai").unwrap();
+/// assert!(!openai.timed);
+/// assert!(retry_grammar::Preset::find("interactive").unwrap().timed);
+/// assert_eq!(retry_grammar::Preset::names(), ["openai", "anthropic", "interactive", "background"]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preset {
+    /// The name as users spell it; also the runtime function's name.
+    pub name: &'static str,
+    /// Its stop condition reads the clock (a `deadline`), so the call keeps its start time.
+    pub timed: bool,
+}
+
+/// `openai`: decides as openai-python does.
+pub const OPENAI: Preset = Preset { name: "openai", timed: false };
+/// `anthropic`: decides as anthropic-python does.
+pub const ANTHROPIC: Preset = Preset { name: "anthropic", timed: false };
+/// `interactive`: a person is waiting.
+pub const INTERACTIVE: Preset = Preset { name: "interactive", timed: true };
+/// `background`: nobody is waiting.
+pub const BACKGROUND: Preset = Preset { name: "background", timed: true };
+
+/// Every preset, in the order messages list them.
+pub const PRESETS: &[Preset] = &[OPENAI, ANTHROPIC, INTERACTIVE, BACKGROUND];
+
+impl Preset {
+    /// The preset spelled `name`.
+    pub fn find(name: &str) -> Option<Self> {
+        PRESETS.iter().copied().find(|p| p.name == name)
+    }
+
+    /// Every preset's name.
+    pub fn names() -> Vec<&'static str> {
+        PRESETS.iter().map(|p| p.name).collect()
     }
 }

@@ -6,13 +6,16 @@ use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::{Expr, Ident, Pat, Path, Token};
 
-use retry_grammar::{Key, Level, Problem, ValueKind, one_of};
+use retry_grammar::{Key, Level, Preset, Problem, ValueKind, one_of};
 
 use crate::errors::Errors;
 
 /// One `key = value`.
 pub(crate) struct Arg {
+    /// The key as written, for errors.
     pub(crate) key: Ident,
+    /// Its entry in the grammar's table.
+    pub(crate) known: Key,
     pub(crate) value: Value,
 }
 
@@ -104,7 +107,7 @@ fn entry(input: ParseStream<'_>) -> syn::Result<Arg> {
     }
     let value = match known.value {
         ValueKind::Patterns => Value::Patterns(patterns(input)?),
-        ValueKind::Level | ValueKind::Binding => match input.parse::<Ident>() {
+        ValueKind::Level | ValueKind::Binding | ValueKind::Preset => match input.parse::<Ident>() {
             Ok(ident) => Value::Ident(ident),
             Err(_) => return Err(input.error(ident_expected(known))),
         },
@@ -113,7 +116,7 @@ fn entry(input: ParseStream<'_>) -> syn::Result<Arg> {
             Value::Expr(input.parse()?)
         }
     };
-    Ok(Arg { key, value })
+    Ok(Arg { key, known, value })
 }
 
 /// What a key that takes a bare name expected, when it got something else (`log = "warn"`).
@@ -123,6 +126,11 @@ fn ident_expected(key: Key) -> String {
             "`{}` takes a level without quotes, such as `{0} = warn`; expected one of {}",
             key.name,
             one_of(&Level::names())
+        ),
+        ValueKind::Preset => format!(
+            "`{}` takes a preset's name without quotes, such as `{0} = openai`; expected one of {}",
+            key.name,
+            one_of(&Preset::names())
         ),
         _ => format!("`{0}` takes a name to bind in the body, such as `{0} = attempt`", key.name),
     }

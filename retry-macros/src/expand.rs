@@ -1,16 +1,19 @@
 //! Code: a validated [`Config`] becomes the function with a plain retry loop for a body.
 //! Nothing here can fail; every check happened in `validate.rs`.
 
-use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
-use quote::{ToTokens, quote, quote_spanned};
+use proc_macro2::{Group, Ident, Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Expr, ItemFn, Pat};
+use syn::{Expr, FnArg, ItemFn, Pat, PatIdent, Type};
 
-use retry_grammar::{Base, Count, Delay, Level, Problem, StopSpec, WaitSpec};
+use retry_grammar::{
+    AFTER, BEFORE, BEFORE_SLEEP, Base, Count, Delay, Fraction, Level, ON_GIVE_UP, Problem, StopSpec, WaitSpec,
+};
 
-use crate::spans::{first_span, last_span, located};
+use crate::receiver;
+use crate::spans::{as_generated, first_span, last_span, located, uniform};
 use crate::terms::Site;
-use crate::validate::{Config, ErrorFilter, Function, Guards, Keys, Rebind, Source};
+use crate::validate::{Config, ErrorFilter, Function, Guards, Keys, Param, PartType, ReturnShape, Source};
 
 /// Names the expansion keeps to itself: mixed-site hygiene, so the body cannot see them.
 fn private(name: &str) -> Ident {
@@ -20,22 +23,17 @@ fn private(name: &str) -> Ident {
 /// The function, with its body replaced by the retry loop.
 pub(crate) fn expand(config: Config) -> TokenStream {
     let Config { krate, source, state, guards, function } = config;
-    let Function {
-        item,
-        is_async,
-        ret,
-        ret_span,
-        ok_ty,
-        err_ty,
-        err_path,
-        rebinds,
-        call_args,
-        self_by_value,
-        self_by_mut_ref,
-    } = function;
-    let Guards { breaker, budget, fallback } = guards;
-    let ItemFn { attrs, vis, sig, block } = item;
+    let Function { mut item, is_async, ret, params } = function;
+    let krate = match &krate {
+        Some(path) => as_generated(path.to_token_stream()),
+        None => quote!(::retry_runtime),
+    };
     let p = quote!(#krate::__private);
+    let Mentions { ret, ok_ty, err_ty, err_inferred, err_path, ret_span } = mentions(&p, ret);
+    let Arguments { call_args, bindings: rebinds, self_copy } = arguments(&p, &mut item, &params);
+    let self_by_mut_ref = params.iter().any(|param| matches!(param, Param::SelfRef { mutable: true }));
+    let Guards { breaker, budget, fallback } = guards;
+    let ItemFn { attrs, vis, sig, mut block } = item;
     let policy = private("__retry_policy");
     let call = private("__retry_call");
     let outcome = private("__retry_outcome");
@@ -50,7 +48,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     // the guard falls back to none so that nothing else reports it again.
     let mut breaker_check = TokenStream::new();
     let breaker_guard = breaker.as_ref().map(|breaker| {
-        if err_ty.to_string() == "_" {
+        if err_inferred {
             quote!(&#breaker)
         } else {
             breaker_check = located(quote!(#p::breaker_error::<#err_ty>();), first_span(breaker));
@@ -99,7 +97,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         Source::Keys(keys) => {
             // Where `timeout` is written: a missing `From<Elapsed>` is reported there, once.
             if let Some((_, span)) = &keys.timeout
-                && err_ty.to_string() != "_"
+                && !err_inferred
             {
                 timeout_check = located(quote!(#p::timeout_error::<#err_ty>();), *span);
             }
@@ -111,7 +109,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             if let (true, Some(err)) = (needs_alias, &err_path) {
                 error_alias = quote!(#[allow(non_camel_case_types, clippy::all)] type __RetryErrorType = #err;);
             }
-            let mut builder = keys_builder(&p, &name, *keys, &ok_ty, &err_ty, err_path.is_some());
+            let mut builder = keys_builder(&p, &name, *keys, &ok_ty, &err_ty, err_inferred, err_path.is_some());
             if let Some(guard) = &breaker_guard {
                 builder.extend(quote!(.breaker_marked(#guard)));
             }
@@ -130,7 +128,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     } else {
         (quote!(#p::blocking_clock), quote!(#call.sleep_blocking(#delay)))
     };
-    let describe = if err_ty.to_string() == "_" {
+    let describe = if err_inferred {
         quote!(#p::opaque())
     } else {
         located(
@@ -143,28 +141,16 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         )
     };
 
-    let body: TokenStream = match &self_by_value {
-        Some((renamed, _)) => rename_self(block.to_token_stream(), renamed),
-        None => block.to_token_stream(),
-    };
+    if let Some((copy, _)) = &self_copy {
+        receiver::rename_self(&mut block, copy);
+    }
+    let body = block.to_token_stream();
     let mut bindings = TokenStream::new();
-    if let Some((renamed, mutable)) = &self_by_value {
+    if let Some((copy, mutable)) = &self_copy {
         let m = mutable.then(|| quote!(mut));
-        bindings.extend(quote!(let #m #renamed = #p::clone_arg(&self);));
+        bindings.extend(quote!(let #m #copy = #p::clone_arg(&self);));
     }
-    for rebind in &rebinds {
-        bindings.extend(match rebind {
-            Rebind::Reborrow(ident) => quote!(let #ident = &mut *#ident;),
-            Rebind::Clone { pattern, source, ty } => {
-                // On the parameter as written, so that a type that is not `Clone` is
-                // reported there.
-                let borrow = quote_spanned!(ty.span()=> &);
-                let clone = over(quote!(#p::clone_arg), quote!(#borrow #source), pattern, ty);
-                quote!(let #pattern = #clone;)
-            }
-            Rebind::Destructure { pattern, source } => quote!(let #pattern = #source;),
-        });
-    }
+    bindings.extend(rebinds);
     if let Some(state) = &state {
         bindings.extend(quote!(let #state = &#call.state();));
     }
@@ -268,9 +254,16 @@ fn keys_builder(
     keys: Keys,
     ok_ty: &TokenStream,
     err_ty: &TokenStream,
+    err_inferred: bool,
     has_alias: bool,
 ) -> TokenStream {
     let mut chain = quote!(#p::builder(::core::concat!(::core::module_path!(), "::", #name)));
+    if let Some((preset, at)) = keys.preset {
+        // Input:  preset = openai
+        // Output: p::presets::openai(p::builder(…)), the preset's keys on the defaults
+        let preset = Ident::new(preset.name, at);
+        chain = quote!(#p::presets::#preset(#chain));
+    }
     let mut add = |tokens: TokenStream| chain.extend(tokens);
     if let Some(stop) = keys.stop {
         let stop = stop_tokens(p, &stop);
@@ -297,7 +290,7 @@ fn keys_builder(
         let timeout = delay_tokens(p, &timeout);
         // The marker follows `E: From<Elapsed>`, so that a missing impl is reported only by
         // the check at `timeout`, not again wherever the policy is used.
-        if err_ty.to_string() == "_" {
+        if err_inferred {
             add(quote!(.timeout(#timeout)));
         } else {
             add(quote!(.timeout_marked(#timeout, {
@@ -307,11 +300,12 @@ fn keys_builder(
             })));
         }
     }
+    // Each hook's builder method is spelled as its key.
     for (method, hook) in [
-        ("before", keys.before),
-        ("after", keys.after),
-        ("before_sleep", keys.before_sleep),
-        ("on_give_up", keys.on_give_up),
+        (BEFORE.name, keys.before),
+        (AFTER.name, keys.after),
+        (BEFORE_SLEEP.name, keys.before_sleep),
+        (ON_GIVE_UP.name, keys.on_give_up),
     ] {
         if let Some(hook) = hook {
             let method = Ident::new(method, hook.span());
@@ -427,6 +421,19 @@ fn wait_tokens(p: &TokenStream, spec: &WaitSpec<Site>) -> TokenStream {
         WaitSpec::ExpJitter { initial, max, jitter, at } => call(at, &[initial, max, jitter]),
         WaitSpec::Jitter { base, cap, at, .. } => call(at, &[base, cap]),
         WaitSpec::Incrementing { start, step, max, at } => call(at, &[start, step, max]),
+        WaitSpec::Decrementing { start, step, floor, at } => call(at, &[start, step, floor]),
+        WaitSpec::ScaledJitter { initial, max, fraction, at } => {
+            let f = constructor(spec.strategy().map(|e| e.name).unwrap_or_default(), at);
+            let (initial, max) = (delay_tokens(p, initial), delay_tokens(p, max));
+            let fraction = match fraction {
+                Fraction::Known(x) => quote!(#x),
+                Fraction::Later(e) => {
+                    let checked = at_site(p, e);
+                    quote!(const { #checked::fraction(#e) })
+                }
+            };
+            quote!(#w::#f(#initial, #max, #fraction))
+        }
         WaitSpec::Chain { waits, at } => {
             let f = constructor(spec.strategy().map(|e| e.name).unwrap_or_default(), at);
             let parts = waits.iter().map(|x| wait_tokens(p, x));
@@ -500,21 +507,109 @@ fn variant_pattern(pat: &Pat, has_alias: bool) -> TokenStream {
     }
 }
 
-/// Renames `self` in the body of a method that takes `self` by value, so each attempt can
-/// work on its own clone.
-fn rename_self(tokens: TokenStream, renamed: &Ident) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|tree| match tree {
-            TokenTree::Ident(ident) if ident == "self" => {
-                TokenTree::Ident(Ident::new(&renamed.to_string(), ident.span()))
+/// The return type's mentions in the expansion.
+struct Mentions {
+    /// The fenced return type, `impl Trait` replaced by `_`.
+    ret: TokenStream,
+    ok_ty: TokenStream,
+    err_ty: TokenStream,
+    /// The error type is `_`: nothing that needs its name (a probe, a describer) is written.
+    err_inferred: bool,
+    /// The error type for the alias that qualifies a bare variant name in `on`.
+    err_path: Option<TokenStream>,
+    /// The first token of the return type as written.
+    ret_span: Span,
+}
+
+// Input:  -> Result<impl Display, io::Error>      | -> Fallible<u8>
+// Output: ret Result<_, io::Error>, ok _, err io::Error
+//                                                 | ret Fallible<u8>, ok <Fallible<u8> as p::ResultParts>::Ok, …
+/// Every mention of the return type sits on the first token of the type as written, so that
+/// a type that is no `Result` (an alias, say) is reported there once rather than at each.
+fn mentions(p: &TokenStream, shape: ReturnShape) -> Mentions {
+    let ReturnShape { fenced, ok, err, err_name, at } = shape;
+    let fenced = fenced.to_token_stream();
+    let part = |part: &PartType, is_ok: bool| match part {
+        PartType::OfReturn if is_ok => quote!(<#fenced as #p::ResultParts>::Ok),
+        PartType::OfReturn => quote!(<#fenced as #p::ResultParts>::Err),
+        PartType::Named(ty) => ty.to_token_stream(),
+        PartType::Inferred => quote!(_),
+    };
+    let on = Span::call_site().located_at(at);
+    Mentions {
+        ret: uniform(fenced.clone(), on),
+        ok_ty: uniform(part(&ok, true), on),
+        err_ty: uniform(part(&err, false), on),
+        err_inferred: err.is_inferred(),
+        err_path: err_name.map(|name| part(&name, false)),
+        ret_span: at,
+    }
+}
+
+/// How the parameters reach each attempt, and how the fallback is called.
+struct Arguments {
+    /// The parameters as the function received them.
+    call_args: Vec<TokenStream>,
+    /// Each attempt's own bindings of them.
+    bindings: Vec<TokenStream>,
+    /// `self` by value: the clone the body's `self` is renamed to, and whether it is `mut`.
+    self_copy: Option<(Ident, bool)>,
+}
+
+// Input:  fn f(mut self, mut n: String, (a, b): (u8, u8), out: &mut Vec<u8>)
+// Output: fn f(self, n: String, __retry_arg2: (u8, u8), out: &mut Vec<u8>)
+//         … let mut n = clone_arg(&n); let (a, b) = clone_arg(&__retry_arg2); let out = &mut *out;
+/// The signature rewritten so that each attempt can bind the parameters afresh, and those
+/// bindings; `params` were read from these inputs, one for one.
+fn arguments(p: &TokenStream, item: &mut ItemFn, params: &[Param]) -> Arguments {
+    let mut out = Arguments { call_args: Vec::new(), bindings: Vec::new(), self_copy: None };
+    for (input, param) in item.sig.inputs.iter_mut().zip(params) {
+        match (input, param) {
+            (FnArg::Receiver(r), Param::SelfValue { mutable }) => {
+                out.call_args.push(quote!(self));
+                r.mutability = None;
+                out.self_copy = Some((Ident::new("__retry_self", Span::call_site()), *mutable));
             }
-            TokenTree::Group(group) => {
-                let mut g = Group::new(group.delimiter(), rename_self(group.stream(), renamed));
-                g.set_span(group.span());
-                TokenTree::Group(g)
+            (_, Param::SelfRef { .. }) => out.call_args.push(quote!(self)),
+            (_, Param::Shared(ident)) => out.call_args.push(ident.to_token_stream()),
+            (_, Param::Reborrow(ident)) => {
+                out.call_args.push(ident.to_token_stream());
+                out.bindings.push(quote!(let #ident = &mut *#ident;));
             }
-            other => other,
-        })
-        .collect()
+            (FnArg::Typed(pt), Param::Clone { binding, ty }) => {
+                let source = &binding.ident;
+                out.call_args.push(source.to_token_stream());
+                if let Pat::Ident(pi) = &mut *pt.pat {
+                    pi.mutability = None;
+                }
+                out.bindings.push(cloned(p, binding, source, ty));
+            }
+            (FnArg::Typed(pt), Param::Destructure { index, pattern, ty, shared }) => {
+                let source = format_ident!("__retry_arg{}", index, span = Span::call_site());
+                out.call_args.push(source.to_token_stream());
+                *pt.pat = Pat::Ident(PatIdent {
+                    attrs: Vec::new(),
+                    by_ref: None,
+                    mutability: None,
+                    ident: source.clone(),
+                    subpat: None,
+                });
+                out.bindings.push(if *shared {
+                    quote!(let #pattern = #source;)
+                } else {
+                    cloned(p, pattern, &source, ty)
+                });
+            }
+            (_, Param::SelfValue { .. } | Param::Clone { .. } | Param::Destructure { .. }) => {}
+        }
+    }
+    out
+}
+
+/// `let pattern = clone_arg(&source);` on the parameter as written, so that a type that is
+/// not `Clone` is reported there.
+fn cloned<P: ToTokens>(p: &TokenStream, pattern: &P, source: &Ident, ty: &Type) -> TokenStream {
+    let borrow = quote_spanned!(ty.span()=> &);
+    let clone = over(quote!(#p::clone_arg), quote!(#borrow #source), pattern, ty);
+    quote!(let #pattern = #clone;)
 }

@@ -8,6 +8,7 @@ mod attr;
 mod errors;
 mod expand;
 mod item;
+mod receiver;
 mod spans;
 mod terms;
 mod validate;

@@ -15,37 +15,44 @@ pub(crate) fn first_span<T: ToTokens>(tokens: &T) -> Span {
 
 /// `tokens`, every one of them given the span `at`.
 pub(crate) fn uniform(tokens: TokenStream, at: Span) -> TokenStream {
+    respan(tokens, &|_| at)
+}
+
+/// `tokens` moved to where `at` is, each keeping its own hygiene, so that rustc reports what
+/// it finds wrong with generated code at the user's token.
+pub(crate) fn located(tokens: TokenStream, at: Span) -> TokenStream {
+    respan(tokens, &|span| span.located_at(at))
+}
+
+/// `tokens`, groups included, each given the span `to` makes of its own.
+fn respan(tokens: TokenStream, to: &impl Fn(Span) -> Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|tree| match tree {
             TokenTree::Group(g) => {
-                let mut moved = Group::new(g.delimiter(), uniform(g.stream(), at));
-                moved.set_span(at);
+                let mut moved = Group::new(g.delimiter(), respan(g.stream(), to));
+                moved.set_span(to(g.span()));
                 TokenTree::Group(moved)
             }
             mut other => {
-                other.set_span(at);
+                other.set_span(to(other.span()));
                 other
             }
         })
         .collect()
 }
 
-/// `tokens` moved to where `at` is, each keeping its own hygiene, so that rustc reports what
-/// it finds wrong with generated code at the user's token.
-pub(crate) fn located(tokens: TokenStream, at: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|tree| match tree {
-            TokenTree::Group(g) => {
-                let mut moved = Group::new(g.delimiter(), located(g.stream(), at));
-                moved.set_span(g.span().located_at(at));
-                TokenTree::Group(moved)
+/// The user's `crate = path`, marked as the macro's own code where it is written, so that
+/// lints about the user's paths (`unused_qualifications` on `path::__private::Duration`
+/// with `Duration` imported) do not fire on the expansion. `$crate` keeps its span, which
+/// is what it resolves by.
+pub(crate) fn as_generated(path: TokenStream) -> TokenStream {
+    path.into_iter()
+        .map(|mut tree| {
+            if !matches!(&tree, TokenTree::Ident(i) if i == "$crate") {
+                tree.set_span(Span::call_site().located_at(tree.span()));
             }
-            mut other => {
-                other.set_span(other.span().located_at(at));
-                other
-            }
+            tree
         })
         .collect()
 }

@@ -6,10 +6,10 @@ use quote::ToTokens;
 use retry_grammar::{Node, Op, Term};
 use syn::{BinOp, Expr, Lit, UnOp};
 
-/// Where a term is: the user's tokens, kept whole so that an error spans them
+/// Where a term is: the user's expression, kept whole so that an error spans its tokens
 /// (`syn::Error::new_spanned`) and an opaque expression can be emitted as written.
 #[derive(Clone)]
-pub(crate) struct Site(pub(crate) TokenStream);
+pub(crate) struct Site(pub(crate) Expr);
 
 impl ToTokens for Site {
     fn to_tokens(&self, tokens: &mut TokenStream) {
@@ -51,7 +51,7 @@ fn number(lit: &Lit, negative: bool, site: Site) -> Option<Term<Site>> {
 /// The term `e` is; whatever the grammar cannot read as its own is `Opaque`, for the
 /// compiler to evaluate.
 pub(crate) fn term(e: &Expr) -> Term<Site> {
-    let site = || Site(e.to_token_stream());
+    let site = || Site(e.clone());
     match e {
         Expr::Paren(p) => term(&p.expr),
         Expr::Group(g) => term(&g.expr),
@@ -86,7 +86,7 @@ pub(crate) fn term(e: &Expr) -> Term<Site> {
             Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
                 let name = p.path.get_ident().map(ToString::to_string).unwrap_or_default();
                 let args = c.args.iter().map(term).collect();
-                Term::call(&name, Site(c.func.to_token_stream()), Some(args), &shown(e), site())
+                Term::call(&name, Site((*c.func).clone()), Some(args), &shown(e), site())
             }
             _ => Term::other(Node::Opaque, &shown(e), site()),
         },
@@ -161,6 +161,8 @@ mod differential {
         "equal_jitter(1, 60)",
         "decorrelated_jitter(1, 60)",
         "incrementing(1, 2, 30)",
+        "decrementing(10, 3, 1)",
+        "scaled_jitter(0.5, 8, 0.25)",
         "chain(fixed(1), fixed(5))",
         "fixed(1) + random(0, 1)",
         "none()",
@@ -174,6 +176,9 @@ mod differential {
         "equal_jitter(1, 2, 3)",
         "decorrelated_jitter()",
         "incrementing(1, 2, 3, 4)",
+        "decrementing(10, 3)",
+        "scaled_jitter(0.5, 8)",
+        "scaled_jitter(0.5, 8, 0.25, 1)",
         "chain",
         "chain()",
         "exponential(10s, 5s)",
@@ -183,6 +188,14 @@ mod differential {
         "equal_jitter(1h, 60)",
         "decorrelated_jitter(2, 1.5)",
         "incrementing(30, 1, 10)",
+        "decrementing(1, 1, 10)",
+        "scaled_jitter(9, 8, 0.25)",
+        "scaled_jitter(0, 8, 0.25)",
+        "scaled_jitter(0.5, 8, 1.5)",
+        "scaled_jitter(0.5, 8, -0.1)",
+        "scaled_jitter(0.5, 8, 1s)",
+        "scaled_jiter(0.5, 8, 0.25)",
+        "decrementing(10, -3, 0)",
         "exponential(0, 1)",
         "exp_jitter(0, 1, 1)",
         "full_jitter(0s, 1s)",

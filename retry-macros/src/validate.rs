@@ -2,22 +2,25 @@
 //! recorded with the exact token it concerns; expansion only ever sees a valid config.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::{ToTokens, format_ident, quote};
+use quote::ToTokens;
 use syn::spanned::Spanned;
-use syn::{Expr, FnArg, Ident, ItemFn, Pat, ReturnType, Type};
+use syn::{Expr, FnArg, Ident, ItemFn, Pat, PatIdent, Path, ReturnType, Type};
 
 use retry_grammar::{
-    Delay, Diagnostics, Front, Level, Problem, StopSpec, WaitSpec, check_duration, check_stop, check_wait,
+    AFTER, BEFORE, BEFORE_SLEEP, BREAKER, BUDGET, CRATE, Delay, Diagnostics, FALLBACK, Front, KEYS, Key, LOG, Level,
+    ON, ON_GIVE_UP, POLICY, PRESET, Preset, Problem, RETRY_AFTER, RETRY_AFTER_MAX, SLEEPER, STATE, STOP, StopSpec,
+    TIMEOUT, UNLESS, WAIT, WHEN, WHEN_OK, WaitSpec, check_duration, check_stop, check_wait,
 };
 
 use crate::attr::{Arg, Value};
 use crate::errors::Errors;
-use crate::spans::{first_span, uniform};
+use crate::spans::first_span;
 use crate::terms::{self, Site};
 
 /// Everything expansion needs, already checked.
 pub(crate) struct Config {
-    pub(crate) krate: TokenStream,
+    /// `crate = path`: where the runtime is when it is renamed; `None` for `::retry_runtime`.
+    pub(crate) krate: Option<Path>,
     pub(crate) source: Source,
     pub(crate) state: Option<Ident>,
     pub(crate) guards: Guards,
@@ -45,6 +48,8 @@ pub(crate) enum Source {
 pub(crate) struct Keys {
     pub(crate) stop: Option<StopSpec<Site>>,
     pub(crate) wait: Option<WaitSpec<Site>>,
+    /// `preset = NAME`: the ready policy the other keys refine, and where it is written.
+    pub(crate) preset: Option<(Preset, Span)>,
     pub(crate) on: Option<ErrorFilter>,
     pub(crate) when: Option<Expr>,
     pub(crate) when_ok: Option<Expr>,
@@ -75,84 +80,120 @@ pub(crate) struct ErrorFilter {
 
 /// The annotated function, as the expansion needs it.
 pub(crate) struct Function {
+    /// The function as written; the expansion rewrites its parameters as `params` say.
     pub(crate) item: ItemFn,
     pub(crate) is_async: bool,
-    /// The return type with `impl Trait` replaced by `_`, to fence inference.
-    pub(crate) ret: TokenStream,
-    /// Where the return type is written, for the expansion's mentions of it.
-    pub(crate) ret_span: Span,
-    /// The `Ok` and `Err` types, where they can be named.
-    pub(crate) ok_ty: TokenStream,
-    pub(crate) err_ty: TokenStream,
-    /// The error type as written, when a bare variant name in `on` can be qualified by it.
-    pub(crate) err_path: Option<Type>,
-    pub(crate) rebinds: Vec<Rebind>,
-    /// The parameters as the function received them, for calling a fallback.
-    pub(crate) call_args: Vec<TokenStream>,
-    /// `self` taken by value: the body's `self` is renamed to this.
-    pub(crate) self_by_value: Option<(Ident, bool)>,
-    /// `&mut self`, which an attempt's `async move` block would move out of for good.
-    pub(crate) self_by_mut_ref: bool,
+    pub(crate) ret: ReturnShape,
+    /// How each parameter reaches each attempt, in the order of the signature.
+    pub(crate) params: Vec<Param>,
+}
+
+/// The function's return type, read as a `Result`.
+pub(crate) struct ReturnShape {
+    /// The return type with every `impl Trait` replaced by `_`, to fence inference.
+    pub(crate) fenced: Type,
+    pub(crate) ok: PartType,
+    pub(crate) err: PartType,
+    /// The error type, when a bare variant name in `on` can be qualified by it: written out
+    /// (`Named`) or read through an alias (`OfReturn`); never `Inferred`.
+    pub(crate) err_name: Option<PartType>,
+    /// The first token of the return type as written: every mention of the type in the
+    /// expansion sits there, so that a type that is no `Result` is reported once.
+    pub(crate) at: Span,
+}
+
+/// The `Ok` or the `Err` type, as far as the expansion can name it.
+pub(crate) enum PartType {
+    /// Through the fenced return type's `ResultParts`, which reads aliases too.
+    OfReturn,
+    /// As written in `Result<T, E>`, every `impl Trait` in it replaced by `_`.
+    Named(Box<Type>),
+    /// An `impl Trait`: left to inference.
+    Inferred,
+}
+
+impl PartType {
+    /// `ty`, unless it is nothing but `_`.
+    fn named(ty: Type) -> Self {
+        if matches!(ty, Type::Infer(_)) { Self::Inferred } else { Self::Named(Box::new(ty)) }
+    }
+
+    pub(crate) fn is_inferred(&self) -> bool {
+        matches!(self, Self::Inferred)
+    }
 }
 
 /// How one parameter reaches each attempt.
-pub(crate) enum Rebind {
-    /// `&mut T`: reborrowed.
+pub(crate) enum Param {
+    /// `&self` or `&mut self`, used as it is. An attempt's `async move` block would move a
+    /// `&mut self` out for good, so with one the attempts do not `move`.
+    SelfRef { mutable: bool },
+    /// `self` or `mut self` by value: each attempt works on its own clone, and the body's
+    /// `self` is renamed to it.
+    SelfValue { mutable: bool },
+    /// `x: &T`, used as it is.
+    Shared(Ident),
+    /// `x: &mut T`, reborrowed for each attempt.
     Reborrow(Ident),
-    /// By value: cloned from `source` into `pattern`.
-    Clone { pattern: TokenStream, source: Ident, ty: Box<Type> },
-    /// A pattern over a shared reference: destructured from the copy.
-    Destructure { pattern: TokenStream, source: Ident },
+    /// `x: T` or `mut x: T`: each attempt clones it into the same binding, `mut` included.
+    Clone { binding: PatIdent, ty: Box<Type> },
+    /// Any other pattern (`(a, b): (u32, u32)`): the function takes the value whole, as the
+    /// `index`-th argument, and each attempt destructures its own clone of it (its copy, when
+    /// it is a shared reference).
+    Destructure { index: usize, pattern: Box<Pat>, ty: Box<Type>, shared: bool },
 }
 
 /// Validates the attribute against the function; all errors are recorded in `errors`.
-pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) -> Option<Config> {
-    let mut seen: Vec<(String, Span)> = Vec::new();
+pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Option<Config> {
+    let mut seen: Vec<(Key, Span)> = Vec::new();
     let mut keys = Keys::default();
-    let mut krate = quote!(::retry_runtime);
+    let mut krate = None;
     let mut policy = None;
     let mut state = None;
     let mut guards = Guards::default();
-    // Strategies and durations, lowered once `crate = …` is known, in the order written so
-    // that their errors read top to bottom.
-    let mut to_lower: Vec<(Ident, Value)> = Vec::new();
+    // Strategies, durations and the level, checked once every key is read (so that a
+    // duplicate or misplaced key is reported first), in the order written so that their
+    // errors read top to bottom.
+    let mut to_lower: Vec<(Ident, Key, Value)> = Vec::new();
 
-    for Arg { key, value } in args {
-        let name = key.to_string();
-        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == name) {
-            let duplicate = Problem::DuplicateKey { key: retry_grammar::Key::find(&name).map_or("", |k| k.name) };
-            let mut e = syn::Error::new(key.span(), duplicate);
-            e.combine(syn::Error::new(*first, format!("`{name}` first given here")));
+    for Arg { key, known, value } in args {
+        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == known) {
+            let mut e = syn::Error::new(key.span(), Problem::DuplicateKey { key: known.name });
+            e.combine(syn::Error::new(*first, format!("`{}` first given here", known.name)));
             errors.push(e);
             continue;
         }
-        seen.push((name.clone(), key.span()));
-        match (name.as_str(), value) {
-            ("crate", Value::Path(path)) => krate = as_generated(path.into_token_stream()),
-            ("stop" | "wait" | "retry_after_max" | "timeout", v @ Value::Expr(_)) | ("log", v @ Value::Ident(_)) => {
-                to_lower.push((key.clone(), v));
+        seen.push((known, key.span()));
+        match (known, value) {
+            (CRATE, Value::Path(path)) => krate = Some(path),
+            (STOP | WAIT | RETRY_AFTER_MAX | TIMEOUT, v @ Value::Expr(_)) | (LOG, v @ Value::Ident(_)) => {
+                to_lower.push((key.clone(), known, v));
             }
-            ("on", Value::Patterns(p)) => keys.on = Some(ErrorFilter { negate: false, patterns: p }),
-            ("unless", Value::Patterns(p)) => {
-                if seen.iter().any(|(k, _)| k == "on") {
+            (ON, Value::Patterns(p)) => keys.on = Some(ErrorFilter { negate: false, patterns: p }),
+            (UNLESS, Value::Patterns(p)) => {
+                if seen.iter().any(|(k, _)| *k == ON) {
                     errors.at(key.span(), Problem::OnWithUnless);
                     continue;
                 }
                 keys.on = Some(ErrorFilter { negate: true, patterns: p });
             }
-            ("when", Value::Expr(e)) => keys.when = Some(e),
-            ("when_ok", Value::Expr(e)) => keys.when_ok = Some(e),
-            ("retry_after", Value::Expr(e)) => keys.retry_after = Some(e),
-            ("before", Value::Expr(e)) => keys.before = Some(e),
-            ("after", Value::Expr(e)) => keys.after = Some(e),
-            ("before_sleep", Value::Expr(e)) => keys.before_sleep = Some(e),
-            ("on_give_up", Value::Expr(e)) => keys.on_give_up = Some(e),
-            ("sleeper", Value::Expr(e)) => keys.sleeper = Some(e),
-            ("state", Value::Ident(ident)) => state = Some(ident),
-            ("policy", Value::Expr(e)) => policy = Some((key.clone(), e)),
-            ("breaker", Value::Expr(e)) => guards.breaker = Some(e),
-            ("budget", Value::Expr(e)) => guards.budget = Some(e),
-            ("fallback", Value::Expr(e)) => {
+            (WHEN, Value::Expr(e)) => keys.when = Some(e),
+            (WHEN_OK, Value::Expr(e)) => keys.when_ok = Some(e),
+            (RETRY_AFTER, Value::Expr(e)) => keys.retry_after = Some(e),
+            (BEFORE, Value::Expr(e)) => keys.before = Some(e),
+            (AFTER, Value::Expr(e)) => keys.after = Some(e),
+            (BEFORE_SLEEP, Value::Expr(e)) => keys.before_sleep = Some(e),
+            (ON_GIVE_UP, Value::Expr(e)) => keys.on_give_up = Some(e),
+            (SLEEPER, Value::Expr(e)) => keys.sleeper = Some(e),
+            (STATE, Value::Ident(ident)) => state = Some(ident),
+            (PRESET, Value::Ident(name)) => match Preset::find(&name.to_string()) {
+                Some(preset) => keys.preset = Some((preset, name.span())),
+                None => errors.spanned(&name, Problem::UnknownPreset { found: name.to_string() }),
+            },
+            (POLICY, Value::Expr(e)) => policy = Some(e),
+            (BREAKER, Value::Expr(e)) => guards.breaker = Some(e),
+            (BUDGET, Value::Expr(e)) => guards.budget = Some(e),
+            (FALLBACK, Value::Expr(e)) => {
                 if matches!(e, Expr::Path(_)) {
                     guards.fallback = Some(e);
                 } else {
@@ -162,19 +203,19 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
                     );
                 }
             }
-            (_, _) => errors.at(key.span(), format!("`{name}` takes a different kind of value")),
+            (_, _) => errors.at(key.span(), format!("`{}` takes a different kind of value", known.name)),
         }
     }
     // The order in which keys were written must not matter, so `on`/`unless` is rechecked
     // here for `unless` written first.
-    let position = |key: &str| seen.iter().position(|(k, _)| k == key);
-    if let (Some(on), Some(unless)) = (position("on"), position("unless"))
+    let position = |key: Key| seen.iter().position(|(k, _)| *k == key);
+    if let (Some(on), Some(unless)) = (position(ON), position(UNLESS))
         && unless < on
     {
         errors.at(seen[on].1, Problem::OnWithUnless);
     }
 
-    for (key, value) in &to_lower {
+    for (key, known, value) in &to_lower {
         let e = match value {
             Value::Expr(e) => e,
             Value::Ident(level) => {
@@ -187,19 +228,18 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
             Value::Patterns(_) | Value::Path(_) => continue,
         };
         let term = terms::term(e);
-        let name = key.to_string();
-        if name == retry_grammar::STOP.name {
-            keys.stop = report(check_stop(&term, Front::Rust), errors);
-        } else if name == retry_grammar::WAIT.name {
-            keys.wait = report(check_wait(&term, Front::Rust), errors);
-        } else if name == retry_grammar::RETRY_AFTER_MAX.name {
-            keys.retry_after_max =
-                report(check_duration(&term, Front::Rust, Some(retry_grammar::RETRY_AFTER_MAX.name)), errors);
-        } else {
-            keys.timeout = report(check_duration(&term, Front::Rust, Some(retry_grammar::TIMEOUT.name)), errors)
-                .map(|d| (d, first_span(e)));
-            if item.sig.asyncness.is_none() {
-                errors.spanned(key, "`timeout` needs an `async fn`: a blocking call cannot be cut short; bound it inside the body instead");
+        match *known {
+            STOP => keys.stop = report(check_stop(&term, Front::Rust), errors),
+            WAIT => keys.wait = report(check_wait(&term, Front::Rust), errors),
+            RETRY_AFTER_MAX => {
+                keys.retry_after_max = report(check_duration(&term, Front::Rust, Some(RETRY_AFTER_MAX.name)), errors);
+            }
+            _ => {
+                keys.timeout =
+                    report(check_duration(&term, Front::Rust, Some(TIMEOUT.name)), errors).map(|d| (d, first_span(e)));
+                if item.sig.asyncness.is_none() {
+                    errors.spanned(key, "`timeout` needs an `async fn`: a blocking call cannot be cut short; bound it inside the body instead");
+                }
             }
         }
     }
@@ -212,14 +252,13 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
 
     let params = parameter_names(&item);
     let source = match policy {
-        Some((key, expr)) => {
+        Some(expr) => {
             // Every key of the policy's own belongs to the policy; the rest still apply.
-            for conflict in retry_grammar::KEYS.iter().filter(|k| k.attribute && !k.beside_policy) {
-                if let Some((_, span)) = seen.iter().find(|(k, _)| *k == conflict.name) {
+            for conflict in KEYS.iter().filter(|k| k.attribute && !k.beside_policy) {
+                if let Some((_, span)) = seen.iter().find(|(k, _)| k == conflict) {
                     errors.at(*span, Problem::BesidePolicy { key: conflict.name });
                 }
             }
-            let _ = key;
             Source::Policy(expr)
         }
         None => {
@@ -239,18 +278,18 @@ pub(crate) fn validate(args: Vec<Arg>, mut item: ItemFn, errors: &mut Errors) ->
             keys.history = state.is_some()
                 || keys.timeout.is_some()
                 || [&keys.before, &keys.after, &keys.before_sleep, &keys.on_give_up].iter().any(|h| h.is_some())
-                || keys.stop.as_ref().is_some_and(StopSpec::is_timed)
+                || keys.stop.as_ref().map_or_else(|| keys.preset.is_some_and(|(p, _)| p.timed), StopSpec::is_timed)
                 || keys.wait.as_ref().is_some_and(WaitSpec::remembers);
             Source::Keys(Box::new(keys))
         }
     };
-    let function = check_function(&mut item, &krate, errors);
+    let function = check_function(item, errors);
     let mut source = source;
     // Where the error type can be named, `timeout` and `breaker` pick their markers by
     // whether it converts from `Elapsed` / `CircuitOpen`: a trait method, which a `const`
     // block cannot call, so such a policy is built at run time.
     if let (Source::Keys(keys), Some(f)) = (&mut source, &function)
-        && f.err_ty.to_string() != "_"
+        && !f.ret.err.is_inferred()
         && (keys.timeout.is_some() || guards.breaker.is_some())
     {
         keys.constant = false;
@@ -311,7 +350,7 @@ fn report<T>(checked: Result<T, Diagnostics<Site>>, errors: &mut Errors) -> Opti
     }
 }
 
-fn check_function(item: &mut ItemFn, krate: &TokenStream, errors: &mut Errors) -> Option<Function> {
+fn check_function(item: ItemFn, errors: &mut Errors) -> Option<Function> {
     let sig = &item.sig;
     let mut ok = true;
     if let Some(c) = &sig.constness {
@@ -326,7 +365,7 @@ fn check_function(item: &mut ItemFn, krate: &TokenStream, errors: &mut Errors) -
         errors.spanned(v, "`#[retry]` cannot go on a variadic function");
         ok = false;
     }
-    let (ret, ok_ty, err_ty, err_path) = match &sig.output {
+    let ret = match &sig.output {
         ReturnType::Default => {
             errors.spanned(
                 &sig.ident,
@@ -334,15 +373,9 @@ fn check_function(item: &mut ItemFn, krate: &TokenStream, errors: &mut Errors) -
             );
             return None;
         }
-        ReturnType::Type(_, ty) => match result_parts(ty, &item.sig.generics, krate) {
-            // Every mention of the return type in the expansion sits on the first token of
-            // the type as written, so that a type that is no `Result` (an alias, say) is
-            // reported there once rather than at each mention.
-            Ok((ret, ok, err, path)) => {
-                let at = Span::call_site().located_at(first_span(ty));
-                (uniform(ret, at), uniform(ok, at), uniform(err, at), path)
-            }
-            Err(()) => {
+        ReturnType::Type(_, ty) => match return_shape(ty, &sig.generics) {
+            Some(shape) => shape,
+            None => {
                 errors.spanned(
                     ty,
                     format!(
@@ -354,105 +387,47 @@ fn check_function(item: &mut ItemFn, krate: &TokenStream, errors: &mut Errors) -
             }
         },
     };
-    let mut rebinds = Vec::new();
-    let mut call_args = Vec::new();
-    let mut self_by_value = None;
-    let mut self_by_mut_ref = false;
-    for (index, input) in item.sig.inputs.iter_mut().enumerate() {
-        match input {
-            FnArg::Receiver(r) => {
-                call_args.push(quote!(self));
-                self_by_mut_ref = r.reference.is_some() && r.mutability.is_some();
-                if r.reference.is_none() {
-                    self_by_value =
-                        Some((Ident::new("__retry_self", Span::call_site()), r.mutability.take().is_some()));
-                }
-            }
-            FnArg::Typed(pt) => {
-                let ty = (*pt.ty).clone();
-                match (&mut *pt.pat, &ty) {
-                    (Pat::Ident(pi), Type::Reference(r)) if pi.subpat.is_none() && pi.by_ref.is_none() => {
-                        call_args.push(pi.ident.to_token_stream());
-                        if r.mutability.is_some() {
-                            rebinds.push(Rebind::Reborrow(pi.ident.clone()));
-                        }
-                    }
-                    (Pat::Ident(pi), _) if pi.subpat.is_none() && pi.by_ref.is_none() => {
-                        let pattern = pi.to_token_stream();
-                        call_args.push(pi.ident.to_token_stream());
-                        pi.mutability = None;
-                        rebinds.push(Rebind::Clone { pattern, source: pi.ident.clone(), ty: Box::new(ty) });
-                    }
-                    (pat, ty) => {
-                        let source = format_ident!("__retry_arg{}", index, span = Span::call_site());
-                        call_args.push(source.to_token_stream());
-                        let pattern = pat.to_token_stream();
-                        *pat = Pat::Ident(syn::PatIdent {
-                            attrs: Vec::new(),
-                            by_ref: None,
-                            mutability: None,
-                            ident: source.clone(),
-                            subpat: None,
-                        });
-                        if matches!(ty, Type::Reference(r) if r.mutability.is_none()) {
-                            rebinds.push(Rebind::Destructure { pattern, source });
-                        } else {
-                            rebinds.push(Rebind::Clone { pattern, source, ty: Box::new(ty.clone()) });
-                        }
-                    }
-                }
-            }
+    let params = sig.inputs.iter().enumerate().map(|(index, input)| param(index, input)).collect();
+    let is_async = sig.asyncness.is_some();
+    ok.then_some(Function { item, is_async, ret, params })
+}
+
+/// How the parameter `input`, the `index`-th, reaches each attempt.
+fn param(index: usize, input: &FnArg) -> Param {
+    let pt = match input {
+        FnArg::Receiver(r) if r.reference.is_some() => return Param::SelfRef { mutable: r.mutability.is_some() },
+        FnArg::Receiver(r) => return Param::SelfValue { mutable: r.mutability.is_some() },
+        FnArg::Typed(pt) => pt,
+    };
+    match (&*pt.pat, &*pt.ty) {
+        (Pat::Ident(pi), Type::Reference(r)) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+            if r.mutability.is_some() { Param::Reborrow(pi.ident.clone()) } else { Param::Shared(pi.ident.clone()) }
         }
-    }
-    let is_async = item.sig.asyncness.is_some();
-    ok.then(|| Function {
-        item: item.clone(),
-        is_async,
-        ret_span: match &item.sig.output {
-            ReturnType::Type(_, ty) => first_span(ty),
-            ReturnType::Default => item.sig.ident.span(),
+        (Pat::Ident(pi), ty) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+            Param::Clone { binding: pi.clone(), ty: Box::new(ty.clone()) }
+        }
+        (pat, ty) => Param::Destructure {
+            index,
+            pattern: Box::new(pat.clone()),
+            ty: Box::new(ty.clone()),
+            shared: matches!(ty, Type::Reference(r) if r.mutability.is_none()),
         },
-        ret,
-        ok_ty,
-        err_ty,
-        err_path,
-        rebinds,
-        call_args,
-        self_by_value,
-        self_by_mut_ref,
-    })
+    }
 }
 
-type Parts = (TokenStream, TokenStream, TokenStream, Option<Type>);
-
-/// The user's `crate = path`, marked as the macro's own code where it is written, so that
-/// lints about the user's paths (`unused_qualifications` on `path::__private::Duration`
-/// with `Duration` imported) do not fire on the expansion. `$crate` keeps its span, which
-/// is what it resolves by.
-fn as_generated(path: TokenStream) -> TokenStream {
-    path.into_iter()
-        .map(|mut tree| {
-            if !matches!(&tree, TokenTree::Ident(i) if i == "$crate") {
-                tree.set_span(Span::call_site().located_at(tree.span()));
-            }
-            tree
-        })
-        .collect()
-}
-
-/// The return type fenced for inference, its `Ok` and `Err` types, and the error type when
-/// it can qualify a bare variant name. `Err(())` for a type that cannot be a `Result`.
-fn result_parts(ty: &Type, generics: &syn::Generics, krate: &TokenStream) -> Result<Parts, ()> {
+/// The return type read as a `Result`: fenced for inference, its `Ok` and `Err` types, and
+/// the error type when it can qualify a bare variant name. `None` for a type that cannot be
+/// a `Result`.
+fn return_shape(ty: &Type, generics: &syn::Generics) -> Option<ReturnShape> {
     let path = match ty {
         Type::Path(p) if p.qself.is_none() => &p.path,
-        Type::Paren(p) => return result_parts(&p.elem, generics, krate),
-        Type::Group(g) => return result_parts(&g.elem, generics, krate),
-        _ => return Err(()),
+        Type::Paren(p) => return return_shape(&p.elem, generics),
+        Type::Group(g) => return return_shape(&g.elem, generics),
+        _ => return None,
     };
-    let last = path.segments.last().ok_or(())?;
+    let last = path.segments.last()?;
     let mut fenced = ty.clone();
     let has_impl = replace_impl_trait(&mut fenced);
-    let fenced_tokens = fenced.to_token_stream();
     let type_args: Vec<Type> = match &last.arguments {
         syn::PathArguments::AngleBracketed(a) => a
             .args
@@ -464,33 +439,26 @@ fn result_parts(ty: &Type, generics: &syn::Generics, krate: &TokenStream) -> Res
             .collect(),
         _ => Vec::new(),
     };
-    let is_result = last.ident == "Result";
-    let err_path = if is_result && type_args.len() == 2 {
-        Some(type_args[1].clone()).filter(|e| !mentions_generic(e, generics))
-    } else if !has_impl && !mentions_generic(ty, generics) {
+    let written = (last.ident == "Result" && type_args.len() == 2).then_some(&type_args);
+    let err_name = match written {
+        Some(args) => {
+            Some(PartType::Named(Box::new(args[1].clone()))).filter(|_| !mentions_generic(&args[1], generics))
+        }
         // An alias such as `Fallible<T>`: the error type is its `ResultParts::Err`.
-        syn::parse2(quote!(<#ty as #krate::__private::ResultParts>::Err)).ok()
-    } else {
-        None
+        None if !has_impl && !mentions_generic(ty, generics) => Some(PartType::OfReturn),
+        None => None,
     };
-    if !has_impl {
-        return Ok((
-            fenced_tokens.clone(),
-            quote!(<#fenced_tokens as #krate::__private::ResultParts>::Ok),
-            quote!(<#fenced_tokens as #krate::__private::ResultParts>::Err),
-            err_path,
-        ));
-    }
-    let (ok, err) = if is_result && type_args.len() == 2 {
-        let mut ok = type_args[0].clone();
-        let mut err = type_args[1].clone();
-        replace_impl_trait(&mut ok);
-        replace_impl_trait(&mut err);
-        (ok.to_token_stream(), err.to_token_stream())
-    } else {
-        (quote!(_), quote!(_))
+    let (ok, err) = match written {
+        _ if !has_impl => (PartType::OfReturn, PartType::OfReturn),
+        Some(args) => {
+            let (mut ok, mut err) = (args[0].clone(), args[1].clone());
+            replace_impl_trait(&mut ok);
+            replace_impl_trait(&mut err);
+            (PartType::named(ok), PartType::named(err))
+        }
+        None => (PartType::Inferred, PartType::Inferred),
     };
-    Ok((fenced_tokens, ok, err, err_path))
+    Some(ReturnShape { fenced, ok, err, err_name, at: first_span(ty) })
 }
 
 /// Whether `ty` cannot be named by a `type` item in the function's body: it mentions the

@@ -1,21 +1,30 @@
 //! [`RetryPolicyBuilder`]: the one builder of a [`RetryPolicy`], for users and for the
 //! attribute.
 //!
-//! Its setters are `const fn`s, so that a policy whose keys are all constants is built at
-//! compile time: the expansion writes `let policy = &const { … .build() };`, which rustc
-//! promotes to a `&'static`, so the function's future holds 8 bytes of policy instead of
-//! the policy itself (about 120 bytes), and no instruction builds it at run time.
+//! The attribute's builder (`C` = [`Prechecked`], `__private::KeysBuilder`) is all
+//! `const fn`, so that a policy whose keys are all constants is built at compile time: the
+//! expansion writes `let policy = &const { … .build() };`, which rustc promotes to a
+//! `&'static`, so the function's future holds 8 bytes of policy instead of the policy itself
+//! (about 120 bytes), and no instruction builds it at run time.
 //!
-//! A `const fn` cannot drop a value of a generic type, and every setter replaces one. So
-//! the builder holds each key in a `ManuallyDrop`: replacing one drops nothing, and the
-//! builder itself has nothing to drop. The cost is that a key replaced, or a builder
-//! dropped unbuilt, is leaked rather than dropped: nothing for the defaults, which own
-//! nothing, and for the attribute, which sets each key once; a boxed strategy set twice
-//! leaks its first box.
+//! A `const fn` cannot drop a value of a generic type, so `C` also chooses how each key is
+//! held ([`Checks::Slot`]):
+//! - `Prechecked` holds it in a `ManuallyDrop`: the builder has no drop glue, and a `const`
+//!   setter may replace a key. The attribute sets each key once, so what it replaces is a
+//!   default, which has no drop glue: `Replaced::forget_default` asserts that at compile time.
+//! - [`Checked`] (users) holds it as it is, so a builder dropped unbuilt, or by a `build`
+//!   that fails, drops every key as any struct does; its key setters, which drop the key they
+//!   replace, are not `const`.
+//!
+//! Each setter's logic is written once, as a `const` core on the `Prechecked` form that hands
+//! back the key it replaced (a `const fn` generic over `C` could not take apart a form that
+//! may need dropping); a user's setter moves the keys into that form and back, moves only,
+//! and drops what the core handed back. One type with a slot chosen by `C`, rather than a
+//! users' type wrapping the attribute's, keeps one set of settings' setters and needs no
+//! hand-written `Drop`.
 //!
 //! Users' [`build`](RetryPolicyBuilder::build) checks the keys at run time; the attribute's
-//! builder (`C` = [`Prechecked`]) has a `const` `build` instead, since the attribute
-//! checked them at compile time.
+//! `build` is `const` and checks nothing, since the attribute checked them at compile time.
 
 use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
@@ -32,25 +41,6 @@ use crate::timeout::{Execution, NoTimeout, WithTimeout};
 use crate::wait::{FullJitter, Wait};
 use crate::{CircuitBreaker, PolicyError, RetryBudget};
 
-/// How the builder holds a group of keys: each key in a `ManuallyDrop` (see the module docs).
-#[doc(hidden)]
-pub trait Group {
-    /// The group with every key in a `ManuallyDrop`.
-    type Slots;
-}
-
-impl<B, F, L, G> Group for Hooks<B, F, L, G> {
-    type Slots = Hooks<ManuallyDrop<B>, ManuallyDrop<F>, ManuallyDrop<L>, ManuallyDrop<G>>;
-}
-
-impl<Z, O> Group for Execution<Z, O> {
-    type Slots = Execution<ManuallyDrop<Z>, ManuallyDrop<O>>;
-}
-
-impl<K, U> Group for Guards<K, U> {
-    type Slots = Guards<ManuallyDrop<K>, ManuallyDrop<U>>;
-}
-
 /// The builder's `build` checks the keys at run time and returns a `Result`.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy)]
@@ -62,10 +52,41 @@ pub struct Checked;
 #[derive(Debug, Clone, Copy)]
 pub struct Prechecked;
 
-/// Builds a [`RetryPolicy`]; every setter replaces one key.
-///
-/// Every setter is a `const fn`; a key replaced is not dropped (see the module source), so
-/// set a key that owns memory, such as a boxed strategy, once.
+/// What `build` checks decides how the builder holds each key (see the module docs).
+#[doc(hidden)]
+pub trait Checks {
+    /// How a key of type `T` is held.
+    type Slot<T>;
+}
+
+impl Checks for Checked {
+    type Slot<T> = T;
+}
+
+impl Checks for Prechecked {
+    type Slot<T> = ManuallyDrop<T>;
+}
+
+/// A group of keys with each key in the slot `C` chooses.
+#[doc(hidden)]
+pub trait Group {
+    /// The group with every key in `C`'s slot.
+    type Slots<C: Checks>;
+}
+
+impl<B, F, L, G> Group for Hooks<B, F, L, G> {
+    type Slots<C: Checks> = Hooks<C::Slot<B>, C::Slot<F>, C::Slot<L>, C::Slot<G>>;
+}
+
+impl<Z, O> Group for Execution<Z, O> {
+    type Slots<C: Checks> = Execution<C::Slot<Z>, C::Slot<O>>;
+}
+
+impl<K, U> Group for Guards<K, U> {
+    type Slots<C: Checks> = Guards<C::Slot<K>, C::Slot<U>>;
+}
+
+/// Builds a [`RetryPolicy`]; every setter replaces one key and drops the one it replaced.
 ///
 /// ```
 /// use retry_runtime::{RetryPolicy, stop::attempts, wait::none};
@@ -84,17 +105,11 @@ pub struct RetryPolicyBuilder<
     X: Group = Execution,
     H: Group = Hooks,
     G: Group = Guards,
-    C = Checked,
+    C: Checks = Checked,
 > {
-    stop: ManuallyDrop<S>,
-    wait: ManuallyDrop<W>,
-    retry_error: ManuallyDrop<P>,
-    retry_value: ManuallyDrop<V>,
-    server_delay: ManuallyDrop<A>,
-    execution: X::Slots,
-    hooks: H::Slots,
-    guards: G::Slots,
-    pub(crate) settings: Settings,
+    /// The keys so far, each in `C`'s slot: for `Checked`, the policy `build` returns.
+    pub(crate) keys:
+        RetryPolicy<C::Slot<S>, C::Slot<W>, C::Slot<P>, C::Slot<V>, C::Slot<A>, X::Slots<C>, H::Slots<C>, G::Slots<C>>,
     checks: PhantomData<C>,
 }
 
@@ -102,10 +117,51 @@ pub struct RetryPolicyBuilder<
 type Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, C> =
     RetryPolicyBuilder<S, W, P, V, A, Execution<Z, O>, Hooks<B, F, L, G>, Guards<K, U>, C>;
 
+/// A `Prechecked` builder's keys in the policy's order, for a core to take apart and put back
+/// with one key replaced.
+type Parts<S, W, P, V, A, B, F, L, G, Z, O, K, U> = (
+    ManuallyDrop<S>,
+    ManuallyDrop<W>,
+    ManuallyDrop<P>,
+    ManuallyDrop<V>,
+    ManuallyDrop<A>,
+    Execution<ManuallyDrop<Z>, ManuallyDrop<O>>,
+    Hooks<ManuallyDrop<B>, ManuallyDrop<F>, ManuallyDrop<L>, ManuallyDrop<G>>,
+    Guards<ManuallyDrop<K>, ManuallyDrop<U>>,
+    Settings,
+);
+
 /// The attribute's builder: the defaults, with a `const` [`build`](RetryPolicyBuilder::build).
 #[doc(hidden)]
 pub type KeysBuilder =
     RetryPolicyBuilder<Attempts, FullJitter, AnyError, NoValue, NoServerDelay, Execution, Hooks, Guards, Prechecked>;
+
+/// What a setter's core returns: the `Prechecked` builder with one key replaced, and the key
+/// it replaced, for the public setter to forget (the attribute's) or drop (users').
+struct Replaced<B, T> {
+    builder: ManuallyDrop<B>,
+    old: ManuallyDrop<T>,
+}
+
+impl<B, T> Replaced<B, T> {
+    const fn new(builder: B, old: ManuallyDrop<T>) -> Self {
+        Self { builder: ManuallyDrop::new(builder), old }
+    }
+
+    /// The builder, for the attribute's `const` setters, which cannot drop the key replaced.
+    /// Nothing is lost: the attribute replaces only defaults, and a key with drop glue
+    /// replaced here fails to compile rather than leak.
+    const fn forget_default(self) -> B {
+        const { assert!(!core::mem::needs_drop::<T>(), "a `const` setter replaced a key with drop glue") };
+        ManuallyDrop::into_inner(self.builder)
+    }
+
+    /// The builder, for users' setters: the key replaced is dropped here, once.
+    fn drop_old(self) -> B {
+        drop(ManuallyDrop::into_inner(self.old));
+        ManuallyDrop::into_inner(self.builder)
+    }
+}
 
 impl RetryPolicy {
     /// A builder holding the defaults.
@@ -123,228 +179,393 @@ impl Default for RetryPolicyBuilder {
 impl RetryPolicyBuilder {
     /// The defaults: see [`RetryPolicy`].
     pub const fn new() -> Self {
-        Self::defaults(DEFAULT_NAME)
+        KeysBuilder::named(DEFAULT_NAME).build().into_builder()
     }
 }
 
+#[doc(hidden)]
 impl KeysBuilder {
     /// The defaults, reporting `name` as the function.
     pub const fn named(name: &'static str) -> Self {
-        Self::defaults(name)
-    }
-}
-
-impl<C> RetryPolicyBuilder<Attempts, FullJitter, AnyError, NoValue, NoServerDelay, Execution, Hooks, Guards, C> {
-    const fn defaults(name: &'static str) -> Self {
-        Self {
-            stop: ManuallyDrop::new(DEFAULT_STOP),
-            wait: ManuallyDrop::new(DEFAULT_WAIT),
-            retry_error: ManuallyDrop::new(AnyError),
-            retry_value: ManuallyDrop::new(NoValue),
-            server_delay: ManuallyDrop::new(NoServerDelay),
-            hooks: Hooks {
+        Self::from_parts((
+            ManuallyDrop::new(DEFAULT_STOP),
+            ManuallyDrop::new(DEFAULT_WAIT),
+            ManuallyDrop::new(AnyError),
+            ManuallyDrop::new(NoValue),
+            ManuallyDrop::new(NoServerDelay),
+            Execution { sleeper: ManuallyDrop::new(DefaultSleep), timeout: ManuallyDrop::new(NoTimeout) },
+            Hooks {
                 before: ManuallyDrop::new(NoHook),
                 after: ManuallyDrop::new(NoHook),
                 before_sleep: ManuallyDrop::new(NoHook),
                 on_give_up: ManuallyDrop::new(NoHook),
             },
-            execution: Execution { sleeper: ManuallyDrop::new(DefaultSleep), timeout: ManuallyDrop::new(NoTimeout) },
-            guards: Guards { breaker: ManuallyDrop::new(NoBreaker), budget: ManuallyDrop::new(NoBudget) },
-            settings: Settings::named(name),
-            checks: PhantomData,
+            Guards { breaker: ManuallyDrop::new(NoBreaker), budget: ManuallyDrop::new(NoBudget) },
+            Settings::named(name),
+        ))
+    }
+}
+
+// The keys whose type never changes: one `const` setter for both forms, since replacing a
+// setting drops nothing.
+impl<S, W, P, V, A, X: Group, H: Group, G: Group, C: Checks> RetryPolicyBuilder<S, W, P, V, A, X, H, G, C> {
+    /// The largest server-directed delay worth waiting for (`retry_after_max = …`); a
+    /// longer one makes the call give up at once.
+    ///
+    /// # Default
+    /// 60 s: this crate's choice, not the SDKs'. openai-python honours up to 120 s and does
+    /// not retry above; anthropic-python honours any delay, cut to 4 294 967 s. The
+    /// [`presets`](crate::presets) `openai` and `anthropic` set each SDK's value.
+    pub const fn retry_after_max(mut self, max: Duration) -> Self {
+        self.keys.settings.retry_after_max = max;
+        self
+    }
+
+    /// Sleeps exactly the delay the server asked for, instead of the larger of it and the
+    /// wait strategy's delay: the rule of the OpenAI and Anthropic SDKs, which the
+    /// [`presets`](crate::presets) `openai` and `anthropic` set. A delay above
+    /// [`retry_after_max`](Self::retry_after_max) still makes the call give up.
+    ///
+    /// ```
+    /// use retry_runtime::{RetryPolicy, stop::attempts, wait::fixed};
+    /// use std::time::Duration;
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let policy = RetryPolicy::builder()
+    ///     .stop(attempts(2))
+    ///     .wait(fixed(Duration::from_secs(5)))
+    ///     .retry_after(|_: &&str| Some(Duration::from_millis(100)))
+    ///     .retry_after_exact()
+    ///     .build()
+    ///     .unwrap();
+    /// let start = tokio::time::Instant::now();
+    /// let _: Result<(), &str> = policy.retry(|| async { Err("busy") }).await;
+    /// assert_eq!(start.elapsed(), Duration::from_millis(100)); // not the strategy's 5 s
+    /// # }
+    /// ```
+    pub const fn retry_after_exact(mut self) -> Self {
+        self.keys.settings.retry_after_exact = true;
+        self
+    }
+
+    /// The level of the default `tracing` events (`log = …`); [`LogLevel::Off`] silences them.
+    pub const fn log(mut self, level: LogLevel) -> Self {
+        self.keys.settings.log = Some(level);
+        self
+    }
+
+    /// Draws all jitter from a generator seeded with `seed`, so delays are reproducible.
+    /// Every call of the policy then draws the same sequence: meant for tests and
+    /// simulations, not for spreading real clients apart.
+    pub const fn seed(mut self, seed: u64) -> Self {
+        self.keys.settings.seed = Some(seed);
+        self
+    }
+
+    /// The name the hooks and events report as the function.
+    ///
+    /// # Default
+    /// `"retry"`; the attribute passes the function's path.
+    pub const fn name(mut self, name: &'static str) -> Self {
+        self.keys.settings.name = name;
+        self
+    }
+
+    /// Reads the clock at the start of every call even when nothing time-based needs it,
+    /// so that [`RetryState::elapsed`](crate::RetryState::elapsed) is meaningful in the body.
+    pub const fn track_time(mut self) -> Self {
+        self.keys.settings.track_time = true;
+        self
+    }
+}
+
+// Input:  a `Prechecked` builder, a new key
+// Output: `Replaced { builder: the builder with that key, old: the key it held }`
+// Each core moves the keys out as `Parts` and back with one replaced; a setter's logic is here.
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, Prechecked> {
+    const fn from_parts(parts: Parts<S, W, P, V, A, B, F, L, G, Z, O, K, U>) -> Self {
+        let (stop, wait, retry_error, retry_value, server_delay, execution, hooks, guards, settings) = parts;
+        let keys =
+            RetryPolicy { stop, wait, retry_error, retry_value, server_delay, execution, hooks, guards, settings };
+        Self { keys, checks: PhantomData }
+    }
+
+    const fn into_parts(self) -> Parts<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
+        let RetryPolicy { stop, wait, retry_error, retry_value, server_delay, execution, hooks, guards, settings } =
+            self.keys;
+        (stop, wait, retry_error, retry_value, server_delay, execution, hooks, guards, settings)
+    }
+
+    const fn swap_stop<S2>(self, stop: S2) -> Replaced<Builder<S2, W, P, V, A, B, F, L, G, Z, O, K, U, Prechecked>, S> {
+        let (old, w, p, v, a, x, h, g, set) = self.into_parts();
+        Replaced::new(Builder::from_parts((ManuallyDrop::new(stop), w, p, v, a, x, h, g, set)), old)
+    }
+
+    const fn swap_wait<W2>(self, wait: W2) -> Replaced<Builder<S, W2, P, V, A, B, F, L, G, Z, O, K, U, Prechecked>, W> {
+        let (s, old, p, v, a, x, h, g, set) = self.into_parts();
+        Replaced::new(Builder::from_parts((s, ManuallyDrop::new(wait), p, v, a, x, h, g, set)), old)
+    }
+
+    const fn swap_when<P2>(self, when: P2) -> Replaced<Builder<S, W, P2, V, A, B, F, L, G, Z, O, K, U, Prechecked>, P> {
+        let (s, w, old, v, a, x, h, g, set) = self.into_parts();
+        Replaced::new(Builder::from_parts((s, w, ManuallyDrop::new(when), v, a, x, h, g, set)), old)
+    }
+
+    const fn swap_when_ok<V2>(
+        self,
+        when_ok: V2,
+    ) -> Replaced<Builder<S, W, P, V2, A, B, F, L, G, Z, O, K, U, Prechecked>, V> {
+        let (s, w, p, old, a, x, h, g, set) = self.into_parts();
+        Replaced::new(Builder::from_parts((s, w, p, ManuallyDrop::new(when_ok), a, x, h, g, set)), old)
+    }
+
+    const fn swap_retry_after<A2>(
+        self,
+        retry_after: A2,
+    ) -> Replaced<Builder<S, W, P, V, A2, B, F, L, G, Z, O, K, U, Prechecked>, A> {
+        let (s, w, p, v, old, x, h, g, set) = self.into_parts();
+        Replaced::new(Builder::from_parts((s, w, p, v, ManuallyDrop::new(retry_after), x, h, g, set)), old)
+    }
+
+    const fn swap_before<B2>(
+        self,
+        hook: B2,
+    ) -> Replaced<Builder<S, W, P, V, A, B2, F, L, G, Z, O, K, U, Prechecked>, B> {
+        let (s, w, p, v, a, x, Hooks { before: old, after, before_sleep, on_give_up }, g, set) = self.into_parts();
+        let hooks = Hooks { before: ManuallyDrop::new(hook), after, before_sleep, on_give_up };
+        Replaced::new(Builder::from_parts((s, w, p, v, a, x, hooks, g, set)), old)
+    }
+
+    const fn swap_after<F2>(
+        self,
+        hook: F2,
+    ) -> Replaced<Builder<S, W, P, V, A, B, F2, L, G, Z, O, K, U, Prechecked>, F> {
+        let (s, w, p, v, a, x, Hooks { before, after: old, before_sleep, on_give_up }, g, set) = self.into_parts();
+        let hooks = Hooks { before, after: ManuallyDrop::new(hook), before_sleep, on_give_up };
+        Replaced::new(Builder::from_parts((s, w, p, v, a, x, hooks, g, set)), old)
+    }
+
+    const fn swap_before_sleep<L2>(
+        self,
+        hook: L2,
+    ) -> Replaced<Builder<S, W, P, V, A, B, F, L2, G, Z, O, K, U, Prechecked>, L> {
+        let (s, w, p, v, a, x, Hooks { before, after, before_sleep: old, on_give_up }, g, set) = self.into_parts();
+        let hooks = Hooks { before, after, before_sleep: ManuallyDrop::new(hook), on_give_up };
+        Replaced::new(Builder::from_parts((s, w, p, v, a, x, hooks, g, set)), old)
+    }
+
+    const fn swap_on_give_up<G2>(
+        self,
+        hook: G2,
+    ) -> Replaced<Builder<S, W, P, V, A, B, F, L, G2, Z, O, K, U, Prechecked>, G> {
+        let (s, w, p, v, a, x, Hooks { before, after, before_sleep, on_give_up: old }, g, set) = self.into_parts();
+        let hooks = Hooks { before, after, before_sleep, on_give_up: ManuallyDrop::new(hook) };
+        Replaced::new(Builder::from_parts((s, w, p, v, a, x, hooks, g, set)), old)
+    }
+
+    const fn swap_sleeper<Z2>(
+        self,
+        sleeper: Z2,
+    ) -> Replaced<Builder<S, W, P, V, A, B, F, L, G, Z2, O, K, U, Prechecked>, Z> {
+        let (s, w, p, v, a, Execution { sleeper: old, timeout }, h, g, set) = self.into_parts();
+        let execution = Execution { sleeper: ManuallyDrop::new(sleeper), timeout };
+        Replaced::new(Builder::from_parts((s, w, p, v, a, execution, h, g, set)), old)
+    }
+
+    /// The timeout's marker, and the limit it marks.
+    const fn swap_timeout<O2>(
+        self,
+        limit: Option<Duration>,
+        marker: O2,
+    ) -> Replaced<Builder<S, W, P, V, A, B, F, L, G, Z, O2, K, U, Prechecked>, O> {
+        let (s, w, p, v, a, Execution { sleeper, timeout: old }, h, g, mut set) = self.into_parts();
+        set.timeout = limit;
+        let execution = Execution { sleeper, timeout: ManuallyDrop::new(marker) };
+        Replaced::new(Builder::from_parts((s, w, p, v, a, execution, h, g, set)), old)
+    }
+
+    const fn swap_breaker<K2>(
+        self,
+        breaker: K2,
+    ) -> Replaced<Builder<S, W, P, V, A, B, F, L, G, Z, O, K2, U, Prechecked>, K> {
+        let (s, w, p, v, a, x, h, Guards { breaker: old, budget }, set) = self.into_parts();
+        let guards = Guards { breaker: ManuallyDrop::new(breaker), budget };
+        Replaced::new(Builder::from_parts((s, w, p, v, a, x, h, guards, set)), old)
+    }
+
+    const fn swap_budget<U2>(
+        self,
+        budget: U2,
+    ) -> Replaced<Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U2, Prechecked>, U> {
+        let (s, w, p, v, a, x, h, Guards { breaker, budget: old }, set) = self.into_parts();
+        let guards = Guards { breaker, budget: ManuallyDrop::new(budget) };
+        Replaced::new(Builder::from_parts((s, w, p, v, a, x, h, guards, set)), old)
+    }
+
+    /// The users' form of the same keys.
+    fn into_checked(self) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, Checked> {
+        self.build().into_builder()
+    }
+}
+
+// The attribute's setters: `const`, each its core with the key replaced (a default) forgotten.
+#[doc(hidden)]
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, Prechecked> {
+    pub const fn stop<S2: Stop>(self, stop: S2) -> Builder<S2, W, P, V, A, B, F, L, G, Z, O, K, U, Prechecked> {
+        self.swap_stop(stop).forget_default()
+    }
+
+    pub const fn wait<W2: Wait>(self, wait: W2) -> Builder<S, W2, P, V, A, B, F, L, G, Z, O, K, U, Prechecked> {
+        self.swap_wait(wait).forget_default()
+    }
+
+    pub const fn when<P2>(self, retry_error: P2) -> Builder<S, W, P2, V, A, B, F, L, G, Z, O, K, U, Prechecked> {
+        self.swap_when(retry_error).forget_default()
+    }
+
+    pub const fn when_ok<V2>(self, retry_value: V2) -> Builder<S, W, P, V2, A, B, F, L, G, Z, O, K, U, Prechecked> {
+        self.swap_when_ok(retry_value).forget_default()
+    }
+
+    pub const fn retry_after<A2>(
+        self,
+        server_delay: A2,
+    ) -> Builder<S, W, P, V, A2, B, F, L, G, Z, O, K, U, Prechecked> {
+        self.swap_retry_after(server_delay).forget_default()
+    }
+
+    pub const fn before<B2>(self, hook: B2) -> Builder<S, W, P, V, A, B2, F, L, G, Z, O, K, U, Prechecked> {
+        self.swap_before(hook).forget_default()
+    }
+
+    pub const fn after<F2>(self, hook: F2) -> Builder<S, W, P, V, A, B, F2, L, G, Z, O, K, U, Prechecked> {
+        self.swap_after(hook).forget_default()
+    }
+
+    pub const fn before_sleep<L2>(self, hook: L2) -> Builder<S, W, P, V, A, B, F, L2, G, Z, O, K, U, Prechecked> {
+        self.swap_before_sleep(hook).forget_default()
+    }
+
+    pub const fn on_give_up<G2>(self, hook: G2) -> Builder<S, W, P, V, A, B, F, L, G2, Z, O, K, U, Prechecked> {
+        self.swap_on_give_up(hook).forget_default()
+    }
+
+    pub const fn sleeper<Z2>(self, sleeper: Z2) -> Builder<S, W, P, V, A, B, F, L, G, Z2, O, K, U, Prechecked> {
+        self.swap_sleeper(sleeper).forget_default()
+    }
+
+    pub const fn timeout(
+        self,
+        timeout: Duration,
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, WithTimeout, K, U, Prechecked> {
+        self.timeout_marked(timeout, WithTimeout)
+    }
+
+    /// The per-attempt timeout with the marker the attribute picked: `NoTimeout` when the
+    /// error type lacks `From<Elapsed>`, so that the attribute's own check is the only error
+    /// reported for it.
+    pub const fn timeout_marked<O2>(
+        self,
+        limit: Duration,
+        marker: O2,
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O2, K, U, Prechecked> {
+        self.swap_timeout(Some(limit), marker).forget_default()
+    }
+
+    /// The breaker with the guard the attribute picked: no breaker when the error type lacks
+    /// `From<CircuitOpen>`, so that the attribute's own check is the only error reported for it.
+    pub const fn breaker_marked<K2>(self, guard: K2) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K2, U, Prechecked> {
+        self.swap_breaker(guard).forget_default()
+    }
+
+    pub const fn budget(
+        self,
+        budget: &RetryBudget,
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, &RetryBudget, Prechecked> {
+        self.swap_budget(budget).forget_default()
+    }
+
+    /// The policy, checked by the attribute at compile time.
+    pub const fn build(self) -> Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
+        let (stop, wait, retry_error, retry_value, server_delay, execution, hooks, guards, settings) =
+            self.into_parts();
+        RetryPolicy {
+            stop: ManuallyDrop::into_inner(stop),
+            wait: ManuallyDrop::into_inner(wait),
+            retry_error: ManuallyDrop::into_inner(retry_error),
+            retry_value: ManuallyDrop::into_inner(retry_value),
+            server_delay: ManuallyDrop::into_inner(server_delay),
+            execution: Execution {
+                sleeper: ManuallyDrop::into_inner(execution.sleeper),
+                timeout: ManuallyDrop::into_inner(execution.timeout),
+            },
+            hooks: Hooks {
+                before: ManuallyDrop::into_inner(hooks.before),
+                after: ManuallyDrop::into_inner(hooks.after),
+                before_sleep: ManuallyDrop::into_inner(hooks.before_sleep),
+                on_give_up: ManuallyDrop::into_inner(hooks.on_give_up),
+            },
+            guards: Guards {
+                breaker: ManuallyDrop::into_inner(guards.breaker),
+                budget: ManuallyDrop::into_inner(guards.budget),
+            },
+            settings,
         }
     }
 }
 
-// Every setter moves the other keys out of `self` field by field: the builder has no drop
-// glue (every key is a `ManuallyDrop`), so a `const fn` may leave the replaced one behind.
-
-impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, C> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, C> {
+// Users' setters: each its core, with the keys moved into the `Prechecked` form and back and
+// the key replaced dropped.
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, Checked> {
     /// When to give up (`stop = …`): see [`stop`](crate::stop).
-    pub const fn stop<S2: Stop>(self, stop: S2) -> Builder<S2, W, P, V, A, B, F, L, G, Z, O, K, U, C> {
-        RetryPolicyBuilder {
-            stop: ManuallyDrop::new(stop),
-            wait: self.wait,
-            retry_error: self.retry_error,
-            retry_value: self.retry_value,
-            server_delay: self.server_delay,
-            hooks: self.hooks,
-            execution: self.execution,
-            guards: self.guards,
-            settings: self.settings,
-            checks: PhantomData,
-        }
+    pub fn stop<S2: Stop>(self, stop: S2) -> Builder<S2, W, P, V, A, B, F, L, G, Z, O, K, U, Checked> {
+        self.into_slots().swap_stop(stop).drop_old().into_checked()
     }
 
     /// How long to sleep between attempts (`wait = …`): see [`wait`](crate::wait).
-    pub const fn wait<W2: Wait>(self, wait: W2) -> Builder<S, W2, P, V, A, B, F, L, G, Z, O, K, U, C> {
-        RetryPolicyBuilder {
-            wait: ManuallyDrop::new(wait),
-            stop: self.stop,
-            retry_error: self.retry_error,
-            retry_value: self.retry_value,
-            server_delay: self.server_delay,
-            hooks: self.hooks,
-            execution: self.execution,
-            guards: self.guards,
-            settings: self.settings,
-            checks: PhantomData,
-        }
+    pub fn wait<W2: Wait>(self, wait: W2) -> Builder<S, W2, P, V, A, B, F, L, G, Z, O, K, U, Checked> {
+        self.into_slots().swap_wait(wait).drop_old().into_checked()
     }
 
     /// Which errors to retry (`when = …`, or what `on` / `unless` expand to).
-    pub const fn when<P2>(self, retry_error: P2) -> Builder<S, W, P2, V, A, B, F, L, G, Z, O, K, U, C> {
-        RetryPolicyBuilder {
-            retry_error: ManuallyDrop::new(retry_error),
-            stop: self.stop,
-            wait: self.wait,
-            retry_value: self.retry_value,
-            server_delay: self.server_delay,
-            hooks: self.hooks,
-            execution: self.execution,
-            guards: self.guards,
-            settings: self.settings,
-            checks: PhantomData,
-        }
+    pub fn when<P2>(self, retry_error: P2) -> Builder<S, W, P2, V, A, B, F, L, G, Z, O, K, U, Checked> {
+        self.into_slots().swap_when(retry_error).drop_old().into_checked()
     }
 
     /// Which `Ok` values to retry as well (`when_ok = …`).
-    pub const fn when_ok<V2>(self, retry_value: V2) -> Builder<S, W, P, V2, A, B, F, L, G, Z, O, K, U, C> {
-        RetryPolicyBuilder {
-            retry_value: ManuallyDrop::new(retry_value),
-            stop: self.stop,
-            wait: self.wait,
-            retry_error: self.retry_error,
-            server_delay: self.server_delay,
-            hooks: self.hooks,
-            execution: self.execution,
-            guards: self.guards,
-            settings: self.settings,
-            checks: PhantomData,
-        }
+    pub fn when_ok<V2>(self, retry_value: V2) -> Builder<S, W, P, V2, A, B, F, L, G, Z, O, K, U, Checked> {
+        self.into_slots().swap_when_ok(retry_value).drop_old().into_checked()
     }
 
     /// Where to read a server-directed delay (`retry_after = …`): the next sleep is the
     /// larger of it and the wait strategy's delay.
-    pub const fn retry_after<A2>(self, server_delay: A2) -> Builder<S, W, P, V, A2, B, F, L, G, Z, O, K, U, C> {
-        RetryPolicyBuilder {
-            server_delay: ManuallyDrop::new(server_delay),
-            stop: self.stop,
-            wait: self.wait,
-            retry_error: self.retry_error,
-            retry_value: self.retry_value,
-            hooks: self.hooks,
-            execution: self.execution,
-            guards: self.guards,
-            settings: self.settings,
-            checks: PhantomData,
-        }
+    pub fn retry_after<A2>(self, server_delay: A2) -> Builder<S, W, P, V, A2, B, F, L, G, Z, O, K, U, Checked> {
+        self.into_slots().swap_retry_after(server_delay).drop_old().into_checked()
     }
 
     /// Called before every attempt (`before = …`).
-    pub const fn before<B2>(self, hook: B2) -> Builder<S, W, P, V, A, B2, F, L, G, Z, O, K, U, C> {
-        let hooks = Hooks {
-            before: ManuallyDrop::new(hook),
-            after: self.hooks.after,
-            before_sleep: self.hooks.before_sleep,
-            on_give_up: self.hooks.on_give_up,
-        };
-        RetryPolicyBuilder {
-            hooks,
-            stop: self.stop,
-            wait: self.wait,
-            retry_error: self.retry_error,
-            retry_value: self.retry_value,
-            server_delay: self.server_delay,
-            execution: self.execution,
-            guards: self.guards,
-            settings: self.settings,
-            checks: PhantomData,
-        }
+    pub fn before<B2>(self, hook: B2) -> Builder<S, W, P, V, A, B2, F, L, G, Z, O, K, U, Checked> {
+        self.into_slots().swap_before(hook).drop_old().into_checked()
     }
 
     /// Called after every failed attempt (`after = …`): one whose outcome the policy
     /// retries, whether or not a retry follows; an error not retried returns without it.
-    pub const fn after<F2>(self, hook: F2) -> Builder<S, W, P, V, A, B, F2, L, G, Z, O, K, U, C> {
-        let hooks = Hooks {
-            before: self.hooks.before,
-            after: ManuallyDrop::new(hook),
-            before_sleep: self.hooks.before_sleep,
-            on_give_up: self.hooks.on_give_up,
-        };
-        RetryPolicyBuilder {
-            hooks,
-            stop: self.stop,
-            wait: self.wait,
-            retry_error: self.retry_error,
-            retry_value: self.retry_value,
-            server_delay: self.server_delay,
-            execution: self.execution,
-            guards: self.guards,
-            settings: self.settings,
-            checks: PhantomData,
-        }
+    pub fn after<F2>(self, hook: F2) -> Builder<S, W, P, V, A, B, F2, L, G, Z, O, K, U, Checked> {
+        self.into_slots().swap_after(hook).drop_old().into_checked()
     }
 
     /// Called before each sleep (`before_sleep = …`).
-    pub const fn before_sleep<L2>(self, hook: L2) -> Builder<S, W, P, V, A, B, F, L2, G, Z, O, K, U, C> {
-        let hooks = Hooks {
-            before: self.hooks.before,
-            after: self.hooks.after,
-            before_sleep: ManuallyDrop::new(hook),
-            on_give_up: self.hooks.on_give_up,
-        };
-        RetryPolicyBuilder {
-            hooks,
-            stop: self.stop,
-            wait: self.wait,
-            retry_error: self.retry_error,
-            retry_value: self.retry_value,
-            server_delay: self.server_delay,
-            execution: self.execution,
-            guards: self.guards,
-            settings: self.settings,
-            checks: PhantomData,
-        }
+    pub fn before_sleep<L2>(self, hook: L2) -> Builder<S, W, P, V, A, B, F, L2, G, Z, O, K, U, Checked> {
+        self.into_slots().swap_before_sleep(hook).drop_old().into_checked()
     }
 
     /// Called once when the call gives up on a retryable outcome (`on_give_up = …`).
-    pub const fn on_give_up<G2>(self, hook: G2) -> Builder<S, W, P, V, A, B, F, L, G2, Z, O, K, U, C> {
-        let hooks = Hooks {
-            before: self.hooks.before,
-            after: self.hooks.after,
-            before_sleep: self.hooks.before_sleep,
-            on_give_up: ManuallyDrop::new(hook),
-        };
-        RetryPolicyBuilder {
-            hooks,
-            stop: self.stop,
-            wait: self.wait,
-            retry_error: self.retry_error,
-            retry_value: self.retry_value,
-            server_delay: self.server_delay,
-            execution: self.execution,
-            guards: self.guards,
-            settings: self.settings,
-            checks: PhantomData,
-        }
+    pub fn on_give_up<G2>(self, hook: G2) -> Builder<S, W, P, V, A, B, F, L, G2, Z, O, K, U, Checked> {
+        self.into_slots().swap_on_give_up(hook).drop_old().into_checked()
     }
 
     /// What sleeps and tells the time: see [`sleep`](crate::sleep).
-    pub const fn sleeper<Z2>(self, sleeper: Z2) -> Builder<S, W, P, V, A, B, F, L, G, Z2, O, K, U, C> {
-        let execution = Execution { sleeper: ManuallyDrop::new(sleeper), timeout: self.execution.timeout };
-        RetryPolicyBuilder {
-            execution,
-            stop: self.stop,
-            wait: self.wait,
-            retry_error: self.retry_error,
-            retry_value: self.retry_value,
-            server_delay: self.server_delay,
-            hooks: self.hooks,
-            guards: self.guards,
-            settings: self.settings,
-            checks: PhantomData,
-        }
+    pub fn sleeper<Z2>(self, sleeper: Z2) -> Builder<S, W, P, V, A, B, F, L, G, Z2, O, K, U, Checked> {
+        self.into_slots().swap_sleeper(sleeper).drop_old().into_checked()
     }
 
     /// Cuts each attempt after `timeout` (`timeout = …`); the attempt then fails with
@@ -379,50 +600,17 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, C> Builder<S, W, P, V, A, B, F, L, G
     /// assert_eq!(start.elapsed(), Duration::from_secs(2));
     /// # }
     /// ```
-    pub const fn timeout(self, timeout: Duration) -> Builder<S, W, P, V, A, B, F, L, G, Z, WithTimeout, K, U, C> {
-        self.timeout_marked(timeout, WithTimeout)
-    }
-
-    /// [`timeout`](Self::timeout) with the marker the attribute picked: `NoTimeout` when
-    /// the error type lacks `From<Elapsed>`, so that the attribute's own check is the only
-    /// error reported for it.
-    #[doc(hidden)]
-    pub const fn timeout_marked<O2>(
-        self,
-        limit: Duration,
-        marker: O2,
-    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O2, K, U, C> {
-        self.marker(Some(limit), marker)
+    pub fn timeout(self, timeout: Duration) -> Builder<S, W, P, V, A, B, F, L, G, Z, WithTimeout, K, U, Checked> {
+        self.optional_timeout(Some(timeout))
     }
 
     /// A per-attempt timeout that may be absent at run time (from configuration): the
     /// policy then still needs `E: From<Elapsed>`.
-    pub(crate) const fn optional_timeout(
+    pub(crate) fn optional_timeout(
         self,
         timeout: Option<Duration>,
-    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, WithTimeout, K, U, C> {
-        self.marker(timeout, WithTimeout)
-    }
-
-    const fn marker<O2>(
-        mut self,
-        limit: Option<Duration>,
-        marker: O2,
-    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O2, K, U, C> {
-        self.settings.timeout = limit;
-        let execution = Execution { sleeper: self.execution.sleeper, timeout: ManuallyDrop::new(marker) };
-        RetryPolicyBuilder {
-            execution,
-            stop: self.stop,
-            wait: self.wait,
-            retry_error: self.retry_error,
-            retry_value: self.retry_value,
-            server_delay: self.server_delay,
-            hooks: self.hooks,
-            guards: self.guards,
-            settings: self.settings,
-            checks: PhantomData,
-        }
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, WithTimeout, K, U, Checked> {
+        self.into_slots().swap_timeout(timeout, WithTimeout).drop_old().into_checked()
     }
 
     /// Admits every attempt through `breaker` (`breaker = …`): while it is open, the call
@@ -447,31 +635,11 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, C> Builder<S, W, P, V, A, B, F, L, G
     /// assert_eq!((out, runs), (Err(Error::Open), 2)); // the third attempt was refused
     /// assert_eq!(BREAKER.state(), BreakerState::Open);
     /// ```
-    pub const fn breaker(
+    pub fn breaker(
         self,
         breaker: &CircuitBreaker,
-    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, &CircuitBreaker, U, C> {
-        self.breaker_marked(breaker)
-    }
-
-    /// [`breaker`](Self::breaker) with the guard chosen by the attribute: no breaker when the
-    /// error type lacks `From<CircuitOpen>`, so that the attribute's own check is the only
-    /// error reported for it.
-    #[doc(hidden)]
-    pub const fn breaker_marked<K2>(self, guard: K2) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K2, U, C> {
-        let guards = Guards { breaker: ManuallyDrop::new(guard), budget: self.guards.budget };
-        RetryPolicyBuilder {
-            guards,
-            stop: self.stop,
-            wait: self.wait,
-            retry_error: self.retry_error,
-            retry_value: self.retry_value,
-            server_delay: self.server_delay,
-            hooks: self.hooks,
-            execution: self.execution,
-            settings: self.settings,
-            checks: PhantomData,
-        }
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, &CircuitBreaker, U, Checked> {
+        self.into_slots().swap_breaker(breaker).drop_old().into_checked()
     }
 
     /// Pays for every retry from `budget` (`budget = …`), shared by many calls: when it
@@ -491,120 +659,55 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, C> Builder<S, W, P, V, A, B, F, L, G
     /// let _: Result<(), &str> = policy.retry_blocking(|| { runs += 1; Err("down") });
     /// assert_eq!(runs, 3); // two retries of 5 tokens each emptied the bucket
     /// ```
-    pub const fn budget(self, budget: &RetryBudget) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, &RetryBudget, C> {
-        let guards = Guards { breaker: self.guards.breaker, budget: ManuallyDrop::new(budget) };
-        RetryPolicyBuilder {
-            guards,
-            stop: self.stop,
-            wait: self.wait,
-            retry_error: self.retry_error,
-            retry_value: self.retry_value,
-            server_delay: self.server_delay,
-            hooks: self.hooks,
-            execution: self.execution,
-            settings: self.settings,
-            checks: PhantomData,
-        }
+    pub fn budget(self, budget: &RetryBudget) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, &RetryBudget, Checked> {
+        self.into_slots().swap_budget(budget).drop_old().into_checked()
     }
 
-    /// The largest server-directed delay worth waiting for (`retry_after_max = …`); a
-    /// longer one makes the call give up at once.
-    ///
-    /// # Default
-    /// 60 s.
-    pub const fn retry_after_max(mut self, max: Duration) -> Self {
-        self.settings.retry_after_max = max;
-        self
-    }
-
-    /// The level of the default `tracing` events (`log = …`); [`LogLevel::Off`] silences them.
-    pub const fn log(mut self, level: LogLevel) -> Self {
-        self.settings.log = Some(level);
-        self
-    }
-
-    /// Draws all jitter from a generator seeded with `seed`, so delays are reproducible.
-    /// Every call of the policy then draws the same sequence: meant for tests and
-    /// simulations, not for spreading real clients apart.
-    pub const fn seed(mut self, seed: u64) -> Self {
-        self.settings.seed = Some(seed);
-        self
-    }
-
-    /// The name the hooks and events report as the function.
-    ///
-    /// # Default
-    /// `"retry"`; the attribute passes the function's path.
-    pub const fn name(mut self, name: &'static str) -> Self {
-        self.settings.name = name;
-        self
-    }
-
-    /// Reads the clock at the start of every call even when nothing time-based needs it,
-    /// so that [`RetryState::elapsed`](crate::RetryState::elapsed) is meaningful in the body.
-    pub const fn track_time(mut self) -> Self {
-        self.settings.track_time = true;
-        self
-    }
-
-    /// The policy without run-time checks: for the attribute, which checked at compile time.
-    #[doc(hidden)]
-    pub const fn build_unchecked(self) -> Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
-        RetryPolicy {
-            stop: ManuallyDrop::into_inner(self.stop),
-            wait: ManuallyDrop::into_inner(self.wait),
-            retry_error: ManuallyDrop::into_inner(self.retry_error),
-            retry_value: ManuallyDrop::into_inner(self.retry_value),
-            server_delay: ManuallyDrop::into_inner(self.server_delay),
-            hooks: Hooks {
-                before: ManuallyDrop::into_inner(self.hooks.before),
-                after: ManuallyDrop::into_inner(self.hooks.after),
-                before_sleep: ManuallyDrop::into_inner(self.hooks.before_sleep),
-                on_give_up: ManuallyDrop::into_inner(self.hooks.on_give_up),
-            },
-            execution: Execution {
-                sleeper: ManuallyDrop::into_inner(self.execution.sleeper),
-                timeout: ManuallyDrop::into_inner(self.execution.timeout),
-            },
-            guards: Guards {
-                breaker: ManuallyDrop::into_inner(self.guards.breaker),
-                budget: ManuallyDrop::into_inner(self.guards.budget),
-            },
-            settings: self.settings,
-        }
-    }
-}
-
-impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, Checked> {
     /// Checks the configuration with the attribute's rules and returns the policy.
     ///
     /// # Errors
-    /// A [`PolicyError`] naming the first rule broken.
+    /// A [`PolicyError`] naming the first rule broken; the keys are dropped.
     pub fn build(self) -> Result<Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U>, PolicyError>
     where
         S: Stop,
         W: Wait,
     {
-        self.stop.validate()?;
-        self.wait.validate()?;
-        if let Some(timeout) = self.settings.timeout {
+        let policy = self.keys;
+        policy.stop.validate()?;
+        policy.wait.validate()?;
+        if let Some(timeout) = policy.settings.timeout {
             if timeout.is_zero() {
-                return Err(PolicyError::ZeroDuration { what: "timeout" });
+                return Err(PolicyError::ZeroDuration { what: retry_grammar::TIMEOUT.name });
             }
-            if let Some(deadline) = self.stop.deadline()
+            if let Some(deadline) = policy.stop.deadline()
                 && timeout > deadline
             {
                 return Err(PolicyError::TimeoutExceedsDeadline { timeout, deadline });
             }
         }
-        Ok(self.build_unchecked())
+        Ok(policy)
     }
-}
 
-impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, Prechecked> {
-    /// The policy, checked by the attribute at compile time.
-    pub const fn build(self) -> Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
-        self.build_unchecked()
+    /// The same keys, each in a `ManuallyDrop`, for a core to replace one.
+    fn into_slots(self) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, Prechecked> {
+        let RetryPolicy { stop, wait, retry_error, retry_value, server_delay, execution, hooks, guards, settings } =
+            self.keys;
+        Builder::from_parts((
+            ManuallyDrop::new(stop),
+            ManuallyDrop::new(wait),
+            ManuallyDrop::new(retry_error),
+            ManuallyDrop::new(retry_value),
+            ManuallyDrop::new(server_delay),
+            Execution { sleeper: ManuallyDrop::new(execution.sleeper), timeout: ManuallyDrop::new(execution.timeout) },
+            Hooks {
+                before: ManuallyDrop::new(hooks.before),
+                after: ManuallyDrop::new(hooks.after),
+                before_sleep: ManuallyDrop::new(hooks.before_sleep),
+                on_give_up: ManuallyDrop::new(hooks.on_give_up),
+            },
+            Guards { breaker: ManuallyDrop::new(guards.breaker), budget: ManuallyDrop::new(guards.budget) },
+            settings,
+        ))
     }
 }
 
@@ -617,29 +720,21 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Spelled<S, W, P, V, A, B, F, L, G, Z
     /// let five = three.clone().into_builder().stop(attempts(5)).build().unwrap();
     /// # let _ = five;
     /// ```
-    pub fn into_builder(self) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, Checked> {
-        RetryPolicyBuilder {
-            stop: ManuallyDrop::new(self.stop),
-            wait: ManuallyDrop::new(self.wait),
-            retry_error: ManuallyDrop::new(self.retry_error),
-            retry_value: ManuallyDrop::new(self.retry_value),
-            server_delay: ManuallyDrop::new(self.server_delay),
-            hooks: Hooks {
-                before: ManuallyDrop::new(self.hooks.before),
-                after: ManuallyDrop::new(self.hooks.after),
-                before_sleep: ManuallyDrop::new(self.hooks.before_sleep),
-                on_give_up: ManuallyDrop::new(self.hooks.on_give_up),
-            },
-            execution: Execution {
-                sleeper: ManuallyDrop::new(self.execution.sleeper),
-                timeout: ManuallyDrop::new(self.execution.timeout),
-            },
-            guards: Guards {
-                breaker: ManuallyDrop::new(self.guards.breaker),
-                budget: ManuallyDrop::new(self.guards.budget),
-            },
-            settings: self.settings,
-            checks: PhantomData,
-        }
+    pub const fn into_builder(self) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, Checked> {
+        RetryPolicyBuilder { keys: self, checks: PhantomData }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KeysBuilder;
+    use crate::RetryPolicy;
+
+    #[test]
+    fn the_attribute_builder_and_the_default_policy_own_nothing_to_drop() {
+        // The attribute's `const` setters forget the defaults they replace: this is why that
+        // loses nothing.
+        const { assert!(!core::mem::needs_drop::<KeysBuilder>()) };
+        const { assert!(!core::mem::needs_drop::<RetryPolicy>()) };
     }
 }

@@ -6,7 +6,7 @@ use core::fmt;
 use core::future::Future;
 use core::marker::PhantomData;
 use core::time::Duration;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use crate::RetryState;
@@ -103,13 +103,18 @@ pub trait History {
     fn function(&self) -> Option<&'static str> {
         None
     }
+    /// The call's key: the same number for every attempt of one call, drawn when first
+    /// asked (only a kept history can keep it; without one, every ask draws anew).
+    fn call_key(&self) -> u64 {
+        crate::state::fresh_key()
+    }
     /// Tells the call which function a shared policy runs for (only a kept history can).
     fn name_function(&mut self, _function: &'static str) {}
 }
 
 /// The whole record.
 #[doc(hidden)]
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Kept {
     start: Option<Instant>,
     /// Nanoseconds, saturating (at 584 years).
@@ -117,11 +122,34 @@ pub struct Kept {
     previous: Duration,
     rng: RetryRng,
     function: Option<&'static str>,
+    /// The call's key, `0` until a view first asks for it: an atomic, since the attempt's
+    /// future borrows the call across its awaits and a spawned future must be `Send`.
+    key: AtomicU64,
+}
+
+impl Clone for Kept {
+    fn clone(&self) -> Self {
+        Self {
+            start: self.start,
+            slept: self.slept,
+            previous: self.previous,
+            rng: self.rng.clone(),
+            function: self.function,
+            key: AtomicU64::new(self.key.load(Ordering::Relaxed)),
+        }
+    }
 }
 
 impl Default for Kept {
     fn default() -> Self {
-        Self { start: None, slept: 0, previous: Duration::ZERO, rng: RetryRng::from_entropy(), function: None }
+        Self {
+            start: None,
+            slept: 0,
+            previous: Duration::ZERO,
+            rng: RetryRng::from_entropy(),
+            function: None,
+            key: AtomicU64::new(0),
+        }
     }
 }
 
@@ -159,6 +187,19 @@ impl History for Kept {
     #[inline]
     fn name_function(&mut self, function: &'static str) {
         self.function = Some(function);
+    }
+    fn call_key(&self) -> u64 {
+        match self.key.load(Ordering::Relaxed) {
+            0 => {
+                let fresh = crate::state::fresh_key();
+                // One call is one task: no other thread races this, but stay exact if one did.
+                match self.key.compare_exchange(0, fresh, Ordering::Relaxed, Ordering::Relaxed) {
+                    Ok(_) => fresh,
+                    Err(kept) => kept,
+                }
+            }
+            kept => kept,
+        }
     }
 }
 
@@ -336,6 +377,7 @@ where
     fn view<'o>(&self, outcome: Option<&'o Result<T, E>>, next_delay: Option<Duration>) -> RetryState<'o, T, E> {
         RetryState {
             function: self.name(),
+            key: self.history.call_key(),
             attempt: self.attempt,
             elapsed: self.elapsed(),
             slept: self.history.slept(),
@@ -467,6 +509,8 @@ where
             Some(asked) if asked > self.policy.settings.retry_after_max => {
                 return self.give_up(outcome, "the server asked for a delay above `retry_after_max`");
             }
+            // The SDKs' rule: the server knows when it will have room.
+            Some(asked) if self.policy.settings.retry_after_exact => asked,
             Some(asked) => asked.max(planned),
             None => planned,
         };

@@ -39,6 +39,11 @@ pub enum PolicyError {
         /// The base as given.
         base: f64,
     },
+    /// A `scaled_jitter` fraction outside `0..=1` (or not a number).
+    InvalidJitterFraction {
+        /// The fraction as given.
+        fraction: f64,
+    },
     /// `chain()` with no strategy in it.
     EmptyChain,
     /// A per-attempt `timeout` longer than the `deadline` that bounds the whole call.
@@ -65,6 +70,7 @@ impl fmt::Display for PolicyError {
                 Problem::Misordered { strategy, low: *initial, high: *max }.fmt(f)
             }
             Self::InvalidBase { base } => Problem::BaseBelowOne { base: *base }.fmt(f),
+            Self::InvalidJitterFraction { fraction } => Problem::FractionOutOfRange { fraction: *fraction }.fmt(f),
             Self::EmptyChain => Problem::EmptyChain.fmt(f),
             Self::TimeoutExceedsDeadline { timeout, deadline } => {
                 Problem::TimeoutExceedsDeadline { timeout: *timeout, deadline: *deadline }.fmt(f)

@@ -95,6 +95,7 @@ pub mod headers;
 pub mod hooks;
 pub mod limiter;
 pub mod predicate;
+pub mod presets;
 pub mod sleep;
 pub mod stop;
 pub mod wait;
@@ -112,7 +113,7 @@ pub use limiter::{RateLimited, RateLimiter};
 pub use log::LogLevel;
 pub use nested::Nested;
 pub use policy::RetryPolicy;
-pub use state::RetryState;
+pub use state::{IdempotencyKey, RetryState};
 pub use timeout::Elapsed;
 
 /// Runs the attribute's documentation as doctests: rustdoc does not test docs on a re-export.

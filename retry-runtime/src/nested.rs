@@ -43,7 +43,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use pin_project_lite::pin_project;
 
 use crate::RetryPolicyBuilder;
-use crate::builder::Group;
+use crate::builder::{Checks, Group};
 
 /// What a layer does about retried calls made inside its attempts (`nested = …`).
 ///
@@ -94,7 +94,7 @@ pub enum Nested {
     Multiply,
 }
 
-impl<S, W, P, V, A, X: Group, H: Group, G: Group, C> RetryPolicyBuilder<S, W, P, V, A, X, H, G, C> {
+impl<S, W, P, V, A, X: Group, H: Group, G: Group, C: Checks> RetryPolicyBuilder<S, W, P, V, A, X, H, G, C> {
     /// What this layer does about retried calls made inside its attempts (`nested = …`):
     /// see [`Nested`].
     ///
@@ -118,7 +118,7 @@ impl<S, W, P, V, A, X: Group, H: Group, G: Group, C> RetryPolicyBuilder<S, W, P,
     /// # Ok::<(), retry_runtime::PolicyError>(())
     /// ```
     pub const fn nested(mut self, mode: Nested) -> Self {
-        self.settings.nested = mode;
+        self.keys.settings.nested = mode;
         self
     }
 }

@@ -15,7 +15,9 @@ use crate::wait::FullJitter;
 /// gives it another.
 pub(crate) const DEFAULT_NAME: &str = "retry";
 
-/// The default ceiling on a server-directed delay: 60 s, as the OpenAI and Anthropic SDKs.
+/// The default ceiling on a server-directed delay: 60 s. This crate's own choice, not the
+/// SDKs' (openai-python honours up to 120 s and refuses above, anthropic-python honours any
+/// delay up to 4 294 967 s); the [`presets`](crate::presets) follow each SDK exactly.
 pub(crate) const DEFAULT_RETRY_AFTER_MAX: Duration = Duration::from_secs(60);
 /// The default stop: three attempts in all.
 pub(crate) const DEFAULT_STOP: Attempts = Attempts(3);
@@ -105,6 +107,8 @@ pub(crate) type Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U> =
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Settings {
     pub(crate) retry_after_max: Duration,
+    /// Sleep the server's delay as asked, rather than at least the wait strategy's.
+    pub(crate) retry_after_exact: bool,
     pub(crate) timeout: Option<Duration>,
     pub(crate) log: Option<LogLevel>,
     pub(crate) seed: Option<u64>,
@@ -120,6 +124,7 @@ impl Settings {
     pub(crate) const fn named(name: &'static str) -> Self {
         Self {
             retry_after_max: DEFAULT_RETRY_AFTER_MAX,
+            retry_after_exact: false,
             timeout: None,
             log: None,
             seed: None,

@@ -1,6 +1,10 @@
 //! What a hook, or the body through `state = NAME`, can see of the call under way.
 
+use core::fmt;
 use core::time::Duration;
+use std::sync::OnceLock;
+
+use rand::RngCore;
 
 /// A view of one call: which attempt, how long it has run, what the last attempt returned
 /// and how long the next sleep will be.
@@ -28,6 +32,8 @@ use core::time::Duration;
 #[derive(Debug)]
 pub struct RetryState<'a, T, E> {
     pub(crate) function: &'static str,
+    /// This call's half of its idempotency key.
+    pub(crate) key: u64,
     pub(crate) attempt: u32,
     pub(crate) elapsed: Duration,
     pub(crate) slept: Duration,
@@ -52,6 +58,48 @@ impl<'a, T, E> RetryState<'a, T, E> {
     /// The number of the attempt under way, or just ended in a hook; the first is 1.
     pub const fn attempt(&self) -> u32 {
         self.attempt
+    }
+
+    /// How many retries came before the attempt under way (`attempt() - 1`): what the
+    /// OpenAI and Anthropic SDKs send as `x-stainless-retry-count`.
+    ///
+    /// ```
+    /// use retry_runtime::{retry, RetryState};
+    ///
+    /// #[retry(stop = attempts(3), wait = none, state = s)]
+    /// fn send(sent: &mut Vec<u32>) -> Result<(), &'static str> {
+    ///     sent.push(s.retries()); // e.g. `.header("x-stainless-retry-count", s.retries())`
+    ///     if s.retries() < 2 { Err("busy") } else { Ok(()) }
+    /// }
+    /// let mut sent = Vec::new();
+    /// send(&mut sent).unwrap();
+    /// assert_eq!(sent, [0, 1, 2]);
+    /// ```
+    pub const fn retries(&self) -> u32 {
+        self.attempt.saturating_sub(1)
+    }
+
+    /// A key that is the same on every attempt of one call and differs between calls: for
+    /// an `Idempotency-Key` header on a POST, so that a server that got the first attempt
+    /// can recognise the retry. Written as a version-4 UUID.
+    ///
+    /// ```
+    /// use retry_runtime::retry;
+    ///
+    /// #[retry(stop = attempts(3), wait = none, state = s)]
+    /// fn post(keys: &mut Vec<String>) -> Result<(), &'static str> {
+    ///     keys.push(s.idempotency_key().to_string()); // `.header("Idempotency-Key", …)`
+    ///     if keys.len() < 3 { Err("busy") } else { Ok(()) }
+    /// }
+    /// let (mut first, mut second) = (Vec::new(), Vec::new());
+    /// post(&mut first).unwrap();
+    /// post(&mut second).unwrap();
+    /// assert!(first.iter().all(|k| *k == first[0]), "one key for every attempt of a call");
+    /// assert_ne!(first[0], second[0], "another call, another key");
+    /// assert_eq!(first[0].len(), 36);
+    /// ```
+    pub fn idempotency_key(&self) -> IdempotencyKey {
+        IdempotencyKey::of_call(self.key)
     }
 
     /// Time since the first attempt began, on the sleeper's clock.
@@ -85,4 +133,54 @@ impl<'a, T, E> RetryState<'a, T, E> {
     pub const fn next_delay(&self) -> Option<Duration> {
         self.next_delay
     }
+}
+
+/// One call's idempotency key ([`RetryState::idempotency_key`]): shown as a version-4 UUID.
+///
+/// 64 random bits drawn once per process, beside 64 that number the call within the process
+/// (its thread's number and the thread's count of calls): keys of one process never repeat,
+/// and two processes share one only if their random halves collide.
+///
+/// ```
+/// use retry_runtime::IdempotencyKey;
+/// fn header(key: IdempotencyKey) -> (&'static str, String) { ("Idempotency-Key", key.to_string()) }
+/// # let _ = header;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey(uuid::Uuid);
+
+impl IdempotencyKey {
+    fn of_call(call: u64) -> Self {
+        static PROCESS: OnceLock<u64> = OnceLock::new();
+        let process = *PROCESS.get_or_init(|| rand::rng().next_u64());
+        let bits = (u128::from(process) << 64) | u128::from(call);
+        Self(uuid::Builder::from_random_bytes(bits.to_be_bytes()).into_uuid())
+    }
+}
+
+impl fmt::Display for IdempotencyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0.hyphenated(), f)
+    }
+}
+
+/// A call's half of its key, never 0 (which a kept history reads as "not drawn"): the
+/// thread's number in the high 32 bits and a count of the thread's calls in the low, so that
+/// no two calls of a process share one. No generator and no allocation: `state = s` on a
+/// first-try success must cost nothing (`tests/tests/attribute_alloc.rs`); the process's
+/// random half is drawn only when a key is shown.
+pub(crate) fn fresh_key() -> u64 {
+    use core::cell::Cell;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static THREADS: AtomicU64 = AtomicU64::new(0);
+    thread_local! {
+        static NEXT: Cell<u64> = const { Cell::new(0) };
+    }
+    NEXT.with(|next| {
+        if next.get() == 0 {
+            next.set((THREADS.fetch_add(1, Ordering::Relaxed) + 1) << 32);
+        }
+        next.set(next.get() + 1);
+        next.get()
+    })
 }

@@ -197,7 +197,7 @@ impl Stop for ElapsedLimit {
         None
     }
     fn validate(&self) -> Result<(), PolicyError> {
-        positive(self.0, "elapsed")
+        positive(self.0, &retry_grammar::ELAPSED)
     }
 }
 
@@ -213,7 +213,7 @@ impl Stop for Deadline {
         Some(self.0)
     }
     fn validate(&self) -> Result<(), PolicyError> {
-        positive(self.0, "deadline")
+        positive(self.0, &retry_grammar::DEADLINE)
     }
 }
 
@@ -277,8 +277,8 @@ impl<S: Stop + ?Sized> Stop for Box<S> {
     }
 }
 
-fn positive(d: Duration, what: &'static str) -> Result<(), PolicyError> {
-    if d.is_zero() { Err(PolicyError::ZeroDuration { what }) } else { Ok(()) }
+fn positive(d: Duration, strategy: &'static retry_grammar::Strategy) -> Result<(), PolicyError> {
+    if d.is_zero() { Err(PolicyError::ZeroDuration { what: strategy.name }) } else { Ok(()) }
 }
 
 macro_rules! combinators {

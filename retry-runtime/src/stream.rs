@@ -31,6 +31,7 @@ use futures_core::stream::FusedStream;
 use pin_project_lite::pin_project;
 
 use crate::RetryPolicyBuilder;
+use crate::builder::{Checked, Prechecked};
 use crate::call::{Admit, Call, Describe, Kept, Next};
 use crate::guards::{BreakerGuard, BudgetGuard, Guards};
 use crate::hooks::{Hook, Hooks};
@@ -41,8 +42,8 @@ use crate::stop::Stop;
 use crate::timeout::{AttemptTimeout, Execution, WithTimeout};
 use crate::wait::Wait;
 
-impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, C>
-    RetryPolicyBuilder<S, W, P, V, A, Execution<Z, O>, Hooks<B, F, L, G>, Guards<K, U>, C>
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U>
+    RetryPolicyBuilder<S, W, P, V, A, Execution<Z, O>, Hooks<B, F, L, G>, Guards<K, U>, Checked>
 {
     /// Bounds the wait for a stream's first item, from the start of its attempt (time to
     /// first token): an attempt still without an item after `limit` is dropped and fails with
@@ -75,13 +76,33 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, C>
     /// assert_eq!(start.elapsed(), Duration::from_secs(20));
     /// # }
     /// ```
-    pub const fn first_item_timeout(
+    pub fn first_item_timeout(
         self,
         limit: Duration,
-    ) -> RetryPolicyBuilder<S, W, P, V, A, Execution<Z, WithTimeout>, Hooks<B, F, L, G>, Guards<K, U>, C> {
-        let timeout = self.settings.timeout;
+    ) -> RetryPolicyBuilder<S, W, P, V, A, Execution<Z, WithTimeout>, Hooks<B, F, L, G>, Guards<K, U>, Checked> {
+        // The per-attempt timeout's marker, which asks for `E: From<Elapsed>`; its limit stays.
+        let timeout = self.keys.settings.timeout;
         let mut builder = self.optional_timeout(timeout);
-        builder.settings.first_item_timeout = Some(limit);
+        builder.keys.settings.first_item_timeout = Some(limit);
+        builder
+    }
+}
+
+#[doc(hidden)]
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U>
+    RetryPolicyBuilder<S, W, P, V, A, Execution<Z, O>, Hooks<B, F, L, G>, Guards<K, U>, Prechecked>
+{
+    /// The attribute's `first_item_timeout = D`, with the marker it picked from the error
+    /// type's `From<Elapsed>` (as for `timeout`).
+    pub const fn first_item_timeout_marked<O2>(
+        self,
+        limit: Duration,
+        marker: O2,
+    ) -> RetryPolicyBuilder<S, W, P, V, A, Execution<Z, O2>, Hooks<B, F, L, G>, Guards<K, U>, Prechecked> {
+        let timeout = self.keys.settings.timeout;
+        let mut builder = self.timeout_marked(limit, marker);
+        builder.keys.settings.timeout = timeout;
+        builder.keys.settings.first_item_timeout = Some(limit);
         builder
     }
 }

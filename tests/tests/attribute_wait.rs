@@ -327,3 +327,33 @@ async fn default_wait_is_full_jitter_from_one_second() {
         assert_within(gaps[1], Duration::ZERO, secs(2), "default, retry 2");
     }
 }
+
+// `decrementing(START, STEP, FLOOR)`: Tenacity's negative `wait_incrementing` step, exact.
+#[tokio::test(start_paused = true)]
+async fn decrementing_shrinks_to_its_floor() {
+    #[retry(stop = attempts(6), wait = decrementing(10, 3, 1))]
+    async fn down(log: &Attempts) -> Result<(), LlmError> {
+        fail(log)
+    }
+    let log = Attempts::new();
+    assert!(down(&log).await.is_err());
+    assert_eq!(log.gaps(), [secs(10), secs(7), secs(4), secs(1), secs(1)]);
+}
+
+// `scaled_jitter(INITIAL, MAX, FRACTION)`: the SDKs' backoff, each delay in
+// (1 − FRACTION, 1] of min(INITIAL·2^(n−1), MAX).
+#[tokio::test(start_paused = true)]
+async fn scaled_jitter_stays_in_the_sdks_band() {
+    #[retry(stop = attempts(6), wait = scaled_jitter(0.5, 8, 0.25))]
+    async fn down(log: &Attempts) -> Result<(), LlmError> {
+        fail(log)
+    }
+    for _ in 0..CALLS {
+        let log = Attempts::new();
+        assert!(down(&log).await.is_err());
+        for (i, gap) in log.gaps().into_iter().enumerate() {
+            let full = Duration::from_millis(500 << i).min(secs(8));
+            assert_within(gap, full.mul_f64(0.75), full, &format!("scaled_jitter retry {}", i + 1));
+        }
+    }
+}

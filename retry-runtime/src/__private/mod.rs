@@ -33,6 +33,8 @@ pub use crate::{LogLevel, RetryPolicy, RetryPolicyBuilder, RetryState};
 
 pub use core::time::Duration;
 
+/// `preset = NAME`: each preset's keys on the attribute's builder.
+pub use crate::presets::on_keys as presets;
 pub use crate::{stop, wait};
 
 /// The builder the expansion starts from, named after the function: `const`, so that a
@@ -162,6 +164,13 @@ pub const fn attempts(n: u32) -> u32 {
 pub const fn base(b: f64) -> f64 {
     assert!(b >= 1.0, "the exponential base must be a number of at least 1");
     b
+}
+
+/// Checks a `scaled_jitter` fraction given as an expression, at compile time.
+#[inline(always)]
+pub const fn fraction(f: f64) -> f64 {
+    assert!(f >= 0.0 && f <= 1.0, "the fraction of `scaled_jitter` must be a number from 0 to 1");
+    f
 }
 
 /// Types a duration argument given as an expression.

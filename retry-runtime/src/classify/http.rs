@@ -186,6 +186,7 @@ struct Failure {
     headers: HeaderMap,
     body: String,
     verdict: Verdict,
+    received: SystemTime,
 }
 
 impl HttpFailure {
@@ -218,7 +219,7 @@ impl HttpFailure {
             end -= 1;
         }
         let body = body[..end].to_owned();
-        Self { inner: Box::new(Failure { status, headers, body, verdict }) }
+        Self { inner: Box::new(Failure { status, headers, body, verdict, received: now }) }
     }
 
     /// The status code.
@@ -239,6 +240,20 @@ impl HttpFailure {
     /// The classification made when the failure was created.
     pub fn verdict(&self) -> Verdict {
         self.inner.verdict
+    }
+
+    /// When the response was received: the `now` it was classified at, from which a
+    /// `Retry-After` date is measured.
+    ///
+    /// ```
+    /// use retry_runtime::classify::HttpFailure;
+    /// use http::{HeaderMap, StatusCode};
+    /// use std::time::UNIX_EPOCH;
+    /// let failure = HttpFailure::at(StatusCode::BAD_GATEWAY, HeaderMap::new(), "", UNIX_EPOCH);
+    /// assert_eq!(failure.received_at(), UNIX_EPOCH);
+    /// ```
+    pub fn received_at(&self) -> SystemTime {
+        self.inner.received
     }
 }
 

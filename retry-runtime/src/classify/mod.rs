@@ -46,6 +46,7 @@
 use core::time::Duration;
 
 mod io;
+mod sdk;
 mod status;
 
 #[cfg(feature = "http")]
@@ -57,6 +58,7 @@ mod reqwest;
 
 #[cfg(feature = "http")]
 pub use self::http::{HttpFailure, Verdict, response, server_delay};
+pub use sdk::{ANTHROPIC_MAX_SERVER_DELAY, FailedRequest, OPENAI_MAX_SERVER_DELAY, Sdk};
 pub use status::status_is_transient;
 
 /// An error that knows whether it is worth retrying and how long the server asked to wait.
@@ -110,6 +112,36 @@ pub trait Transient {
     /// `None`: the wait strategy alone decides.
     fn retry_after(&self) -> Option<Duration> {
         None
+    }
+}
+
+/// Retries the errors whose [`Transient::is_transient`] says so, and reads their
+/// [`Transient::retry_after`]: `when = Transient::is_transient, retry_after =
+/// Transient::retry_after` as one value that a `const` can hold, for the
+/// [`presets`](crate::presets) `interactive` and `background`.
+///
+/// ```
+/// use retry_runtime::classify::TransientErrors;
+/// use retry_runtime::predicate::{RetryError, ServerDelay};
+/// use std::io::{Error, ErrorKind};
+/// assert!(RetryError::<Error>::retry(&TransientErrors, &ErrorKind::TimedOut.into()));
+/// assert!(!RetryError::<Error>::retry(&TransientErrors, &ErrorKind::NotFound.into()));
+/// assert_eq!(ServerDelay::<Error>::server_delay(&TransientErrors, &ErrorKind::TimedOut.into()), None);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TransientErrors;
+
+impl<E: Transient> crate::predicate::RetryError<E> for TransientErrors {
+    #[inline]
+    fn retry(&self, error: &E) -> bool {
+        error.is_transient()
+    }
+}
+
+impl<E: Transient> crate::predicate::ServerDelay<E> for TransientErrors {
+    #[inline]
+    fn server_delay(&self, error: &E) -> Option<Duration> {
+        error.retry_after()
     }
 }
 

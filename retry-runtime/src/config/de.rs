@@ -19,11 +19,11 @@ struct Keys {
     stop: Option<String>,
     #[serde(default)]
     wait: Option<String>,
-    #[serde(default, deserialize_with = "retry_after_max")]
+    #[serde(default, deserialize_with = "read_retry_after_max")]
     retry_after_max: Option<Duration>,
-    #[serde(default, deserialize_with = "timeout")]
+    #[serde(default, deserialize_with = "read_timeout")]
     timeout: Option<Duration>,
-    #[serde(default, deserialize_with = "log")]
+    #[serde(default, deserialize_with = "read_log")]
     log: Option<LogLevel>,
     #[serde(default)]
     seed: Option<u64>,
@@ -74,15 +74,15 @@ impl<'de> Visitor<'de> for DurationVisitor {
     }
 }
 
-fn retry_after_max<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-    d.deserialize_option(DurationVisitor { key: "retry_after_max" })
+fn read_retry_after_max<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    d.deserialize_option(DurationVisitor { key: retry_grammar::RETRY_AFTER_MAX.name })
 }
 
-fn timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-    d.deserialize_option(DurationVisitor { key: "timeout" })
+fn read_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    d.deserialize_option(DurationVisitor { key: retry_grammar::TIMEOUT.name })
 }
 
-fn log<'de, D: Deserializer<'de>>(d: D) -> Result<Option<LogLevel>, D::Error> {
+fn read_log<'de, D: Deserializer<'de>>(d: D) -> Result<Option<LogLevel>, D::Error> {
     Option::<String>::deserialize(d)?.map(|word| word.parse().map_err(de::Error::custom)).transpose()
 }
 

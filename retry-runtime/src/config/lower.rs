@@ -3,14 +3,16 @@
 
 use core::time::Duration;
 
-use retry_grammar::{Base, ByteRange, Count, Delay, Diagnostic, Problem, StopSpec, SyntaxError, WaitKind, WaitSpec};
+use retry_grammar::{
+    Base, ByteRange, Count, Delay, Diagnostic, Fraction, Problem, StopSpec, SyntaxError, WaitKind, WaitSpec,
+};
 
 use super::{BoxStop, BoxWait};
 use crate::PolicyError;
 use crate::stop::{Both, Either, attempts, deadline, elapsed, never};
 use crate::wait::{
-    Sum, chain, decorrelated_jitter, equal_jitter, exp_jitter, exponential, fixed, full_jitter, incrementing, none,
-    random,
+    Sum, chain, decorrelated_jitter, decrementing, equal_jitter, exp_jitter, exponential, fixed, full_jitter,
+    incrementing, none, random, scaled_jitter,
 };
 
 /// The one mistake configuration reports: the first of form, else the first broken rule,
@@ -98,6 +100,17 @@ pub(crate) fn wait(spec: WaitSpec<ByteRange>) -> BoxWait {
         }
         WaitSpec::Incrementing { start, step, max, .. } => {
             Box::new(incrementing(known(&start), known(&step), known(&max)))
+        }
+        WaitSpec::Decrementing { start, step, floor, .. } => {
+            Box::new(decrementing(known(&start), known(&step), known(&floor)))
+        }
+        WaitSpec::ScaledJitter { initial, max, fraction, .. } => {
+            let fraction = match fraction {
+                Fraction::Known(f) => f,
+                // Text holds no expressions: the checker only gives `Later` to the attribute.
+                Fraction::Later(_) => 0.0,
+            };
+            Box::new(scaled_jitter(known(&initial), known(&max), fraction))
         }
         WaitSpec::Chain { waits, .. } => Box::new(chain(waits.into_iter().map(wait).collect::<Vec<_>>())),
         WaitSpec::Sum(all) => {

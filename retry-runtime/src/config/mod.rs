@@ -38,12 +38,14 @@
 //!           | "exponential(" D "," D [ "," BASE ] ")" | "exp_jitter(" D "," D "," D ")"
 //!           | "full_jitter(" D "," D ")" | "equal_jitter(" D "," D ")"
 //!           | "decorrelated_jitter(" D "," D ")" | "incrementing(" D "," D "," D ")"
+//!           | "decrementing(" D "," D "," D ")" | "scaled_jitter(" D "," D "," FRACTION ")"
 //!           | "chain(" wait { "," wait } ")" | "(" wait ")" ;
 //!
 //! D         = DIGITS [ "." DIGITS ] [ UNIT ] ;          (* no unit: seconds *)
 //! UNIT      = "ns" | "us" | "µs" | "ms" | "s" | "m" | "h" ;
 //! COUNT     = DIGITS ;                                  (* 1 ..= 4294967295 *)
 //! BASE      = DIGITS [ "." DIGITS ] ;                   (* at least 1 *)
+//! FRACTION  = DIGITS [ "." DIGITS ] ;                   (* 0 ..= 1 *)
 //! DIGITS    = digit { digit | "_" } ;
 //! ```
 //!

@@ -91,11 +91,11 @@ impl PolicyConfig {
     /// the key (`` `wait`: unknown wait strategy … ``). `timeout` is checked by `build`.
     pub fn builder(&self) -> Result<RetryPolicyBuilder<BoxStop, BoxWait>, PolicyError> {
         let stop: BoxStop = match &self.stop {
-            Some(text) => parse_stop(text).map_err(in_key("stop"))?,
+            Some(text) => parse_stop(text).map_err(in_key(retry_grammar::STOP.name))?,
             None => Box::new(Attempts::default()),
         };
         let wait: BoxWait = match &self.wait {
-            Some(text) => parse_wait(text).map_err(in_key("wait"))?,
+            Some(text) => parse_wait(text).map_err(in_key(retry_grammar::WAIT.name))?,
             None => Box::new(FullJitter::default()),
         };
         let mut builder = RetryPolicy::builder().stop(stop).wait(wait);
@@ -231,7 +231,7 @@ impl FromStr for PolicyConfig {
                     let seed = parse_seed(value).map_err(in_key(key.name))?;
                     config.seed.replace(seed).is_some()
                 }
-                ValueKind::Patterns | ValueKind::Binding | ValueKind::Path | ValueKind::Code => {
+                ValueKind::Patterns | ValueKind::Binding | ValueKind::Path | ValueKind::Code | ValueKind::Preset => {
                     return Err(error(Problem::NotConfigurable { key: key.name }.to_string()));
                 }
             };
@@ -266,27 +266,27 @@ impl fmt::Display for PolicyConfig {
             out
         };
         if let Some(stop) = &self.stop {
-            key(f, "stop")?;
+            key(f, retry_grammar::STOP.name)?;
             f.write_str(stop)?;
         }
         if let Some(wait) = &self.wait {
-            key(f, "wait")?;
+            key(f, retry_grammar::WAIT.name)?;
             f.write_str(wait)?;
         }
         if let Some(max) = self.retry_after_max {
-            key(f, "retry_after_max")?;
+            key(f, retry_grammar::RETRY_AFTER_MAX.name)?;
             write!(f, "{}", Words(max))?;
         }
         if let Some(timeout) = self.timeout {
-            key(f, "timeout")?;
+            key(f, retry_grammar::TIMEOUT.name)?;
             write!(f, "{}", Words(timeout))?;
         }
         if let Some(level) = self.log {
-            key(f, "log")?;
+            key(f, retry_grammar::LOG.name)?;
             write!(f, "{level}")?;
         }
         if let Some(seed) = self.seed {
-            key(f, "seed")?;
+            key(f, retry_grammar::SEED.name)?;
             write!(f, "{seed}")?;
         }
         Ok(())

@@ -2,10 +2,18 @@
 
 use core::time::Duration;
 
+use retry_grammar::{EXP_JITTER, EXPONENTIAL};
+
 use super::{Wait, WaitContext, grow, nanos, ordered, positive};
 use crate::PolicyError;
 
-/// `min(initial · 2^(n−1), max)`, no jitter; [`Exponential::with_base`] changes the base.
+/// `max(min, min(initial · 2^(n−1), max))`, no jitter: Tenacity's `wait_exponential`
+/// (`multiplier` is `initial`). [`Exponential::with_base`] changes the base and
+/// [`Exponential::with_min`] sets the floor (zero by default).
+///
+/// Unlike Tenacity, an `initial` above `max` is refused when the policy is built (Tenacity
+/// accepts it and waits `max` every time): the two are far more often swapped by mistake
+/// than meant, and `fixed(max)` says the other meaning plainly.
 ///
 /// ```
 /// use retry_runtime::wait::{exponential, RetryRng, Wait, WaitContext};
@@ -22,7 +30,8 @@ pub const fn exponential(initial: Duration, max: Duration) -> Exponential {
 }
 
 /// `min(initial · 2^(n−1) + U(0, jitter), max)`: exactly Tenacity's
-/// `wait_exponential_jitter`.
+/// `wait_exponential_jitter`; [`ExpJitter::with_base`] and [`ExpJitter::with_min`] are its
+/// `exp_base` and `min`.
 ///
 /// ```
 /// use retry_runtime::wait::{exp_jitter, RetryRng, Wait, WaitContext};
@@ -43,6 +52,7 @@ pub struct Exponential {
     initial: Duration,
     max: Duration,
     base: f64,
+    min: Duration,
 }
 
 impl Exponential {
@@ -51,7 +61,7 @@ impl Exponential {
     /// # Default
     /// `base` is 2.
     pub const fn new(initial: Duration, max: Duration) -> Self {
-        Self { initial, max, base: 2.0 }
+        Self { initial, max, base: 2.0, min: Duration::ZERO }
     }
 
     /// Grows by `base` each retry instead of 2.
@@ -68,21 +78,42 @@ impl Exponential {
         self.base = base;
         self
     }
+
+    /// Never waits less than `min` (Tenacity's `min`): the floor is applied after the cap,
+    /// so a `min` above `max` is refused when the policy is built.
+    ///
+    /// ```
+    /// use retry_runtime::wait::{exponential, RetryRng, Wait, WaitContext};
+    /// use std::time::Duration;
+    /// let s = Duration::from_secs;
+    /// let w = exponential(s(1), s(60)).with_min(s(3));
+    /// let mut rng = RetryRng::seeded(0);
+    /// let d: Vec<u64> = (1..=4).map(|n| w.delay(&mut WaitContext::new(n, s(0), &mut rng)).as_secs()).collect();
+    /// assert_eq!(d, [3, 3, 4, 8]);
+    /// ```
+    #[must_use]
+    pub const fn with_min(mut self, min: Duration) -> Self {
+        self.min = min;
+        self
+    }
 }
 
 impl Wait for Exponential {
     #[inline]
     fn delay(&self, ctx: &mut WaitContext<'_>) -> Duration {
-        grow(self.initial, self.base, ctx.attempt().saturating_sub(1), self.max)
+        grow(self.initial, self.base, ctx.attempt().saturating_sub(1), self.max).max(self.min)
     }
     fn validate(&self) -> Result<(), PolicyError> {
-        positive(self.initial, "exponential")?;
-        ordered(self.initial, self.max, "exponential")?;
-        if !(self.base.is_finite() && self.base >= 1.0) {
-            return Err(PolicyError::InvalidBase { base: self.base });
-        }
-        Ok(())
+        positive(self.initial, &EXPONENTIAL)?;
+        ordered(self.initial, self.max, &EXPONENTIAL)?;
+        ordered(self.min, self.max, &EXPONENTIAL)?;
+        valid_base(self.base)
     }
+}
+
+/// Rejects a growth base below 1 or not a number.
+pub(crate) fn valid_base(base: f64) -> Result<(), PolicyError> {
+    if base.is_finite() && base >= 1.0 { Ok(()) } else { Err(PolicyError::InvalidBase { base }) }
 }
 
 /// See [`exp_jitter`].
@@ -91,12 +122,52 @@ pub struct ExpJitter {
     initial: Duration,
     max: Duration,
     jitter: Duration,
+    // The base's bits, so that the strategy stays `Eq` and `Hash`.
+    base: u64,
+    min: Duration,
 }
+
+const TWO: u64 = 2.0_f64.to_bits();
 
 impl ExpJitter {
     /// `min(initial · 2^(n−1) + U(0, jitter), max)`.
+    ///
+    /// # Default
+    /// Base 2, no floor.
     pub const fn new(initial: Duration, max: Duration, jitter: Duration) -> Self {
-        Self { initial, max, jitter }
+        Self { initial, max, jitter, base: TWO, min: Duration::ZERO }
+    }
+
+    /// Grows by `base` each retry instead of 2 (Tenacity's `exp_base`).
+    ///
+    /// ```
+    /// use retry_runtime::wait::{exp_jitter, RetryRng, Wait, WaitContext};
+    /// use std::time::Duration;
+    /// let s = Duration::from_secs;
+    /// let w = exp_jitter(s(1), s(60), s(0)).with_base(3.0);
+    /// let mut rng = RetryRng::seeded(0);
+    /// assert_eq!(w.delay(&mut WaitContext::new(3, s(0), &mut rng)), s(9));
+    /// ```
+    #[must_use]
+    pub const fn with_base(mut self, base: f64) -> Self {
+        self.base = base.to_bits();
+        self
+    }
+
+    /// Never waits less than `min` (Tenacity's `min`), applied after the cap.
+    ///
+    /// ```
+    /// use retry_runtime::wait::{exp_jitter, RetryRng, Wait, WaitContext};
+    /// use std::time::Duration;
+    /// let s = Duration::from_secs;
+    /// let w = exp_jitter(s(1), s(60), s(0)).with_min(s(5));
+    /// let mut rng = RetryRng::seeded(0);
+    /// assert_eq!(w.delay(&mut WaitContext::new(1, s(0), &mut rng)), s(5));
+    /// ```
+    #[must_use]
+    pub const fn with_min(mut self, min: Duration) -> Self {
+        self.min = min;
+        self
     }
 }
 
@@ -105,6 +176,11 @@ impl Wait for ExpJitter {
     #[inline]
     fn delay(&self, ctx: &mut WaitContext<'_>) -> Duration {
         let exp = ctx.attempt().saturating_sub(1);
+        if self.base != TWO || !self.min.is_zero() {
+            let base = grow(self.initial, f64::from_bits(self.base), exp, self.max);
+            let jitter = ctx.rng().between(Duration::ZERO, self.jitter);
+            return base.saturating_add(jitter).min(self.max).max(self.min);
+        }
         if exp < 64
             && let (Some(initial), Some(max), Some(jitter)) = (nanos(self.initial), nanos(self.max), nanos(self.jitter))
         {
@@ -124,7 +200,9 @@ impl Wait for ExpJitter {
         base.saturating_add(jitter).min(self.max)
     }
     fn validate(&self) -> Result<(), PolicyError> {
-        positive(self.initial, "exp_jitter")?;
-        ordered(self.initial, self.max, "exp_jitter")
+        positive(self.initial, &EXP_JITTER)?;
+        ordered(self.initial, self.max, &EXP_JITTER)?;
+        ordered(self.min, self.max, &EXP_JITTER)?;
+        valid_base(f64::from_bits(self.base))
     }
 }

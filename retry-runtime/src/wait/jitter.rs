@@ -4,10 +4,14 @@
 
 use core::time::Duration;
 
+use retry_grammar::{DECORRELATED_JITTER, EQUAL_JITTER, FULL_JITTER};
+
+use super::exponential::valid_base;
 use super::{Wait, WaitContext, grow, ordered, positive};
 use crate::PolicyError;
 
-/// `U(0, min(cap, base · 2^(n−1)))`: AWS "Full Jitter", Tenacity `wait_random_exponential`.
+/// `U(0, min(cap, base · 2^(n−1)))`: AWS "Full Jitter", Tenacity `wait_random_exponential`
+/// (whose `exp_base` and `min` are [`FullJitter::with_base`] and [`FullJitter::with_min`]).
 ///
 /// # Default
 /// `full_jitter(1s, 60s)` is the policy's wait strategy unless another is given.
@@ -61,12 +65,52 @@ pub const fn decorrelated_jitter(base: Duration, cap: Duration) -> DecorrelatedJ
 pub struct FullJitter {
     base: Duration,
     cap: Duration,
+    // The growth base's bits, so that the strategy stays `Eq` and `Hash`.
+    growth: u64,
+    min: Duration,
 }
+
+const TWO: u64 = 2.0_f64.to_bits();
 
 impl FullJitter {
     /// `U(0, min(cap, base · 2^(n−1)))`.
+    ///
+    /// # Default
+    /// Growth base 2, no floor.
     pub const fn new(base: Duration, cap: Duration) -> Self {
-        Self { base, cap }
+        Self { base, cap, growth: TWO, min: Duration::ZERO }
+    }
+
+    /// Grows by `growth` each retry instead of 2 (Tenacity's `exp_base`).
+    ///
+    /// ```
+    /// use retry_runtime::wait::{full_jitter, RetryRng, Wait, WaitContext};
+    /// use std::time::Duration;
+    /// let s = Duration::from_secs;
+    /// let w = full_jitter(s(1), s(60)).with_base(3.0);
+    /// let mut rng = RetryRng::seeded(4);
+    /// assert!(w.delay(&mut WaitContext::new(3, s(0), &mut rng)) <= s(9));
+    /// ```
+    #[must_use]
+    pub const fn with_base(mut self, growth: f64) -> Self {
+        self.growth = growth.to_bits();
+        self
+    }
+
+    /// Draws from `U(min, max(min, min(cap, base · 2^(n−1))))`: Tenacity's `min`.
+    ///
+    /// ```
+    /// use retry_runtime::wait::{full_jitter, RetryRng, Wait, WaitContext};
+    /// use std::time::Duration;
+    /// let s = Duration::from_secs;
+    /// let w = full_jitter(s(1), s(60)).with_min(s(2));
+    /// let mut rng = RetryRng::seeded(4);
+    /// assert_eq!(w.delay(&mut WaitContext::new(1, s(0), &mut rng)), s(2)); // U(2, max(2, 1))
+    /// ```
+    #[must_use]
+    pub const fn with_min(mut self, min: Duration) -> Self {
+        self.min = min;
+        self
     }
 }
 
@@ -80,12 +124,14 @@ impl Wait for FullJitter {
     // Inlined so that a policy built at compile time folds into the loop.
     #[inline]
     fn delay(&self, ctx: &mut WaitContext<'_>) -> Duration {
-        let v = grow(self.base, 2.0, ctx.attempt().saturating_sub(1), self.cap);
-        ctx.rng().between(Duration::ZERO, v)
+        let v = grow(self.base, f64::from_bits(self.growth), ctx.attempt().saturating_sub(1), self.cap);
+        ctx.rng().between(self.min, v.max(self.min))
     }
     fn validate(&self) -> Result<(), PolicyError> {
-        positive(self.base, "full_jitter")?;
-        ordered(self.base, self.cap, "full_jitter")
+        positive(self.base, &FULL_JITTER)?;
+        ordered(self.base, self.cap, &FULL_JITTER)?;
+        ordered(self.min, self.cap, &FULL_JITTER)?;
+        valid_base(f64::from_bits(self.growth))
     }
 }
 
@@ -111,8 +157,8 @@ impl Wait for EqualJitter {
         half + ctx.rng().between(Duration::ZERO, half)
     }
     fn validate(&self) -> Result<(), PolicyError> {
-        positive(self.base, "equal_jitter")?;
-        ordered(self.base, self.cap, "equal_jitter")
+        positive(self.base, &EQUAL_JITTER)?;
+        ordered(self.base, self.cap, &EQUAL_JITTER)
     }
 }
 
@@ -139,7 +185,7 @@ impl Wait for DecorrelatedJitter {
         ctx.rng().between(self.base, hi).min(self.cap)
     }
     fn validate(&self) -> Result<(), PolicyError> {
-        positive(self.base, "decorrelated_jitter")?;
-        ordered(self.base, self.cap, "decorrelated_jitter")
+        positive(self.base, &DECORRELATED_JITTER)?;
+        ordered(self.base, self.cap, &DECORRELATED_JITTER)
     }
 }

@@ -15,11 +15,15 @@
 //! | `equal_jitter(B, CAP)` | [`equal_jitter`] | v/2 + U(0, v/2), v = min(CAP, B·2^(n−1)) |
 //! | `decorrelated_jitter(B, CAP)` | [`decorrelated_jitter`] | min(CAP, U(B, 3·previous)) |
 //! | `incrementing(S, STEP, MAX)` | [`incrementing`] | min(S + STEP·(n−1), MAX) |
+//! | `decrementing(S, STEP, FLOOR)` | [`decrementing`] | max(S − STEP·(n−1), FLOOR) |
+//! | `scaled_jitter(I, MAX, F)` | [`scaled_jitter`] | min(I·2^(n−1), MAX)·(1 − F·U(0, 1)) — the OpenAI/Anthropic SDKs' |
 //! | `chain(W1, W2, …)` | [`chain`] | Wi for the i-th retry, the last thereafter |
 //! | `A + B` | [`Sum`] | the sum |
 
 use core::ops::Add;
 use core::time::Duration;
+
+use retry_grammar::Strategy;
 
 use crate::PolicyError;
 
@@ -30,14 +34,16 @@ mod incrementing;
 mod jitter;
 mod random;
 mod rng;
+mod scaled;
 
 pub use chain::{Chain, WaitList, chain};
 pub use constant::{Fixed, NoWait, fixed, none};
 pub use exponential::{ExpJitter, Exponential, exp_jitter, exponential};
-pub use incrementing::{Incrementing, incrementing};
+pub use incrementing::{Decrementing, Incrementing, decrementing, incrementing};
 pub use jitter::{DecorrelatedJitter, EqualJitter, FullJitter, decorrelated_jitter, equal_jitter, full_jitter};
 pub use random::{Random, random};
 pub use rng::RetryRng;
+pub use scaled::{ScaledJitter, scaled_jitter};
 
 /// What a wait strategy is told when asked for a delay.
 ///
@@ -155,7 +161,7 @@ macro_rules! summable {
 }
 summable!(
     NoWait, Fixed, Random, Exponential, ExpJitter, FullJitter, EqualJitter, DecorrelatedJitter,
-    Incrementing, Chain<L>, Sum<A, B>
+    Incrementing, Decrementing, ScaledJitter, Chain<L>, Sum<A, B>
 );
 
 /// `initial · base^exp`, capped at `cap`, without overflow for any `exp`.
@@ -183,18 +189,21 @@ pub(crate) fn grow(initial: Duration, base: f64, exp: u32, cap: Duration) -> Dur
     }
 }
 
-/// Rejects a zero duration where a positive one is needed.
 /// `d` in nanoseconds, when it fits in a `u64` (up to 584 years).
 #[inline]
 pub(crate) fn nanos(d: Duration) -> Option<u64> {
     u64::try_from(d.as_nanos()).ok()
 }
 
-pub(crate) fn positive(d: Duration, what: &'static str) -> Result<(), PolicyError> {
-    if d.is_zero() { Err(PolicyError::ZeroDuration { what }) } else { Ok(()) }
+// The strategy is its grammar table entry, so its name in a `PolicyError` is spelled where
+// the attribute and configuration read it.
+
+/// Rejects a zero first delay of `strategy`.
+pub(crate) fn positive(d: Duration, strategy: &'static Strategy) -> Result<(), PolicyError> {
+    if d.is_zero() { Err(PolicyError::ZeroDuration { what: strategy.name }) } else { Ok(()) }
 }
 
-/// Rejects a first delay above its cap.
-pub(crate) fn ordered(initial: Duration, max: Duration, strategy: &'static str) -> Result<(), PolicyError> {
-    if initial > max { Err(PolicyError::InitialExceedsMax { strategy, initial, max }) } else { Ok(()) }
+/// Rejects a first delay of `strategy` above its cap.
+pub(crate) fn ordered(initial: Duration, max: Duration, strategy: &'static Strategy) -> Result<(), PolicyError> {
+    if initial > max { Err(PolicyError::InitialExceedsMax { strategy: strategy.name, initial, max }) } else { Ok(()) }
 }

@@ -2,6 +2,8 @@
 
 use core::time::Duration;
 
+use retry_grammar::RANDOM;
+
 use super::{Wait, WaitContext, ordered};
 use crate::PolicyError;
 
@@ -40,6 +42,6 @@ impl Wait for Random {
         ctx.rng().between(self.min, self.max)
     }
     fn validate(&self) -> Result<(), PolicyError> {
-        ordered(self.min, self.max, "random")
+        ordered(self.min, self.max, &RANDOM)
     }
 }

@@ -55,6 +55,15 @@ impl RetryRng {
         lo.saturating_add(Duration::from_nanos(self.below(span)))
     }
 
+    /// A uniform draw from `[0, 1)`, with 53 bits of precision (as Python's
+    /// `random.random()`).
+    #[inline]
+    pub(crate) fn unit(&mut self) -> f64 {
+        const BITS: u64 = (1 << 53) - 1;
+        // `below` is inclusive: 0..=2^53−1, divided by 2^53.
+        self.below(BITS) as f64 / (1u64 << 53) as f64
+    }
+
     /// A uniform draw from `0..=span` nanoseconds: the same draw as
     /// `between(Duration::ZERO, span)`, without `Duration` arithmetic.
     #[inline]

@@ -113,3 +113,18 @@ fn a_boxed_policy_deserializes_ready_to_run() {
     let e = serde_json::from_str::<RetryPolicy<BoxStop, BoxWait>>(r#"{ "wait": "chain()" }"#).unwrap_err();
     assert!(e.to_string().starts_with("`chain()` needs at least one wait strategy"), "{e}");
 }
+
+/// serde reads the keys by its struct's field names; they must be the grammar's
+/// configurable keys, no more and no fewer, or a map and the `key = value` line would differ.
+#[test]
+fn the_map_takes_exactly_the_configurable_keys() {
+    let names = retry_grammar::Key::configurable_names();
+    for name in &names {
+        let one = format!("{{ \"{name}\": null }}");
+        assert!(serde_json::from_str::<PolicyConfig>(&one).is_ok(), "{one}");
+    }
+    let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    let message = err(r#"{ "nope": null }"#);
+    let expected = format!("expected one of {} at line", listed.join(", "));
+    assert!(message.contains(&expected), "{message}");
+}

@@ -29,7 +29,7 @@ fn parse_message(err: PolicyError) -> String {
 
 const STOPS: &str = "expected one of `attempts`, `elapsed`, `deadline` or `never`";
 const WAITS: &str = "expected one of `none`, `fixed`, `random`, `exponential`, `exp_jitter`, \
-    `full_jitter`, `equal_jitter`, `decorrelated_jitter`, `incrementing` or `chain`";
+    `full_jitter`, `equal_jitter`, `decorrelated_jitter`, `incrementing`, `decrementing`, `scaled_jitter` or `chain`";
 const UNITS: &str = "expected one of `ns`, `us`, `µs`, `ms`, `s`, `m` or `h` after the number, or none for seconds";
 
 #[test]

@@ -139,3 +139,23 @@ fn long_operator_chains_mean_what_they_say_and_stay_shallow() {
     let text = format!("chain({})", vec!["none"; 100_000].join(", "));
     assert!(parse_wait(&text).is_ok());
 }
+
+#[test]
+fn the_strategies_added_for_tenacity_and_the_sdks_read_as_in_the_attribute() {
+    // `decrementing` and `scaled_jitter` are in the one table, so configuration takes them too.
+    use retry_runtime::config::parse_wait;
+    use retry_runtime::wait::{RetryRng, WaitContext};
+    use std::time::Duration;
+    let down = parse_wait("decrementing(10s, 3s, 0)").unwrap();
+    let mut rng = RetryRng::seeded(0);
+    let delays: Vec<u64> =
+        (1..=5).map(|n| down.delay(&mut WaitContext::new(n, Duration::ZERO, &mut rng)).as_secs()).collect();
+    assert_eq!(delays, [10, 7, 4, 1, 0]);
+    let sdk = parse_wait("scaled_jitter(500ms, 8s, 0.25)").unwrap();
+    let d = sdk.delay(&mut WaitContext::new(2, Duration::ZERO, &mut rng));
+    assert!(d > Duration::from_millis(750) && d <= Duration::from_secs(1), "{d:?}");
+    assert_eq!(
+        parse_wait("scaled_jitter(500ms, 8s, 2)").unwrap_err().to_string(),
+        "the fraction of `scaled_jitter(INITIAL, MAX, FRACTION)` must be a number from 0 to 1, found `2`"
+    );
+}

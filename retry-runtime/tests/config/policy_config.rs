@@ -78,7 +78,7 @@ fn line_mistakes_name_the_key() {
             "wait = exponental(1, 60)",
             "`wait`: unknown wait strategy `exponental` (did you mean `exponential`?); \
              expected one of `none`, `fixed`, `random`, `exponential`, `exp_jitter`, \
-             `full_jitter`, `equal_jitter`, `decorrelated_jitter`, `incrementing` or `chain`",
+             `full_jitter`, `equal_jitter`, `decorrelated_jitter`, `incrementing`, `decrementing`, `scaled_jitter` or `chain`",
         ),
         ("stop = attempts(5", "`stop`: unclosed `(` at column 9; expected `)`"),
         (
