@@ -200,6 +200,18 @@ pub enum Problem {
         /// As written.
         found: String,
     },
+    /// A nesting mode not in the table.
+    UnknownNesting {
+        /// As written.
+        found: String,
+    },
+    /// `first_item_timeout` on a function that returns no stream.
+    FirstItemTimeoutWithoutStream,
+    /// A key a function that returns a stream cannot take.
+    NotForStreams {
+        /// The key.
+        key: &'static str,
+    },
     /// A key not in the table (`valid` lists the keys this front end takes).
     UnknownKey {
         /// As written.
@@ -396,6 +408,21 @@ impl fmt::Display for Problem {
             ),
             Self::UnknownPreset { found } => unknown(f, "preset", found, &crate::table::Preset::names()),
             Self::UnknownLevel { found } => unknown(f, "log level", found, &crate::table::Level::names()),
+            Self::UnknownNesting { found } => {
+                unknown(f, &format!("`{}` mode", crate::table::NESTED.name), found, &crate::table::Nesting::names())
+            }
+            Self::FirstItemTimeoutWithoutStream => write!(
+                f,
+                "`{}` bounds the wait for a stream's first item, but this function returns no stream; \
+                 return `impl Stream<Item = Result<T, E>>` (or `Result<impl Stream<…>, E>`), or use `{}`",
+                crate::table::FIRST_ITEM_TIMEOUT.name,
+                crate::table::TIMEOUT.name
+            ),
+            Self::NotForStreams { key } => write!(
+                f,
+                "`{key}` cannot go on a function that returns a stream: its body makes each attempt's \
+                 stream, and the stream is the caller's once its first item is read"
+            ),
             Self::UnknownKey { found, valid } => unknown(f, "key", found, valid),
             Self::DuplicateKey { key } => write!(f, "duplicate key `{key}`; each key may appear once"),
             Self::NeedsValue { key } => write!(f, "`{key}` needs a value: `{key} = …`"),

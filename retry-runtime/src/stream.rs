@@ -22,6 +22,7 @@
 
 use core::fmt;
 use core::future::{Future, poll_fn};
+use core::ops::Deref;
 use core::pin::Pin;
 use core::task::{Context, Poll, ready};
 use core::time::Duration;
@@ -293,17 +294,18 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Spelled<S, W, P, V, A, B, F, L, G, Z
         K: BreakerGuard<E>,
         U: BudgetGuard,
     {
-        RetryStream { phase: Phase::Opening { first: open_first(self, op) } }
+        stream(self, op)
     }
 }
 
-/// The retry loop of [`RetryPolicy::retry`](crate::RetryPolicy::retry), with an attempt that ends at the stream's
-/// first item and hands the stream on.
-async fn open_first<S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, Op, Fut, St>(
-    policy: &Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U>,
-    mut op: Op,
-) -> Opened<T, E, St>
+/// The stream forms over a policy held any way: borrowed by the value forms, owned (or a
+/// `&'static`) by an annotated function, whose stream outlives the function's own locals.
+fn stream<Pol, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, Op, Fut, St>(
+    policy: Pol,
+    op: Op,
+) -> impl FusedStream<Item = Result<T, E>>
 where
+    Pol: Deref<Target = Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U>>,
     Op: FnMut() -> Fut,
     Fut: Future<Output = Result<St, E>>,
     St: Stream<Item = Result<T, E>>,
@@ -322,6 +324,36 @@ where
     K: BreakerGuard<E>,
     U: BudgetGuard,
 {
+    RetryStream { phase: Phase::Opening { first: open_first(policy, op) } }
+}
+
+/// The retry loop of [`RetryPolicy::retry`](crate::RetryPolicy::retry), with an attempt that ends at the stream's
+/// first item and hands the stream on.
+async fn open_first<Pol, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, Op, Fut, St>(
+    policy: Pol,
+    mut op: Op,
+) -> Opened<T, E, St>
+where
+    Pol: Deref<Target = Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U>>,
+    Op: FnMut() -> Fut,
+    Fut: Future<Output = Result<St, E>>,
+    St: Stream<Item = Result<T, E>>,
+    E: fmt::Display,
+    S: Stop,
+    W: Wait,
+    P: RetryError<E>,
+    V: RetryValue<T>,
+    A: ServerDelay<E>,
+    B: Hook<T, E>,
+    F: Hook<T, E>,
+    L: Hook<T, E>,
+    G: Hook<T, E>,
+    Z: AsyncSleep,
+    O: AttemptTimeout<E>,
+    K: BreakerGuard<E>,
+    U: BudgetGuard,
+{
+    let policy = &*policy;
     let mut call = Call::new(policy, <Z as AsyncSleep>::now, || display::<E> as Describe<E>, Kept::default());
     if policy.settings.first_item_timeout.is_some() {
         // A `deadline` shrinks the bound, which needs the time since the first attempt.
@@ -363,6 +395,141 @@ where
                 opened = None;
                 call.sleep_async(delay).await;
             }
+        }
+    }
+}
+
+/// What the expansion of a function that returns a stream calls: the stream forms, the policy
+/// owned, and the adapters from the function's body to an opening future.
+#[doc(hidden)]
+pub(crate) mod expansion {
+    use super::*;
+
+    /// A policy the returned stream owns: built at run time, or cloned from `policy = …`.
+    ///
+    /// ```
+    /// let policy = retry_runtime::__private::Owned(retry_runtime::RetryPolicy::builder().build().unwrap());
+    /// let _: &retry_runtime::RetryPolicy = &policy;
+    /// ```
+    #[derive(Debug, Clone)]
+    pub struct Owned<Pol>(pub Pol);
+
+    impl<Pol> Deref for Owned<Pol> {
+        type Target = Pol;
+        fn deref(&self) -> &Pol {
+            &self.0
+        }
+    }
+
+    /// The stream form over `policy`: `&'static` or [`Owned`].
+    ///
+    /// ```
+    /// use futures_util::{StreamExt, stream};
+    /// use retry_runtime::__private::{Owned, opened, retry_stream};
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let policy = Owned(retry_runtime::RetryPolicy::builder().build().unwrap());
+    /// let items: Vec<Result<u8, &str>> = retry_stream(policy, || opened(stream::iter([Ok(1)]))).collect().await;
+    /// assert_eq!(items, [Ok(1)]);
+    /// # }
+    /// ```
+    #[inline]
+    pub fn retry_stream<Pol, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, Op, Fut, St>(
+        policy: Pol,
+        op: Op,
+    ) -> impl FusedStream<Item = Result<T, E>>
+    where
+        Pol: Deref<Target = Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U>>,
+        Op: FnMut() -> Fut,
+        Fut: Future<Output = Result<St, E>>,
+        St: Stream<Item = Result<T, E>>,
+        E: fmt::Display,
+        S: Stop,
+        W: Wait,
+        P: RetryError<E>,
+        V: RetryValue<T>,
+        A: ServerDelay<E>,
+        B: Hook<T, E>,
+        F: Hook<T, E>,
+        L: Hook<T, E>,
+        G: Hook<T, E>,
+        Z: AsyncSleep,
+        O: AttemptTimeout<E>,
+        K: BreakerGuard<E>,
+        U: BudgetGuard,
+    {
+        stream(policy, op)
+    }
+
+    /// A stream the body made at once, as an opening that cannot fail.
+    ///
+    /// ```
+    /// let ready = retry_runtime::__private::opened(futures_util::stream::iter([Ok::<u8, ()>(1)]));
+    /// # let _ = ready;
+    /// ```
+    #[inline]
+    pub fn opened<St: Stream<Item = Result<T, E>>, T, E>(stream: St) -> core::future::Ready<Result<St, E>> {
+        core::future::ready(Ok(stream))
+    }
+
+    /// The stream an `async fn`'s body makes, as an opening that cannot fail.
+    ///
+    /// ```
+    /// let open = retry_runtime::__private::opened_async(async { futures_util::stream::iter([Ok::<u8, ()>(1)]) });
+    /// # let _ = open;
+    /// ```
+    #[inline]
+    pub async fn opened_async<Fut, St, T, E>(body: Fut) -> Result<St, E>
+    where
+        Fut: Future<Output = St>,
+        St: Stream<Item = Result<T, E>>,
+    {
+        Ok(body.await)
+    }
+
+    /// Waits for `stream`'s first item, for an `async fn` that returns
+    /// `Result<impl Stream, E>`: the error it gave up with, or the stream, that first item
+    /// included.
+    ///
+    /// ```
+    /// use futures_util::{StreamExt, stream};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let first = retry_runtime::__private::first_item(stream::iter([Ok::<u8, &str>(1), Ok(2)])).await;
+    /// assert_eq!(first.unwrap().collect::<Vec<_>>().await, [Ok(1), Ok(2)]);
+    /// # }
+    /// ```
+    pub async fn first_item<St, T, E>(stream: St) -> Result<impl FusedStream<Item = Result<T, E>>, E>
+    where
+        St: FusedStream<Item = Result<T, E>>,
+    {
+        let mut rest = Box::pin(stream);
+        match poll_fn(|cx| rest.as_mut().poll_next(cx)).await {
+            Some(Err(error)) => Err(error),
+            first => Ok(Prepended { first, rest }),
+        }
+    }
+
+    pin_project! {
+        /// A stream's first item, already read, then the rest of it.
+        struct Prepended<I, St> {
+            first: Option<I>,
+            rest: Pin<Box<St>>,
+        }
+    }
+
+    impl<I, St: Stream<Item = I>> Stream for Prepended<I, St> {
+        type Item = I;
+        fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<I>> {
+            let this = self.project();
+            match this.first.take() {
+                Some(first) => Poll::Ready(Some(first)),
+                None => this.rest.as_mut().poll_next(cx),
+            }
+        }
+    }
+
+    impl<I, St: FusedStream<Item = I>> FusedStream for Prepended<I, St> {
+        fn is_terminated(&self) -> bool {
+            self.first.is_none() && self.rest.is_terminated()
         }
     }
 }

@@ -27,9 +27,10 @@ pub use crate::guards::{AttemptPermit, BreakerGuard, BudgetGuard, Guards, NoBrea
 pub use crate::hooks::Hooks;
 pub use crate::predicate::RetryError;
 use crate::sleep::{AsyncSleep, BlockingSleep};
+pub use crate::stream::expansion::{Owned, first_item, opened, opened_async, retry_stream};
 pub use crate::timeout::{AttemptTimeout, Blocking, Execution, NoTimeout, WithTimeout};
 pub use crate::wait::WaitList;
-pub use crate::{LogLevel, RetryPolicy, RetryPolicyBuilder, RetryState};
+pub use crate::{LogLevel, Nested, RetryPolicy, RetryPolicyBuilder, RetryState};
 
 pub use core::time::Duration;
 
@@ -84,6 +85,35 @@ pub fn attempt<R, Fut: Future<Output = R>>(fut: Fut) -> Fut {
 #[inline(always)]
 pub fn outcome<R: ResultParts>(r: R) -> Result<R::Ok, R::Err> {
     r.into_result()
+}
+
+pin_project_lite::pin_project! {
+    /// An attempt's future with its output read as a `Result` ([`outcome`] on each poll's
+    /// result): a struct with a pinned field, where an `async` block around the attempt added
+    /// a state of its own (8 bytes and a tag) to the function's future.
+    #[derive(Debug)]
+    pub struct Outcome<F> {
+        #[pin]
+        attempt: F,
+    }
+}
+
+impl<F: Future> Future for Outcome<F>
+where
+    F::Output: ResultParts,
+{
+    type Output = Result<<F::Output as ResultParts>::Ok, <F::Output as ResultParts>::Err>;
+
+    #[inline(always)]
+    fn poll(self: core::pin::Pin<&mut Self>, cx: &mut core::task::Context<'_>) -> core::task::Poll<Self::Output> {
+        self.project().attempt.poll(cx).map(ResultParts::into_result)
+    }
+}
+
+/// An async attempt's future, its output read as a `Result`.
+#[inline(always)]
+pub fn outcome_of<R: ResultParts, Fut: Future<Output = R>>(attempt: Fut) -> Outcome<Fut> {
+    Outcome { attempt }
 }
 
 /// The loop's `Result` as the function's return type.
