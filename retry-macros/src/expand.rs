@@ -176,16 +176,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             (false, StreamShape::Opened) => quote!(::core::result::Result::Ok(#retried)),
             (_, StreamShape::Made) => retried,
         };
-        return quote! {
-            #(#attrs)*
-            #vis #sig {
-                #error_alias
-                #timeout_check
-                #breaker_check
-                #policy_init
-                #tail
-            }
-        };
+        return with_body(attrs, vis, sig, quote!(#error_alias #timeout_check #breaker_check #policy_init #tail));
     }
 
     let returned = {
@@ -227,11 +218,11 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         let capture = (!self_by_mut_ref).then(|| quote!(move));
         // The attempt's future is created where it is awaited, never held in a local across
         // an await: a moved-from local would keep its room in the function's future too.
-        // `run_layered`: the attempt tells the retried calls nested in it that this layer is
-        // there (spec §11), during each of its polls.
+        // `run`: the attempt tells the retried calls nested in it that this layer is there
+        // (spec §11), during each of its polls.
         let outcome = located(quote!(#p::outcome_of::<#ret, _>), ret_span);
         quote! {
-            #call.run_layered(#outcome(#p::attempt::<#ret, _>(async #capture {
+            #call.run(#call.attempt_timeout(), #outcome(#p::attempt::<#ret, _>(async #capture {
                 #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::needless_return)]
                 if false {
                     let #fake: #ret = loop {};
@@ -248,9 +239,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         }
     };
 
-    quote! {
-        #(#attrs)*
-        #vis #sig {
+    let looped = quote! {
             #error_alias
             #timeout_check
             #breaker_check
@@ -276,6 +265,16 @@ pub(crate) fn expand(config: Config) -> TokenStream {
                     #p::Next::Sleep(#delay) => #sleep,
                 }
             }
+    };
+    with_body(attrs, vis, sig, looped)
+}
+
+/// The function as written, with `body` for a body.
+fn with_body(attrs: Vec<syn::Attribute>, vis: syn::Visibility, sig: syn::Signature, body: TokenStream) -> TokenStream {
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            #body
         }
     }
 }

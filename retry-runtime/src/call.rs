@@ -565,46 +565,19 @@ where
         self.policy.execution.sleeper.sleep(delay)
     }
 
-    /// Runs one attempt, cut at the policy's per-attempt timeout if it has one.
+    /// Runs one attempt, cut after `limit` ([`attempt_timeout`](Self::attempt_timeout), or a
+    /// stream's [`first_item_timeout`](Self::first_item_timeout)), as the retried calls
+    /// nested in it see it (see [`nested`]).
     #[inline]
     pub fn run<X, Fut>(
         &self,
+        limit: Option<Duration>,
         attempt: Fut,
     ) -> impl Future<Output = Result<X, E>> + use<'_, X, Fut, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
     where
         Fut: Future<Output = Result<X, E>>,
         O: AttemptTimeout<E>,
     {
-        let limit = self.attempt_timeout();
-        O::bound(limit, &self.policy.execution.sleeper, attempt, &self.timed_out)
-    }
-
-    /// [`run`](Self::run), as the layer that retried calls nested in the attempt see (see
-    /// [`nested`]).
-    #[inline]
-    pub fn run_layered<X, Fut>(
-        &self,
-        attempt: Fut,
-    ) -> impl Future<Output = Result<X, E>> + use<'_, X, Fut, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
-    where
-        Fut: Future<Output = Result<X, E>>,
-        O: AttemptTimeout<E>,
-    {
-        self.layer.attempt(self.run(attempt))
-    }
-
-    /// An attempt of a stream, up to its first item: cut at
-    /// [`first_item_timeout`](Self::first_item_timeout), as nested layers see it.
-    #[inline]
-    pub(crate) fn run_to_first_item<X, Fut>(
-        &self,
-        attempt: Fut,
-    ) -> impl Future<Output = Result<X, E>> + use<'_, X, Fut, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
-    where
-        Fut: Future<Output = Result<X, E>>,
-        O: AttemptTimeout<E>,
-    {
-        let limit = self.first_item_timeout();
         self.layer.attempt(O::bound(limit, &self.policy.execution.sleeper, attempt, &self.timed_out))
     }
 }

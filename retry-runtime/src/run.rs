@@ -60,7 +60,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Spelled<S, W, P, V, A, B, F, L, G, Z
         loop {
             let next = match call.before_attempt() {
                 Admit::Run => {
-                    let outcome = call.run_layered(op()).await;
+                    let outcome = call.run(call.attempt_timeout(), op()).await;
                     call.after(outcome)
                 }
                 Admit::Refused(error) => call.refused(error),

@@ -294,108 +294,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Spelled<S, W, P, V, A, B, F, L, G, Z
         K: BreakerGuard<E>,
         U: BudgetGuard,
     {
-        stream(self, op)
-    }
-}
-
-/// The stream forms over a policy held any way: borrowed by the value forms, owned (or a
-/// `&'static`) by an annotated function, whose stream outlives the function's own locals.
-fn stream<Pol, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, Op, Fut, St>(
-    policy: Pol,
-    op: Op,
-) -> impl FusedStream<Item = Result<T, E>>
-where
-    Pol: Deref<Target = Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U>>,
-    Op: FnMut() -> Fut,
-    Fut: Future<Output = Result<St, E>>,
-    St: Stream<Item = Result<T, E>>,
-    E: fmt::Display,
-    S: Stop,
-    W: Wait,
-    P: RetryError<E>,
-    V: RetryValue<T>,
-    A: ServerDelay<E>,
-    B: Hook<T, E>,
-    F: Hook<T, E>,
-    L: Hook<T, E>,
-    G: Hook<T, E>,
-    Z: AsyncSleep,
-    O: AttemptTimeout<E>,
-    K: BreakerGuard<E>,
-    U: BudgetGuard,
-{
-    RetryStream { phase: Phase::Opening { first: open_first(policy, op) } }
-}
-
-/// The retry loop of [`RetryPolicy::retry`](crate::RetryPolicy::retry), with an attempt that ends at the stream's
-/// first item and hands the stream on.
-async fn open_first<Pol, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, Op, Fut, St>(
-    policy: Pol,
-    mut op: Op,
-) -> Opened<T, E, St>
-where
-    Pol: Deref<Target = Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U>>,
-    Op: FnMut() -> Fut,
-    Fut: Future<Output = Result<St, E>>,
-    St: Stream<Item = Result<T, E>>,
-    E: fmt::Display,
-    S: Stop,
-    W: Wait,
-    P: RetryError<E>,
-    V: RetryValue<T>,
-    A: ServerDelay<E>,
-    B: Hook<T, E>,
-    F: Hook<T, E>,
-    L: Hook<T, E>,
-    G: Hook<T, E>,
-    Z: AsyncSleep,
-    O: AttemptTimeout<E>,
-    K: BreakerGuard<E>,
-    U: BudgetGuard,
-{
-    let policy = &*policy;
-    let mut call = Call::new(policy, <Z as AsyncSleep>::now, || display::<E> as Describe<E>, Kept::default());
-    if policy.settings.first_item_timeout.is_some() {
-        // A `deadline` shrinks the bound, which needs the time since the first attempt.
-        call.track_time();
-    }
-    let mut opened: Option<Pin<Box<St>>> = None;
-    loop {
-        let next = match call.before_attempt() {
-            Admit::Run => {
-                let slot = &mut opened;
-                let attempt = async {
-                    let mut stream = Box::pin(op().await?);
-                    match poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
-                        Some(Ok(item)) => {
-                            *slot = Some(stream);
-                            Ok(Some(item))
-                        }
-                        Some(Err(error)) => Err(error),
-                        None => Ok(None),
-                    }
-                };
-                let outcome = match call.run_to_first_item(attempt).await {
-                    Ok(Some(item)) => Ok(item),
-                    // Dropping the call settles nothing: an empty stream says nothing of the
-                    // dependency's health, and a half-open probe slot is given back.
-                    Ok(None) => return Opened::Empty,
-                    Err(error) => Err(error),
-                };
-                call.after(outcome)
-            }
-            Admit::Refused(error) => call.refused(error),
-        };
-        match next {
-            Next::Return(Ok(item)) | Next::GiveUp(Ok(item)) => return Opened::First(item, opened),
-            Next::Return(Err(error)) | Next::GiveUp(Err(error)) => return Opened::Failed(error),
-            // A first item `when_ok` rejected: its stream goes before the next attempt opens one.
-            Next::Again => opened = None,
-            Next::Sleep(delay) => {
-                opened = None;
-                call.sleep_async(delay).await;
-            }
-        }
+        expansion::retry_stream(self, op)
     }
 }
 
@@ -421,7 +320,8 @@ pub(crate) mod expansion {
         }
     }
 
-    /// The stream form over `policy`: `&'static` or [`Owned`].
+    /// The stream form over `policy` held any way: borrowed by the value forms, `&'static`
+    /// or [`Owned`] by an annotated function, whose stream outlives its own locals.
     ///
     /// ```
     /// use futures_util::{StreamExt, stream};
@@ -435,7 +335,7 @@ pub(crate) mod expansion {
     #[inline]
     pub fn retry_stream<Pol, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, Op, Fut, St>(
         policy: Pol,
-        op: Op,
+        mut op: Op,
     ) -> impl FusedStream<Item = Result<T, E>>
     where
         Pol: Deref<Target = Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U>>,
@@ -457,7 +357,55 @@ pub(crate) mod expansion {
         K: BreakerGuard<E>,
         U: BudgetGuard,
     {
-        stream(policy, op)
+        // The retry loop of `RetryPolicy::retry`, with an attempt that ends at the stream's
+        // first item and hands the stream on.
+        let first = async move {
+            let policy = &*policy;
+            let mut call = Call::new(policy, <Z as AsyncSleep>::now, || display::<E> as Describe<E>, Kept::default());
+            if policy.settings.first_item_timeout.is_some() {
+                // A `deadline` shrinks the bound, which needs the time since the first attempt.
+                call.track_time();
+            }
+            let mut opened: Option<Pin<Box<St>>> = None;
+            loop {
+                let next = match call.before_attempt() {
+                    Admit::Run => {
+                        let slot = &mut opened;
+                        let attempt = async {
+                            let mut stream = Box::pin(op().await?);
+                            match poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+                                Some(Ok(item)) => {
+                                    *slot = Some(stream);
+                                    Ok(Some(item))
+                                }
+                                Some(Err(error)) => Err(error),
+                                None => Ok(None),
+                            }
+                        };
+                        let outcome = match call.run(call.first_item_timeout(), attempt).await {
+                            Ok(Some(item)) => Ok(item),
+                            // Dropping the call settles nothing: an empty stream says nothing of the
+                            // dependency's health, and a half-open probe slot is given back.
+                            Ok(None) => return Opened::Empty,
+                            Err(error) => Err(error),
+                        };
+                        call.after(outcome)
+                    }
+                    Admit::Refused(error) => call.refused(error),
+                };
+                match next {
+                    Next::Return(Ok(item)) | Next::GiveUp(Ok(item)) => return Opened::First(item, opened),
+                    Next::Return(Err(error)) | Next::GiveUp(Err(error)) => return Opened::Failed(error),
+                    // A first item `when_ok` rejected: its stream goes before the next attempt opens one.
+                    Next::Again => opened = None,
+                    Next::Sleep(delay) => {
+                        opened = None;
+                        call.sleep_async(delay).await;
+                    }
+                }
+            }
+        };
+        RetryStream { phase: Phase::Opening { first } }
     }
 
     /// A stream the body made at once, as an opening that cannot fail.
@@ -493,7 +441,7 @@ pub(crate) mod expansion {
     /// ```
     /// use futures_util::{StreamExt, stream};
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let first = retry_runtime::__private::first_item(stream::iter([Ok::<u8, &str>(1), Ok(2)])).await;
+    /// let first = retry_runtime::__private::first_item(stream::iter([Ok::<u8, &str>(1), Ok(2)]).fuse()).await;
     /// assert_eq!(first.unwrap().collect::<Vec<_>>().await, [Ok(1), Ok(2)]);
     /// # }
     /// ```
