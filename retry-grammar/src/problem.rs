@@ -7,7 +7,7 @@ use core::time::Duration;
 
 use crate::duration::Words;
 use crate::suggest::{closest, one_of, snippet};
-use crate::table::{CHAIN_MAX, Role, STOPS, Strategy, Unit, WAITS};
+use crate::table::{CHAIN_MAX, Role, STOPS, Strategy, Unit, ValueKind, WAITS};
 use crate::term::Op;
 
 /// Which table a name was looked up in.
@@ -229,7 +229,8 @@ pub enum Problem {
         /// The key.
         key: &'static str,
     },
-    /// A key of Rust code in configuration text.
+    /// A key configuration text does not take (Rust code, or a key only the attribute and
+    /// the builder set).
     NotConfigurable {
         /// The key.
         key: &'static str,
@@ -426,6 +427,16 @@ impl fmt::Display for Problem {
             Self::UnknownKey { found, valid } => unknown(f, "key", found, valid),
             Self::DuplicateKey { key } => write!(f, "duplicate key `{key}`; each key may appear once"),
             Self::NeedsValue { key } => write!(f, "`{key}` needs a value: `{key} = …`"),
+            // A word or a duration, which configuration could read but does not take yet.
+            Self::NotConfigurable { key }
+                if crate::table::Key::find(key)
+                    .is_some_and(|k| matches!(k.value, ValueKind::Nesting | ValueKind::Duration)) =>
+            {
+                write!(
+                    f,
+                    "`{key}` is not read from configuration; set it on the builder that `PolicyConfig::builder` returns"
+                )
+            }
             Self::NotConfigurable { key } => write!(
                 f,
                 "`{key}` takes Rust code, so it cannot come from configuration; \

@@ -186,3 +186,12 @@ async fn concurrent_nested_calls_on_moving_tasks_keep_their_own_count() {
         assert_eq!(task.await.unwrap(), 3);
     }
 }
+
+#[test]
+fn configuration_says_nested_is_set_on_the_builder() {
+    let error = "nested = multiply".parse::<retry_runtime::config::PolicyConfig>().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "`nested` is not read from configuration; set it on the builder that `PolicyConfig::builder` returns"
+    );
+}
