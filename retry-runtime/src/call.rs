@@ -243,13 +243,19 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q, T, E, C, D, H
     }
 }
 
-impl<S: Stop, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q, T, E, C: Fn(&Z) -> Instant, D, H: History>
-    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
+impl<'p, S: Stop, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q, T, E, C: Fn(&Z) -> Instant, D, H: History>
+    Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 {
     fn elapsed(&self) -> Duration {
         self.history.start().map_or(Duration::ZERO, |start| {
             (self.clock)(&self.policy.execution.sleeper).saturating_duration_since(start)
         })
+    }
+
+    /// The policy this call follows.
+    #[inline]
+    pub fn policy(&self) -> &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> {
+        self.policy
     }
 
     /// When the call's `deadline` stop ends, on the sleeper's clock (`shaping.rs`).
@@ -355,12 +361,6 @@ where
         self.history.function().unwrap_or(self.policy.settings.name)
     }
 
-    /// The policy this call follows.
-    #[inline]
-    pub fn policy(&self) -> &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> {
-        self.policy
-    }
-
     fn view<'o>(&self, outcome: Option<&'o Result<T, E>>, next_delay: Option<Duration>) -> RetryState<'o, T, E> {
         RetryState {
             function: self.name(),
@@ -408,16 +408,13 @@ where
         self.give_up(Err(error), "circuit breaker is open")
     }
 
-    /// Gives up on an attempt refused before it ran, for `reason` (`shaping.rs`).
-    pub(crate) fn refused_by(&self, error: E, reason: &'static str) -> Next<T, E> {
-        self.give_up(Err(error), reason)
-    }
-
-    /// Gives the breaker's permit back unreported: the attempt never ran (`shaping.rs`).
-    pub(crate) fn release_breaker(&mut self) {
+    /// Gives up on an attempt the limiter or the bulkhead refused (`shaping.rs`); a
+    /// breaker's permit is given back unreported, since nothing reached the dependency.
+    pub fn shaping_refused(&mut self, error: E) -> Next<T, E> {
         if let Some(permit) = &mut self.permit {
             permit.ignore();
         }
+        self.give_up(Err(error), "no rate permit or bulkhead place before the deadline")
     }
 
     fn level(&self) -> LogLevel {

@@ -1,6 +1,6 @@
 //! How a policy holds its rate limiter and bulkhead (§10): by reference when it has them, as
 //! a zero-sized placeholder when it does not; and the step of the call that waits for both
-//! before each attempt ([`Call::shape`]) and reports to them after it ([`Call::after_shaped`]).
+//! before each attempt ([`Call::shape`]) and reports to them after it ([`Call::release_shaped`]).
 //!
 //! The order is fixed: the breaker admits the attempt and the `before` hook runs
 //! ([`Call::before_attempt`]), then the limiter's permit, then the bulkhead's place, then the
@@ -8,20 +8,21 @@
 //! `Ok` is [`Success`](RateOutcome::Success), an error the policy retries whose
 //! `retry_after` says when to come back is [`Throttled`](RateOutcome::Throttled), any other
 //! error is [`Failure`](RateOutcome::Failure).
+//!
+//! A refusal (the limiter's wait would cross the deadline, or the bulkhead is full) gives up
+//! with `E::from(RateLimited)` / `E::from(BulkheadFull)` whatever the attempt, not with the
+//! previous attempt's error: keeping that error for this case would cost every call's future
+//! its room. The previous errors were reported to the hooks and events as they happened.
 
 use core::future::Future;
 use std::time::Instant;
 
-use crate::call::{Call, Describe, History, Next};
-use crate::guards::BudgetGuard;
+use crate::call::{Call, History};
 use crate::guards::{BreakerGuard, NoPermit};
-use crate::hooks::Hook;
 use crate::limiter::{Outcome as RateOutcome, RatePermit};
-use crate::predicate::RetryValue;
 use crate::predicate::{RetryError, ServerDelay};
 use crate::sleep::AsyncSleep;
 use crate::stop::Stop;
-use crate::wait::Wait;
 use crate::{RateLimited, RateLimiter};
 
 /// The policy has no rate limiter.
@@ -203,21 +204,13 @@ pub struct Shaped<RP, QP> {
 impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
     Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 where
-    C: Fn(&Z) -> Instant + Copy,
-    D: Fn() -> Describe<E>,
-    H: History,
     S: Stop,
-    W: Wait,
     P: RetryError<E>,
-    V: RetryValue<T>,
     A: ServerDelay<E>,
-    B: Hook<T, E>,
-    F: Hook<T, E>,
-    L: Hook<T, E>,
-    G: Hook<T, E>,
-    K: BreakerGuard<E>,
-    U: BudgetGuard,
     Z: AsyncSleep,
+    K: BreakerGuard<E>,
+    C: Fn(&Z) -> Instant,
+    H: History,
     R: LimiterGuard<E>,
     Q: BulkheadGuard<E>,
 {
@@ -227,7 +220,7 @@ where
     ///
     /// # Errors
     /// `E::from(RateLimited)` or `E::from(BulkheadFull)`: give up with
-    /// [`shaping_refused`](Self::shaping_refused).
+    /// `Call::shaping_refused`.
     pub async fn shape(&self) -> Result<Shaped<R::Permit, Q::Permit>, E> {
         let deadline = self.deadline();
         let policy = self.policy();
@@ -236,13 +229,6 @@ where
         // A refused place drops the rate permit: nothing was sent, so nothing is recorded.
         let place = if Q::ACTIVE { policy.guards.bulkhead.acquire(deadline).await? } else { None };
         Ok(Shaped { rate, place })
-    }
-
-    /// Gives up on an attempt the limiter or the bulkhead refused; a breaker's permit is
-    /// given back unreported, since nothing reached the dependency.
-    pub fn shaping_refused(&mut self, error: E) -> Next<T, E> {
-        self.release_breaker();
-        self.refused_by(error, "no rate permit or bulkhead place before the deadline")
     }
 
     /// Gives the attempt's place back and reports its outcome on its rate permit; the caller
