@@ -34,6 +34,8 @@ fn main() {
             "hand_loop_flaky" => block_on(hand_loop_flaky(&Cell::new(3))),
             "retry_flaky" => block_on(retry_flaky(&Cell::new(3))),
             "no_limiter" => Ok(x),
+            "limited_op" => poll_once(benches::limited_op(x)),
+            "adaptive_limited_op" => poll_once(benches::adaptive_limited_op(x)),
             "adaptive_limiter" => {
                 benches::shaped(black_box(&benches::ADAPTIVE));
                 Ok(x)

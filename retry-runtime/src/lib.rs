@@ -79,6 +79,7 @@ mod guards;
 mod log;
 mod policy;
 mod run;
+mod shaping;
 mod state;
 mod sync;
 mod timeout;
