@@ -46,6 +46,8 @@ fn main() {
             // attempt instead (retry-runtime/src/nested.rs): a scope around it.
             "task_local_op" => poll_once(FRAME.scope(Cell::new(0), op(x))),
             "no_limiter" => Ok(x),
+            "limited_op" => poll_once(benches::limited_op(x)),
+            "adaptive_limited_op" => poll_once(benches::adaptive_limited_op(x)),
             "adaptive_limiter" => {
                 benches::shaped(black_box(&benches::ADAPTIVE));
                 Ok(x)

@@ -38,6 +38,12 @@ impl fmt::Display for LlmError {
     }
 }
 
+impl From<retry_runtime::RateLimited> for LlmError {
+    fn from(_: retry_runtime::RateLimited) -> Self {
+        Self::RateLimit
+    }
+}
+
 impl From<CircuitOpen> for LlmError {
     fn from(_: CircuitOpen) -> Self {
         Self::CircuitOpen
@@ -283,4 +289,17 @@ pub static FIXED: retry_runtime::RateLimiter = retry_runtime::RateLimiter::per_s
 pub fn shaped(limiter: &retry_runtime::RateLimiter) {
     let permit = poll_once(limiter.acquire(None)).expect("room");
     permit.record(retry_runtime::limiter::Outcome::Success);
+}
+
+/// [`op`] under the design card's attribute, paced by [`FIXED`]: the first-try path of
+/// `limiter = NAME` with room.
+#[retry(stop = attempts(5), wait = exp_jitter(1, 60, 5), on = RateLimit | Overload, limiter = FIXED)]
+pub async fn limited_op(x: u64) -> Result<u64, LlmError> {
+    op(x).await
+}
+
+/// The same, paced by [`ADAPTIVE`].
+#[retry(stop = attempts(5), wait = exp_jitter(1, 60, 5), on = RateLimit | Overload, limiter = ADAPTIVE)]
+pub async fn adaptive_limited_op(x: u64) -> Result<u64, LlmError> {
+    op(x).await
 }

@@ -190,6 +190,11 @@ pub enum Problem {
         /// The deadline.
         deadline: Duration,
     },
+    /// `limiter` or `bulkhead` on a plain `fn`: waiting for a permit or a place is async.
+    ShapingNeedsAsync {
+        /// The key.
+        key: &'static str,
+    },
     /// A preset not in the table.
     UnknownPreset {
         /// As written.
@@ -406,6 +411,10 @@ impl fmt::Display for Problem {
                 "`timeout = {}` is longer than `deadline({})`; every attempt would be cut by the deadline first",
                 Words(*timeout),
                 Words(*deadline)
+            ),
+            Self::ShapingNeedsAsync { key } => write!(
+                f,
+                "`{key}` needs an `async fn`: a blocking call would hold its thread while it waits; wait inside the body instead"
             ),
             Self::UnknownPreset { found } => unknown(f, "preset", found, &crate::table::Preset::names()),
             Self::UnknownLevel { found } => unknown(f, "log level", found, &crate::table::Level::names()),

@@ -94,6 +94,10 @@ pub const STATE: Key = key("state", ValueKind::Binding, false, true);
 pub const BREAKER: Key = key("breaker", ValueKind::Code, false, true);
 /// `budget`.
 pub const BUDGET: Key = key("budget", ValueKind::Code, false, true);
+/// `limiter`: a `RateLimiter` that paces every attempt.
+pub const LIMITER: Key = key("limiter", ValueKind::Code, false, true);
+/// `bulkhead`: a `Bulkhead` that bounds the attempts in flight.
+pub const BULKHEAD: Key = key("bulkhead", ValueKind::Code, false, true);
 /// `fallback`.
 pub const FALLBACK: Key = key("fallback", ValueKind::Code, false, true);
 /// `policy`.
@@ -128,6 +132,8 @@ pub const KEYS: &[Key] = &[
     STATE,
     BREAKER,
     BUDGET,
+    LIMITER,
+    BULKHEAD,
     FALLBACK,
     POLICY,
     PRESET,

@@ -32,7 +32,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     let Mentions { ret, ok_ty, err_ty, err_inferred, err_path, ret_span, stream } = mentions(&p, ret);
     let Arguments { call_args, bindings: rebinds, self_copy } = arguments(&p, &mut item, &params);
     let self_by_mut_ref = params.iter().any(|param| matches!(param, Param::SelfRef { mutable: true }));
-    let Guards { breaker, budget, fallback } = guards;
+    let Guards { breaker, budget, limiter, bulkhead, fallback } = guards;
     let ItemFn { attrs, vis, sig, mut block } = item;
     let policy = private("__retry_policy");
     let call = private("__retry_call");
@@ -59,6 +59,29 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             })
         }
     });
+    // `limiter` and `bulkhead` as `breaker`: each check where its key is written, once.
+    let mut shaping_checks = TokenStream::new();
+    let mut shaping_guard = |guard: &Option<Expr>, check: &str, probe: &str, via: [&str; 2]| {
+        guard.as_ref().map(|guard| {
+            if err_inferred {
+                quote!(&#guard)
+            } else {
+                let (check, probe) = (format_ident!("{check}"), format_ident!("{probe}"));
+                let (yes, no) = (format_ident!("{}", via[0]), format_ident!("{}", via[1]));
+                shaping_checks.extend(located(quote!(#p::#check::<#err_ty>();), first_span(guard)));
+                quote_spanned!(guard.span()=> {
+                    #[allow(unused_imports)]
+                    use #p::{#yes as _, #no as _};
+                    (&&#p::#probe::<#err_ty>::new()).guard(&#guard)
+                })
+            }
+        })
+    };
+    let limiter_guard =
+        shaping_guard(&limiter, "limiter_error", "LimiterProbe", ["ViaFromRateLimited", "ViaNoLimiter"]);
+    let bulkhead_guard =
+        shaping_guard(&bulkhead, "bulkhead_error", "BulkheadProbe", ["ViaFromBulkheadFull", "ViaNoBulkhead"]);
+    let shaped = limiter_guard.is_some() || bulkhead_guard.is_some();
     let mut history = quote!(#p::Kept::default());
     let policy_init = match source {
         Source::Policy(expr) => {
@@ -84,6 +107,14 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             if let Some(budget) = &budget {
                 let base = guarded.take().unwrap_or_else(|| quote!(::core::clone::Clone::clone(#found)));
                 guarded = Some(quote_spanned!(budget.span()=> #p::with_budget(#base, &#budget)));
+            }
+            if let Some(guard) = &limiter_guard {
+                let base = guarded.take().unwrap_or_else(|| quote!(::core::clone::Clone::clone(#found)));
+                guarded = Some(quote!(#p::with_limiter(#base, #guard)));
+            }
+            if let Some(guard) = &bulkhead_guard {
+                let base = guarded.take().unwrap_or_else(|| quote!(::core::clone::Clone::clone(#found)));
+                guarded = Some(quote!(#p::with_bulkhead(#base, #guard)));
             }
             // A stream outlives the function's locals, so it owns its policy: a clone.
             let policy_value = match (guarded, stream) {
@@ -118,6 +149,12 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             }
             if let Some(budget) = &budget {
                 builder.extend(quote_spanned!(budget.span()=> .budget(&#budget)));
+            }
+            if let Some(guard) = &limiter_guard {
+                builder.extend(quote!(.limiter_marked(#guard)));
+            }
+            if let Some(guard) = &bulkhead_guard {
+                builder.extend(quote!(.bulkhead_marked(#guard)));
             }
             match (constant, stream) {
                 (true, _) => quote!(let #policy = &const { #builder.build() };),
@@ -176,7 +213,12 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             (false, StreamShape::Opened) => quote!(::core::result::Result::Ok(#retried)),
             (_, StreamShape::Made) => retried,
         };
-        return with_body(attrs, vis, sig, quote!(#error_alias #timeout_check #breaker_check #policy_init #tail));
+        return with_body(
+            attrs,
+            vis,
+            sig,
+            quote!(#error_alias #timeout_check #breaker_check #shaping_checks #policy_init #tail),
+        );
     }
 
     let returned = {
@@ -239,23 +281,45 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         }
     };
 
+    let run = if shaped {
+        // The limiter's permit and the bulkhead's place (`shaping.rs`): the place is given
+        // back and the permit reported before the outcome is decided.
+        let shaping = private("__retry_shaped");
+        quote! {
+            match #call.shape().await {
+                ::core::result::Result::Ok(#shaping) => {
+                    let #outcome = {
+                        #bindings
+                        #attempt
+                    };
+                    #call.release_shaped(#shaping, &#outcome);
+                    #call.after(#outcome)
+                }
+                ::core::result::Result::Err(#refused) => #call.shaping_refused(#refused),
+            }
+        }
+    } else {
+        quote!({
+            let #outcome = {
+                #bindings
+                #attempt
+            };
+            #call.after(#outcome)
+        })
+    };
+
     let looped = quote! {
             #error_alias
             #timeout_check
             #breaker_check
+            #shaping_checks
             #policy_init
             let mut #call = #p::Call::new(#policy, #clock, || #describe, #history);
             #name_function
             #track_time
             loop {
                 let #next = match #call.before_attempt() {
-                    #p::Admit::Run => {
-                        let #outcome = {
-                            #bindings
-                            #attempt
-                        };
-                        #call.after(#outcome)
-                    }
+                    #p::Admit::Run => #run,
                     #p::Admit::Refused(#refused) => #call.refused(#refused),
                 };
                 match #next {

@@ -7,10 +7,10 @@ use syn::spanned::Spanned;
 use syn::{Expr, FnArg, Ident, ItemFn, Pat, PatIdent, Path, ReturnType, Type};
 
 use retry_grammar::{
-    AFTER, BEFORE, BEFORE_SLEEP, BREAKER, BUDGET, CRATE, Delay, Diagnostics, FALLBACK, FIRST_ITEM_TIMEOUT, Front, KEYS,
-    Key, LOG, Level, NESTED, Nesting, ON, ON_GIVE_UP, POLICY, PRESET, Preset, Problem, RETRY_AFTER, RETRY_AFTER_MAX,
-    SLEEPER, STATE, STOP, StopSpec, TIMEOUT, UNLESS, WAIT, WHEN, WHEN_OK, WaitSpec, check_duration, check_stop,
-    check_wait,
+    AFTER, BEFORE, BEFORE_SLEEP, BREAKER, BUDGET, BULKHEAD, CRATE, Delay, Diagnostics, FALLBACK, FIRST_ITEM_TIMEOUT,
+    Front, KEYS, Key, LIMITER, LOG, Level, NESTED, Nesting, ON, ON_GIVE_UP, POLICY, PRESET, Preset, Problem,
+    RETRY_AFTER, RETRY_AFTER_MAX, SLEEPER, STATE, STOP, StopSpec, TIMEOUT, UNLESS, WAIT, WHEN, WHEN_OK, WaitSpec,
+    check_duration, check_stop, check_wait,
 };
 
 use crate::attr::{Arg, Value};
@@ -33,6 +33,9 @@ pub(crate) struct Config {
 pub(crate) struct Guards {
     pub(crate) breaker: Option<Expr>,
     pub(crate) budget: Option<Expr>,
+    /// `limiter = NAME` and `bulkhead = NAME` (async fns only).
+    pub(crate) limiter: Option<Expr>,
+    pub(crate) bulkhead: Option<Expr>,
     pub(crate) fallback: Option<Expr>,
 }
 
@@ -218,6 +221,12 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
             (POLICY, Value::Expr(e)) => policy = Some(e),
             (BREAKER, Value::Expr(e)) => guards.breaker = Some(e),
             (BUDGET, Value::Expr(e)) => guards.budget = Some(e),
+            (LIMITER | BULKHEAD, Value::Expr(e)) => {
+                if item.sig.asyncness.is_none() {
+                    errors.at(key.span(), Problem::ShapingNeedsAsync { key: known.name });
+                }
+                if known == LIMITER { guards.limiter = Some(e) } else { guards.bulkhead = Some(e) }
+            }
             (FALLBACK, Value::Expr(e)) => {
                 if matches!(e, Expr::Path(_)) {
                     guards.fallback = Some(e);
@@ -317,6 +326,8 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
                 &keys.sleeper,
                 &guards.breaker,
                 &guards.budget,
+                &guards.limiter,
+                &guards.bulkhead,
             ];
             keys.constant = user.into_iter().flatten().all(|e| is_constant(e, &params));
             keys.history = state.is_some()
@@ -329,12 +340,17 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
     };
     let function = check_function(item, errors);
     let mut source = source;
-    // Where the error type can be named, `timeout` and `breaker` pick their markers by
-    // whether it converts from `Elapsed` / `CircuitOpen`: a trait method, which a `const`
-    // block cannot call, so such a policy is built at run time.
+    // Where the error type can be named, `timeout`, `breaker`, `limiter` and `bulkhead` pick
+    // their markers by whether it converts from `Elapsed` / `CircuitOpen` / `RateLimited` /
+    // `BulkheadFull`: a trait method, which a `const` block cannot call, so such a policy is
+    // built at run time.
     if let (Source::Keys(keys), Some(f)) = (&mut source, &function)
         && !f.ret.err.is_inferred()
-        && (keys.timeout.is_some() || keys.first_item_timeout.is_some() || guards.breaker.is_some())
+        && (keys.timeout.is_some()
+            || keys.first_item_timeout.is_some()
+            || guards.breaker.is_some()
+            || guards.limiter.is_some()
+            || guards.bulkhead.is_some())
     {
         keys.constant = false;
     }

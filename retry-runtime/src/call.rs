@@ -63,8 +63,8 @@ pub type Describe<E> = fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result;
 /// items, the history is [`Unkept`] where nothing reads it, and the breaker's permit and the
 /// budget's withdrawal take no room without them.
 #[doc(hidden)]
-pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, T, E, C, D, H> {
-    policy: &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U>,
+pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q, T, E, C, D, H> {
+    policy: &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>,
     clock: C,
     describe: D,
     history: H,
@@ -234,8 +234,8 @@ impl History for Unkept {
     fn sleep(&mut self, _: Duration) {}
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, T, E, C, D, H: History> fmt::Debug
-    for Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+impl<S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q, T, E, C, D, H: History> fmt::Debug
+    for Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Call")
@@ -246,13 +246,24 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, T, E, C, D, H: Hist
     }
 }
 
-impl<S: Stop, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, T, E, C: Fn(&Z) -> Instant, D, H: History>
-    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+impl<'p, S: Stop, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q, T, E, C: Fn(&Z) -> Instant, D, H: History>
+    Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 {
     fn elapsed(&self) -> Duration {
         self.history.start().map_or(Duration::ZERO, |start| {
             (self.clock)(&self.policy.execution.sleeper).saturating_duration_since(start)
         })
+    }
+
+    /// The policy this call follows.
+    #[inline]
+    pub fn policy(&self) -> &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> {
+        self.policy
+    }
+
+    /// When the call's `deadline` stop ends, on the sleeper's clock (`shaping.rs`).
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        Some(self.history.start()? + self.policy.stop.deadline()?)
     }
 
     /// How long the attempt about to start may run: the policy's `timeout`, shrunk to
@@ -296,8 +307,8 @@ impl fmt::Display for RejectedValue {
     }
 }
 
-impl<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
-    Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+impl<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
+    Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 where
     C: Fn(&Z) -> Instant + Copy,
     D: Fn() -> Describe<E>,
@@ -317,7 +328,7 @@ where
     /// Starts a call; reads the clock only if something will need it.
     #[inline]
     pub fn new(
-        policy: &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U>,
+        policy: &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>,
         clock: C,
         describe: D,
         mut history: H,
@@ -368,12 +379,6 @@ where
         self.history.function().unwrap_or(self.policy.settings.name)
     }
 
-    /// The policy this call follows.
-    #[inline]
-    pub fn policy(&self) -> &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
-        self.policy
-    }
-
     fn view<'o>(&self, outcome: Option<&'o Result<T, E>>, next_delay: Option<Duration>) -> RetryState<'o, T, E> {
         RetryState {
             function: self.name(),
@@ -419,6 +424,15 @@ where
     #[inline]
     pub fn refused(&self, error: E) -> Next<T, E> {
         self.give_up(Err(error), "circuit breaker is open")
+    }
+
+    /// Gives up on an attempt the limiter or the bulkhead refused (`shaping.rs`); a
+    /// breaker's permit is given back unreported, since nothing reached the dependency.
+    pub fn shaping_refused(&mut self, error: E) -> Next<T, E> {
+        if let Some(permit) = &mut self.permit {
+            permit.ignore();
+        }
+        self.give_up(Err(error), "no rate permit or bulkhead place before the deadline")
     }
 
     fn level(&self) -> LogLevel {
@@ -550,8 +564,8 @@ where
     }
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
-    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
+    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 where
     S: Stop,
     Z: AsyncSleep,
@@ -573,7 +587,7 @@ where
         &self,
         limit: Option<Duration>,
         attempt: Fut,
-    ) -> impl Future<Output = Result<X, E>> + use<'_, X, Fut, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+    ) -> impl Future<Output = Result<X, E>> + use<'_, X, Fut, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
     where
         Fut: Future<Output = Result<X, E>>,
         O: AttemptTimeout<E>,
@@ -582,8 +596,8 @@ where
     }
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
-    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
+    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 where
     Z: BlockingSleep,
     K: BreakerGuard<E>,
@@ -596,7 +610,7 @@ where
 
     /// Runs one attempt of blocking code, as the layer that retried calls inside it see.
     #[inline]
-    pub fn run_blocking<R>(&self, attempt: impl FnOnce() -> R) -> R {
+    pub fn run_blocking<X>(&self, attempt: impl FnOnce() -> X) -> X {
         self.layer.within(attempt)
     }
 }

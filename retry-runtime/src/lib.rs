@@ -80,6 +80,7 @@ mod log;
 mod nested;
 mod policy;
 mod run;
+mod shaping;
 mod state;
 mod stream;
 mod sync;

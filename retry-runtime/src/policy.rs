@@ -100,8 +100,8 @@ impl<S, W, P, V, A, X, H, G> RetryPolicy<S, W, P, V, A, X, H, G> {
 }
 
 /// A policy with every group spelled out, for the code that needs each key's type.
-pub(crate) type Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U> =
-    RetryPolicy<S, W, P, V, A, Execution<Z, O>, Hooks<B, F, L, G>, Guards<K, U>>;
+pub(crate) type Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> =
+    RetryPolicy<S, W, P, V, A, Execution<Z, O>, Hooks<B, F, L, G>, Guards<K, U, R, Q>>;
 
 /// The keys whose type never changes.
 #[derive(Debug, Clone, Copy)]

@@ -38,6 +38,7 @@ use crate::guards::{BreakerGuard, BudgetGuard, Guards};
 use crate::hooks::{Hook, Hooks};
 use crate::policy::Spelled;
 use crate::predicate::{RetryError, RetryValue, ServerDelay};
+use crate::shaping::{BulkheadGuard, LimiterGuard};
 use crate::sleep::AsyncSleep;
 use crate::stop::Stop;
 use crate::timeout::{AttemptTimeout, Execution, WithTimeout};
@@ -191,7 +192,7 @@ fn display<E: fmt::Display>(error: &E, f: &mut fmt::Formatter<'_>) -> fmt::Resul
     fmt::Display::fmt(error, f)
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> {
     /// Retries the stream `op` makes until its first item: an error before it retries the
     /// whole call with the policy's stop, wait, breaker and budget; after it, an error is
     /// yielded and ends the stream, since a retry would deliver the first items twice.
@@ -248,6 +249,8 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Spelled<S, W, P, V, A, B, F, L, G, Z
         O: AttemptTimeout<E>,
         K: BreakerGuard<E>,
         U: BudgetGuard,
+        R: LimiterGuard<E>,
+        Q: BulkheadGuard<E>,
     {
         self.retry_stream_open(move || core::future::ready(Ok(op())))
     }
@@ -293,6 +296,8 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Spelled<S, W, P, V, A, B, F, L, G, Z
         O: AttemptTimeout<E>,
         K: BreakerGuard<E>,
         U: BudgetGuard,
+        R: LimiterGuard<E>,
+        Q: BulkheadGuard<E>,
     {
         expansion::retry_stream(self, op)
     }
@@ -333,12 +338,12 @@ pub(crate) mod expansion {
     /// # }
     /// ```
     #[inline]
-    pub fn retry_stream<Pol, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, Op, Fut, St>(
+    pub fn retry_stream<Pol, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, Op, Fut, St>(
         policy: Pol,
         mut op: Op,
     ) -> impl FusedStream<Item = Result<T, E>>
     where
-        Pol: Deref<Target = Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U>>,
+        Pol: Deref<Target = Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>>,
         Op: FnMut() -> Fut,
         Fut: Future<Output = Result<St, E>>,
         St: Stream<Item = Result<T, E>>,
@@ -356,6 +361,8 @@ pub(crate) mod expansion {
         O: AttemptTimeout<E>,
         K: BreakerGuard<E>,
         U: BudgetGuard,
+        R: LimiterGuard<E>,
+        Q: BulkheadGuard<E>,
     {
         // The retry loop of `RetryPolicy::retry`, with an attempt that ends at the stream's
         // first item and hands the stream on.
@@ -369,7 +376,17 @@ pub(crate) mod expansion {
             let mut opened: Option<Pin<Box<St>>> = None;
             loop {
                 let next = match call.before_attempt() {
-                    Admit::Run => {
+                    Admit::Run => 'attempt: {
+                        // The limiter's permit and the bulkhead's place are held while the
+                        // stream opens and until its first item, not while it is read.
+                        let shaped = if R::ACTIVE || Q::ACTIVE {
+                            match call.shape().await {
+                                Ok(shaped) => Some(shaped),
+                                Err(error) => break 'attempt call.shaping_refused(error),
+                            }
+                        } else {
+                            None
+                        };
                         let slot = &mut opened;
                         let attempt = async {
                             let mut stream = Box::pin(op().await?);
@@ -389,6 +406,9 @@ pub(crate) mod expansion {
                             Ok(None) => return Opened::Empty,
                             Err(error) => Err(error),
                         };
+                        if let Some(shaped) = shaped {
+                            call.release_shaped(shaped, &outcome);
+                        }
                         call.after(outcome)
                     }
                     Admit::Refused(error) => call.refused(error),

@@ -3,18 +3,22 @@
 //!
 //! Here: the builder and call re-exports, the fences that give the user's code its types,
 //! the `const` checks of constant keys, and the guards added to a `policy = …`. The
-//! probes (`probe`, `describe`, `timeout_probe`, `breaker_probe`) and the typed callables
+//! probes (`probe`, `describe`, `timeout_probe`, `breaker_probe`, `shaping_probe`) and the typed callables
 //! (`typed`) have files of their own.
 
 mod breaker_probe;
 mod describe;
 mod probe;
+mod shaping_probe;
 mod timeout_probe;
 mod typed;
 
 pub use breaker_probe::{BreakerError, BreakerProbe, ViaFromCircuitOpen, ViaNoBreaker, breaker_error};
 pub use describe::{Describer, ViaDebug, ViaDisplay, ViaNothing};
 pub use probe::Probe;
+#[cfg(feature = "tokio")]
+pub use shaping_probe::{BulkheadError, BulkheadProbe, ViaFromBulkheadFull, ViaNoBulkhead, bulkhead_error};
+pub use shaping_probe::{LimiterError, LimiterProbe, ViaFromRateLimited, ViaNoLimiter, limiter_error};
 pub use timeout_probe::{TimeoutError, TimeoutProbe, ViaFromElapsed, ViaNoTimeout, timeout_error};
 pub use typed::{HookFn, Typed, error_predicate, hook, server_delay, value_predicate};
 
@@ -26,6 +30,7 @@ pub use crate::call::{Admit, Call, Describe, History, Kept, Next, Unkept};
 pub use crate::guards::{AttemptPermit, BreakerGuard, BudgetGuard, Guards, NoBreaker, NoBudget, NoPermit};
 pub use crate::hooks::Hooks;
 pub use crate::predicate::RetryError;
+pub use crate::shaping::{BulkheadGuard, LimiterGuard, NoBulkhead, NoLimiter, Shaped, Unshaped};
 use crate::sleep::{AsyncSleep, BlockingSleep};
 pub use crate::stream::expansion::{Owned, first_item, opened, opened_async, retry_stream};
 pub use crate::timeout::{AttemptTimeout, Blocking, Execution, NoTimeout, WithTimeout};
@@ -219,18 +224,37 @@ pub const fn positive(d: Duration, message: &'static str) -> Duration {
 /// `policy = …` with `breaker = …`: the run-time policy, guarded by the breaker too (the
 /// guard comes from [`BreakerProbe`]).
 #[inline]
-pub fn with_breaker<S, W, P, V, A, X, H, K, U, K2>(
-    policy: RetryPolicy<S, W, P, V, A, X, H, Guards<K, U>>,
+pub fn with_breaker<S, W, P, V, A, X, H, K, U, R, Q, K2>(
+    policy: RetryPolicy<S, W, P, V, A, X, H, Guards<K, U, R, Q>>,
     guard: K2,
-) -> RetryPolicy<S, W, P, V, A, X, H, Guards<K2, U>> {
-    policy.map_guards(|guards| Guards { breaker: guard, budget: guards.budget })
+) -> RetryPolicy<S, W, P, V, A, X, H, Guards<K2, U, R, Q>> {
+    policy.map_guards(|Guards { budget, limiter, bulkhead, .. }| Guards { breaker: guard, budget, limiter, bulkhead })
 }
 
 /// `policy = …` with `budget = …`: the run-time policy, paying from the budget too.
 #[inline]
-pub fn with_budget<S, W, P, V, A, X, H, K, U>(
-    policy: RetryPolicy<S, W, P, V, A, X, H, Guards<K, U>>,
+pub fn with_budget<S, W, P, V, A, X, H, K, U, R, Q>(
+    policy: RetryPolicy<S, W, P, V, A, X, H, Guards<K, U, R, Q>>,
     budget: &crate::RetryBudget,
-) -> RetryPolicy<S, W, P, V, A, X, H, Guards<K, &crate::RetryBudget>> {
-    policy.map_guards(|guards| Guards { breaker: guards.breaker, budget })
+) -> RetryPolicy<S, W, P, V, A, X, H, Guards<K, &crate::RetryBudget, R, Q>> {
+    policy.map_guards(|Guards { breaker, limiter, bulkhead, .. }| Guards { breaker, budget, limiter, bulkhead })
+}
+
+/// `policy = …` with `limiter = …`: the run-time policy, paced by the limiter too.
+#[inline]
+pub fn with_limiter<S, W, P, V, A, X, H, K, U, R, Q>(
+    policy: RetryPolicy<S, W, P, V, A, X, H, Guards<K, U, R, Q>>,
+    limiter: &crate::RateLimiter,
+) -> RetryPolicy<S, W, P, V, A, X, H, Guards<K, U, &crate::RateLimiter, Q>> {
+    policy.map_guards(|Guards { breaker, budget, bulkhead, .. }| Guards { breaker, budget, limiter, bulkhead })
+}
+
+/// `policy = …` with `bulkhead = …`: the run-time policy, bounded by the bulkhead too.
+#[cfg(feature = "tokio")]
+#[inline]
+pub fn with_bulkhead<S, W, P, V, A, X, H, K, U, R, Q>(
+    policy: RetryPolicy<S, W, P, V, A, X, H, Guards<K, U, R, Q>>,
+    bulkhead: &crate::Bulkhead,
+) -> RetryPolicy<S, W, P, V, A, X, H, Guards<K, U, R, &crate::Bulkhead>> {
+    policy.map_guards(|Guards { breaker, budget, limiter, .. }| Guards { breaker, budget, limiter, bulkhead })
 }
