@@ -3,7 +3,9 @@
 use crate::duration::read_duration;
 use crate::problem::{Argument, Diagnostic, Problem, Table};
 use crate::spec::{Base, Count, Delay, Fraction, StopSpec, WaitSpec};
-use crate::table::{CHAIN_MAX, Family, Role, STOPS, StopKind, Strategy, WAITS, WaitKind};
+use crate::table::{
+    CHAIN_MAX, Family, HEDGE, HEDGE_AFTER, HEDGES_MAX, Role, STOPS, StopKind, Strategy, WAITS, WaitKind,
+};
 use crate::term::{Node, Op, Term};
 
 /// Which front end a term came from: the only thing the checker treats differently.
@@ -78,6 +80,63 @@ pub fn check_duration<S: Clone>(
     let mut checker = Checker { front, found: Vec::new() };
     let delay = checker.delay(term, None, positive_for);
     checker.finish(delay)
+}
+
+/// Checks `term` as `hedge`'s value, `after(D)` with D above zero.
+///
+/// ```
+/// use retry_grammar::{check_hedge, parse_text, Delay, Front, TextKind};
+/// use std::time::Duration;
+/// let term = parse_text("after(200ms)", TextKind::Hedge).unwrap();
+/// assert_eq!(check_hedge(&term, Front::Text), Ok(Delay::Known(Duration::from_millis(200))));
+/// let term = parse_text("after(0s)", TextKind::Hedge).unwrap();
+/// assert_eq!(check_hedge(&term, Front::Text).unwrap_err()[0].to_string(), "`hedge` needs a positive duration, found zero");
+/// ```
+///
+/// # Errors
+/// Every [`Diagnostic`] found.
+pub fn check_hedge<S: Clone>(term: &Term<S>, front: Front) -> Result<Delay<S>, Diagnostics<S>> {
+    let mut checker = Checker { front, found: Vec::new() };
+    let delay = match &term.node {
+        Node::Call { name, args: Some(args), .. } if name == HEDGE_AFTER && args.len() == 1 => {
+            let what = Argument { role: Role::D, strategy: HEDGE_AFTER };
+            checker.delay(&args[0], Some(what), Some(HEDGE.name))
+        }
+        _ => checker.report(Problem::NotAHedge { found: term.text.clone() }, &term.span),
+    };
+    checker.finish(delay)
+}
+
+/// Checks `term` as `hedges`' value: a whole number from 1 to [`HEDGES_MAX`].
+///
+/// ```
+/// use retry_grammar::{check_hedges, parse_text, Count, Front, TextKind};
+/// let term = parse_text("2", TextKind::Count).unwrap();
+/// assert_eq!(check_hedges(&term, Front::Text), Ok(Count::Known(2)));
+/// let term = parse_text("0", TextKind::Count).unwrap();
+/// assert!(check_hedges(&term, Front::Text).unwrap_err()[0].to_string().starts_with("`hedges = 0` starts no hedge"));
+/// ```
+///
+/// # Errors
+/// Every [`Diagnostic`] found.
+pub fn check_hedges<S: Clone>(term: &Term<S>, front: Front) -> Result<Count<S>, Diagnostics<S>> {
+    let mut checker = Checker { front, found: Vec::new() };
+    let count = match &term.node {
+        Node::Number { number, unit, negative: false } if unit.is_empty() && !number.contains(['.', 'e', 'E']) => {
+            match number.replace('_', "").parse::<u32>() {
+                Ok(0) => checker.report(Problem::ZeroHedges, &term.span),
+                Ok(n) if n <= HEDGES_MAX => Some(Count::Known(n)),
+                Ok(_) => checker.report(Problem::TooManyHedges { found: term.text.clone() }, &term.span),
+                Err(_) if number.bytes().all(|b| b.is_ascii_digit() || b == b'_') => {
+                    checker.report(Problem::TooManyHedges { found: term.text.clone() }, &term.span)
+                }
+                Err(_) => checker.report(Problem::NotAHedgeCount { found: term.text.clone() }, &term.span),
+            }
+        }
+        Node::Call { .. } | Node::Opaque if front == Front::Rust => Some(Count::Later(term.span.clone())),
+        _ => checker.report(Problem::NotAHedgeCount { found: term.text.clone() }, &term.span),
+    };
+    checker.finish(count)
 }
 
 struct Checker<S> {

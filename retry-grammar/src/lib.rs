@@ -30,7 +30,7 @@ mod table;
 mod term;
 mod text;
 
-pub use check::{Diagnostics, Front, check_duration, check_stop, check_wait};
+pub use check::{Diagnostics, Front, check_duration, check_hedge, check_hedges, check_stop, check_wait};
 pub use duration::{Words, read_duration};
 pub use problem::{Argument, Diagnostic, Problem, Table};
 pub use spec::{Base, Count, Delay, Fraction, StopSpec, WaitSpec};

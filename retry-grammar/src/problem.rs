@@ -7,7 +7,7 @@ use core::time::Duration;
 
 use crate::duration::Words;
 use crate::suggest::{closest, one_of, snippet};
-use crate::table::{CHAIN_MAX, Role, STOPS, Strategy, Unit, ValueKind, WAITS};
+use crate::table::{CHAIN_MAX, HEDGE, HEDGE_AFTER, HEDGES, HEDGES_MAX, Role, STOPS, Strategy, Unit, ValueKind, WAITS};
 use crate::term::Op;
 
 /// Which table a name was looked up in.
@@ -195,6 +195,33 @@ pub enum Problem {
         /// The key.
         key: &'static str,
     },
+    /// A `hedge` value that is no `after(D)`.
+    NotAHedge {
+        /// As written.
+        found: String,
+    },
+    /// `hedges = 0`.
+    ZeroHedges,
+    /// `hedges` above [`HEDGES_MAX`].
+    TooManyHedges {
+        /// As written.
+        found: String,
+    },
+    /// A `hedges` value that is no whole number.
+    NotAHedgeCount {
+        /// As written.
+        found: String,
+    },
+    /// `hedges` without `hedge`.
+    HedgesWithoutHedge,
+    /// `hedge` on a plain `fn`: hedges run concurrently.
+    HedgeNeedsAsync,
+    /// `hedge` on a function whose attempts need a parameter mutably: concurrent attempts
+    /// cannot share it.
+    HedgeNeedsShared {
+        /// The parameter as written (`&mut self`, `out`).
+        param: String,
+    },
     /// A preset not in the table.
     UnknownPreset {
         /// As written.
@@ -267,6 +294,8 @@ impl Problem {
                 | Self::FractionOutOfRange { .. }
                 | Self::EmptyChain
                 | Self::TimeoutExceedsDeadline { .. }
+                | Self::ZeroHedges
+                | Self::TooManyHedges { .. }
         )
     }
 }
@@ -415,6 +444,43 @@ impl fmt::Display for Problem {
             Self::ShapingNeedsAsync { key } => write!(
                 f,
                 "`{key}` needs an `async fn`: a blocking call would hold its thread while it waits; wait inside the body instead"
+            ),
+            Self::NotAHedge { found } => write!(
+                f,
+                "`{}` takes `{HEDGE_AFTER}(D)`, the time an attempt runs before a hedge starts, such as `{0} = {HEDGE_AFTER}(200ms)`; found `{}`",
+                HEDGE.name,
+                snippet(found)
+            ),
+            Self::ZeroHedges => {
+                write!(f, "`{} = 0` starts no hedge; use `{0} = 1` or more, or remove `{}`", HEDGES.name, HEDGE.name)
+            }
+            Self::TooManyHedges { found } => write!(
+                f,
+                "`{}` must be at most {HEDGES_MAX}, found `{}`; each hedge is one more request in flight at once",
+                HEDGES.name,
+                snippet(found)
+            ),
+            Self::NotAHedgeCount { found } => write!(
+                f,
+                "`{}` must be a whole number of hedges from 1 to {HEDGES_MAX} such as `2`, found `{}`",
+                HEDGES.name,
+                snippet(found)
+            ),
+            Self::HedgesWithoutHedge => write!(
+                f,
+                "`{}` sets how many hedges `{} = {HEDGE_AFTER}(D)` may start, but there is no `{1}`; add `{1} = {HEDGE_AFTER}(…)`",
+                HEDGES.name, HEDGE.name
+            ),
+            Self::HedgeNeedsAsync => write!(
+                f,
+                "`{}` needs an `async fn`: a hedge runs concurrently with the attempt it hedges, which a blocking call cannot",
+                HEDGE.name
+            ),
+            Self::HedgeNeedsShared { param } => write!(
+                f,
+                "`{}` runs attempts concurrently, so they cannot all borrow `{param}` mutably; \
+                 take it by shared reference or by value (cloned for each attempt), or remove `{0}`",
+                HEDGE.name
             ),
             Self::UnknownPreset { found } => unknown(f, "preset", found, &crate::table::Preset::names()),
             Self::UnknownLevel { found } => unknown(f, "log level", found, &crate::table::Level::names()),

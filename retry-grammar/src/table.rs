@@ -26,6 +26,10 @@ pub enum ValueKind {
     Preset,
     /// What a layer does about retried calls nested in its attempts (`nested`): `multiply`.
     Nesting,
+    /// When a hedge starts (`hedge`): `after(200ms)`.
+    Hedge,
+    /// How many hedges at most (`hedges`): a whole number from 1 to [`HEDGES_MAX`].
+    Hedges,
 }
 
 /// One key of the attribute or of configuration.
@@ -98,6 +102,15 @@ pub const BUDGET: Key = key("budget", ValueKind::Code, false, true);
 pub const LIMITER: Key = key("limiter", ValueKind::Code, false, true);
 /// `bulkhead`: a `Bulkhead` that bounds the attempts in flight.
 pub const BULKHEAD: Key = key("bulkhead", ValueKind::Code, false, true);
+/// `hedge`: start another attempt concurrently when one has run this long (`after(D)`).
+pub const HEDGE: Key = key("hedge", ValueKind::Hedge, true, false);
+/// `hedges`: how many hedges a round may start beside its first attempt.
+pub const HEDGES: Key = key("hedges", ValueKind::Hedges, true, false);
+/// The most hedges a round may start: each is one more request in flight at once (Polly v8
+/// caps its `MaxHedgedAttempts` at 10 too).
+pub const HEDGES_MAX: u32 = 10;
+/// The one form of `hedge`'s value: `after(D)`.
+pub const HEDGE_AFTER: &str = "after";
 /// `fallback`.
 pub const FALLBACK: Key = key("fallback", ValueKind::Code, false, true);
 /// `policy`.
@@ -134,6 +147,8 @@ pub const KEYS: &[Key] = &[
     BUDGET,
     LIMITER,
     BULKHEAD,
+    HEDGE,
+    HEDGES,
     FALLBACK,
     POLICY,
     PRESET,
@@ -167,7 +182,7 @@ impl Key {
     /// ```
     /// assert_eq!(
     ///     retry_grammar::Key::configurable_names(),
-    ///     ["stop", "wait", "retry_after_max", "timeout", "log", "seed"]
+    ///     ["stop", "wait", "retry_after_max", "timeout", "log", "hedge", "hedges", "seed"]
     /// );
     /// ```
     pub fn configurable_names() -> Vec<&'static str> {

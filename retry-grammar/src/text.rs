@@ -54,6 +54,10 @@ pub enum TextKind {
     Wait,
     /// A duration.
     Duration,
+    /// When a hedge starts: `after(D)`.
+    Hedge,
+    /// A whole number.
+    Count,
 }
 
 impl TextKind {
@@ -67,6 +71,8 @@ impl TextKind {
             Self::Stop => "a stop condition",
             Self::Wait => "a wait strategy",
             Self::Duration => "a duration",
+            Self::Hedge => "a hedge",
+            Self::Count => "a whole number",
         }
     }
 
@@ -75,6 +81,8 @@ impl TextKind {
             Self::Stop => "`attempts(5) | elapsed(30s)`",
             Self::Wait => "`exp_jitter(1s, 60s, 5s)`",
             Self::Duration => "`250ms`, `1.5s` or `2` (seconds)",
+            Self::Hedge => "`after(200ms)`",
+            Self::Count => "`2`",
         }
     }
 
@@ -82,7 +90,7 @@ impl TextKind {
         match self {
             Self::Stop => "`|`, `&` or the end",
             Self::Wait => "`+` or the end",
-            Self::Duration => "the end",
+            Self::Duration | Self::Hedge | Self::Count => "the end",
         }
     }
 }

@@ -114,9 +114,13 @@ fn entry(input: ParseStream<'_>) -> syn::Result<Arg> {
             }
         }
         ValueKind::Path => Value::Path(Path::parse_mod_style(input)?),
-        ValueKind::Stop | ValueKind::Wait | ValueKind::Duration | ValueKind::Code | ValueKind::Seed => {
-            Value::Expr(input.parse()?)
-        }
+        ValueKind::Stop
+        | ValueKind::Wait
+        | ValueKind::Duration
+        | ValueKind::Code
+        | ValueKind::Seed
+        | ValueKind::Hedge
+        | ValueKind::Hedges => Value::Expr(input.parse()?),
     };
     Ok(Arg { key, known, value })
 }

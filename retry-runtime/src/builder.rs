@@ -276,6 +276,24 @@ impl<S, W, P, V, A, X: Group, H: Group, G: Group, C: Checks> RetryPolicyBuilder<
         self
     }
 
+    /// Starts hedges beside a slow attempt (`hedge = after(D)`, `hedges = N`): see
+    /// [`Hedge`](crate::Hedge) for what a round is and how hedges count. Only
+    /// [`retry`](RetryPolicy::retry) (and `#[retry(policy = …)]` on an `async fn`) hedges;
+    /// [`retry_blocking`](RetryPolicy::retry_blocking) and the stream forms run one attempt
+    /// at a time whatever this says. [`build`](Self::build) refuses a zero delay and a count
+    /// outside 1 to [`HEDGES_MAX`](retry_grammar::HEDGES_MAX).
+    ///
+    /// ```
+    /// use retry_runtime::{Hedge, PolicyError, RetryPolicy};
+    /// use std::time::Duration;
+    /// let err = RetryPolicy::builder().hedge(Hedge::after(Duration::from_millis(100)).hedges(0)).build().unwrap_err();
+    /// assert_eq!(err, PolicyError::InvalidHedges { hedges: 0 });
+    /// ```
+    pub const fn hedge(mut self, hedge: crate::Hedge) -> Self {
+        self.keys.settings.hedge = Some(hedge);
+        self
+    }
+
     /// Reads the clock at the start of every call even when nothing time-based needs it,
     /// so that [`RetryState::elapsed`](crate::RetryState::elapsed) is meaningful in the body.
     pub const fn track_time(mut self) -> Self {
@@ -806,6 +824,9 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Builder<S, W, P, V, A, B, F, L
         let policy = self.keys;
         policy.stop.validate()?;
         policy.wait.validate()?;
+        if let Some(hedge) = policy.settings.hedge {
+            hedge.validate()?;
+        }
         if let Some(timeout) = policy.settings.timeout {
             if timeout.is_zero() {
                 return Err(PolicyError::ZeroDuration { what: retry_grammar::TIMEOUT.name });

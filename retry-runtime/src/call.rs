@@ -65,16 +65,16 @@ pub type Describe<E> = fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result;
 #[doc(hidden)]
 pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q, T, E, C, D, H> {
     policy: &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>,
-    clock: C,
+    pub(crate) clock: C,
     describe: D,
-    history: H,
-    attempt: u32,
-    permit: Option<K::Permit>,
+    pub(crate) history: H,
+    pub(crate) attempt: u32,
+    pub(crate) permit: Option<K::Permit>,
     /// What the last retry was paid for as, to refund it on success.
     withdrawal: Option<RetryKind>,
-    timed_out: AtomicBool,
+    pub(crate) timed_out: AtomicBool,
     /// What this call's attempts tell the retried calls nested in them, and what they told.
-    layer: nested::Layer,
+    pub(crate) layer: nested::Layer,
     outcome: PhantomData<fn() -> T>,
 }
 
@@ -249,7 +249,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q, T, E, C, D, H
 impl<'p, S: Stop, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q, T, E, C: Fn(&Z) -> Instant, D, H: History>
     Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 {
-    fn elapsed(&self) -> Duration {
+    pub(crate) fn elapsed(&self) -> Duration {
         self.history.start().map_or(Duration::ZERO, |start| {
             (self.clock)(&self.policy.execution.sleeper).saturating_duration_since(start)
         })
@@ -375,11 +375,15 @@ where
 
     /// The function the state and the events report.
     #[inline]
-    fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         self.history.function().unwrap_or(self.policy.settings.name)
     }
 
-    fn view<'o>(&self, outcome: Option<&'o Result<T, E>>, next_delay: Option<Duration>) -> RetryState<'o, T, E> {
+    pub(crate) fn view<'o>(
+        &self,
+        outcome: Option<&'o Result<T, E>>,
+        next_delay: Option<Duration>,
+    ) -> RetryState<'o, T, E> {
         RetryState {
             function: self.name(),
             key: self.history.call_key(),
@@ -435,7 +439,7 @@ where
         self.give_up(Err(error), "no rate permit or bulkhead place before the deadline")
     }
 
-    fn level(&self) -> LogLevel {
+    pub(crate) fn level(&self) -> LogLevel {
         match self.policy.settings.log {
             Some(level) => level,
             None if self.policy.hooks.any::<T, E>() => LogLevel::Off,

@@ -53,6 +53,12 @@ pub enum PolicyError {
         /// The deadline.
         deadline: Duration,
     },
+    /// A hedge that may start no hedge, or more than
+    /// [`HEDGES_MAX`](retry_grammar::HEDGES_MAX) (`hedges = 0`, `hedges = 50`).
+    InvalidHedges {
+        /// The number given.
+        hedges: u32,
+    },
     /// Text given for a policy (configuration) that does not parse.
     Parse {
         /// What was wrong, lowercase, quoting the offending text.
@@ -75,6 +81,8 @@ impl fmt::Display for PolicyError {
             Self::TimeoutExceedsDeadline { timeout, deadline } => {
                 Problem::TimeoutExceedsDeadline { timeout: *timeout, deadline: *deadline }.fmt(f)
             }
+            Self::InvalidHedges { hedges: 0 } => Problem::ZeroHedges.fmt(f),
+            Self::InvalidHedges { hedges } => Problem::TooManyHedges { found: hedges.to_string() }.fmt(f),
             Self::Parse { message } => f.write_str(message),
         }
     }

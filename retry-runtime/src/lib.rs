@@ -76,6 +76,7 @@ mod builder;
 mod call;
 mod error;
 mod guards;
+mod hedge;
 mod log;
 mod nested;
 mod policy;
@@ -110,6 +111,7 @@ pub use builder::RetryPolicyBuilder;
 #[cfg(feature = "tokio")]
 pub use bulkhead::{Bulkhead, BulkheadFull};
 pub use error::PolicyError;
+pub use hedge::Hedge;
 pub use limiter::{RateLimited, RateLimiter};
 pub use log::LogLevel;
 pub use nested::Nested;

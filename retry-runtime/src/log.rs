@@ -157,3 +157,8 @@ pub(crate) fn retrying(level: LogLevel, function: &str, attempt: u32, delay: Dur
 pub(crate) fn giving_up(level: LogLevel, function: &str, attempt: u32, reason: &str, error: &dyn fmt::Display) {
     event_at!(level.give_up_level(), function, attempt, reason, %error, "giving up");
 }
+
+/// An attempt has run for the hedge's delay: another starts beside it.
+pub(crate) fn hedging(level: LogLevel, function: &str, attempt: u32, after: Duration) {
+    event_at!(level, function, attempt, ?after, "attempt still running; hedge started");
+}

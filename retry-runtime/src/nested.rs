@@ -207,6 +207,21 @@ impl Layer {
     /// The layer does not retry an attempt in which a nested layer gave up.
     const SKIPS: u8 = 0x80;
 
+    /// The same layer for the attempts of one hedged round, which run concurrently and so
+    /// cannot borrow the call (`hedge.rs`); [`absorb`](Self::absorb) brings back what they saw.
+    #[inline]
+    pub(crate) const fn fork(&self) -> Self {
+        Self { bits: self.bits, gave_up: AtomicBool::new(false) }
+    }
+
+    /// Takes in what the attempts of a [`fork`](Self::fork) were told by their nested layers.
+    #[inline]
+    pub(crate) fn absorb(&mut self, fork: &Self) {
+        if fork.gave_up.load(Ordering::Relaxed) {
+            *self.gave_up.get_mut() = true;
+        }
+    }
+
     /// Runs `f` as (a poll of) an attempt of this layer.
     #[inline(always)]
     pub(crate) fn within<R>(&self, f: impl FnOnce() -> R) -> R {

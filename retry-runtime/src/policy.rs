@@ -3,6 +3,7 @@
 use core::time::Duration;
 
 use crate::guards::Guards;
+use crate::hedge::Hedge;
 use crate::hooks::Hooks;
 use crate::log::LogLevel;
 use crate::nested::Nested;
@@ -117,6 +118,8 @@ pub(crate) struct Settings {
     pub(crate) nested: Nested,
     /// The stream form's bound on the wait for the first item.
     pub(crate) first_item_timeout: Option<Duration>,
+    /// Start concurrent attempts beside a slow one (`hedge.rs`).
+    pub(crate) hedge: Option<Hedge>,
 }
 
 impl Settings {
@@ -132,6 +135,7 @@ impl Settings {
             track_time: false,
             nested: Nested::Inner,
             first_item_timeout: None,
+            hedge: None,
         }
     }
 }

@@ -62,6 +62,8 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L
         let mut call = Call::new(self, <Z as AsyncSleep>::now, || display::<E> as Describe<E>, Kept::default());
         loop {
             let next = match call.before_attempt() {
+                // Boxed, so that a policy without a hedge keeps its future's size.
+                Admit::Run if call.hedging() => Box::pin(call.hedged(|_| op())).await,
                 Admit::Run if !R::ACTIVE && !Q::ACTIVE => {
                     let outcome = call.run(call.attempt_timeout(), op()).await;
                     call.after(outcome)

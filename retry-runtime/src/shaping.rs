@@ -20,6 +20,7 @@ use std::time::Instant;
 use crate::call::{Call, History};
 use crate::guards::{BreakerGuard, NoPermit};
 use crate::limiter::{Outcome as RateOutcome, RatePermit};
+use crate::policy::Spelled;
 use crate::predicate::{RetryError, ServerDelay};
 use crate::sleep::AsyncSleep;
 use crate::stop::Stop;
@@ -222,32 +223,57 @@ where
     /// `E::from(RateLimited)` or `E::from(BulkheadFull)`: give up with
     /// `Call::shaping_refused`.
     pub async fn shape(&self) -> Result<Shaped<R::Permit, Q::Permit>, E> {
-        let deadline = self.deadline();
-        let policy = self.policy();
-        let rate =
-            if R::ACTIVE { policy.guards.limiter.acquire(&policy.execution.sleeper, deadline).await? } else { None };
-        // A refused place drops the rate permit: nothing was sent, so nothing is recorded.
-        let place = if Q::ACTIVE { policy.guards.bulkhead.acquire(deadline).await? } else { None };
-        Ok(Shaped { rate, place })
+        shape(self.policy(), self.deadline()).await
     }
 
     /// Gives the attempt's place back and reports its outcome on its rate permit; the caller
     /// then decides with [`after`](Self::after).
     #[inline]
     pub fn release_shaped(&self, shaped: Shaped<R::Permit, Q::Permit>, outcome: &Result<T, E>) {
-        let Shaped { rate, place } = shaped;
-        drop(place);
-        if let Some(permit) = rate {
-            let policy = self.policy();
-            let reported = match outcome {
-                Ok(_) => RateOutcome::Success,
-                Err(e) if policy.retry_error.retry(e) && policy.server_delay.server_delay(e).is_some() => {
-                    RateOutcome::Throttled
-                }
-                Err(_) => RateOutcome::Failure,
-            };
-            R::record(permit, reported);
-        }
+        release(self.policy(), shaped, outcome);
+    }
+}
+
+/// [`Call::shape`] for any attempt of a call whose deadline is `deadline`: also what each
+/// attempt of a hedged round waits for on its own (`hedge.rs`).
+pub(crate) async fn shape<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, E>(
+    policy: &Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>,
+    deadline: Option<Instant>,
+) -> Result<Shaped<R::Permit, Q::Permit>, E>
+where
+    Z: AsyncSleep,
+    R: LimiterGuard<E>,
+    Q: BulkheadGuard<E>,
+{
+    let rate = if R::ACTIVE { policy.guards.limiter.acquire(&policy.execution.sleeper, deadline).await? } else { None };
+    // A refused place drops the rate permit: nothing was sent, so nothing is recorded.
+    let place = if Q::ACTIVE { policy.guards.bulkhead.acquire(deadline).await? } else { None };
+    Ok(Shaped { rate, place })
+}
+
+/// [`Call::release_shaped`] for any attempt of the call `policy` runs.
+#[inline]
+pub(crate) fn release<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E>(
+    policy: &Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>,
+    shaped: Shaped<R::Permit, Q::Permit>,
+    outcome: &Result<T, E>,
+) where
+    P: RetryError<E>,
+    A: ServerDelay<E>,
+    R: LimiterGuard<E>,
+    Q: BulkheadGuard<E>,
+{
+    let Shaped { rate, place } = shaped;
+    drop(place);
+    if let Some(permit) = rate {
+        let reported = match outcome {
+            Ok(_) => RateOutcome::Success,
+            Err(e) if policy.retry_error.retry(e) && policy.server_delay.server_delay(e).is_some() => {
+                RateOutcome::Throttled
+            }
+            Err(_) => RateOutcome::Failure,
+        };
+        R::record(permit, reported);
     }
 }
 

@@ -25,6 +25,10 @@ struct Keys {
     timeout: Option<Duration>,
     #[serde(default, deserialize_with = "read_log")]
     log: Option<LogLevel>,
+    #[serde(default, deserialize_with = "read_hedge")]
+    hedge: Option<Duration>,
+    #[serde(default)]
+    hedges: Option<u32>,
     #[serde(default)]
     seed: Option<u64>,
 }
@@ -82,6 +86,16 @@ fn read_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::
     d.deserialize_option(DurationVisitor { key: retry_grammar::TIMEOUT.name })
 }
 
+/// `hedge`: the attribute's `after(D)`.
+fn read_hedge<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .map(|text| {
+            super::parse_hedge(&text)
+                .map_err(|err| de::Error::custom(format_args!("`{}`: {err}", retry_grammar::HEDGE.name)))
+        })
+        .transpose()
+}
+
 fn read_log<'de, D: Deserializer<'de>>(d: D) -> Result<Option<LogLevel>, D::Error> {
     Option::<String>::deserialize(d)?.map(|word| word.parse().map_err(de::Error::custom)).transpose()
 }
@@ -94,7 +108,7 @@ impl<'de> Visitor<'de> for ConfigVisitor {
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(
-            "a map of `stop`, `wait`, `retry_after_max`, `timeout`, `log` and `seed`, \
+            "a map of `stop`, `wait`, `retry_after_max`, `timeout`, `log`, `hedge`, `hedges` and `seed`, \
              or a string \"stop = …, wait = …\"",
         )
     }
@@ -111,6 +125,8 @@ impl<'de> Visitor<'de> for ConfigVisitor {
             retry_after_max: keys.retry_after_max,
             timeout: keys.timeout,
             log: keys.log,
+            hedge: keys.hedge,
+            hedges: keys.hedges,
             seed: keys.seed,
         };
         config.validate().map_err(de::Error::custom)?;

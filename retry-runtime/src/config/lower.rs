@@ -35,6 +35,8 @@ pub(crate) fn error(problem: Problem) -> PolicyError {
         Problem::TimeoutExceedsDeadline { timeout, deadline } => {
             PolicyError::TimeoutExceedsDeadline { timeout, deadline }
         }
+        Problem::ZeroHedges => PolicyError::InvalidHedges { hedges: 0 },
+        Problem::TooManyHedges { found } => PolicyError::InvalidHedges { hedges: found.parse().unwrap_or(u32::MAX) },
         other => PolicyError::Parse { message: other.to_string() },
     }
 }

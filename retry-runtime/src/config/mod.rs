@@ -257,3 +257,19 @@ pub fn parse_duration(text: &str) -> Result<Duration, PolicyError> {
     let delay = check_duration(&term, Front::Text, None).map_err(lower::first_error)?;
     Ok(delay.known().unwrap_or_default())
 }
+
+/// Reads `hedge`'s value, `after(D)` with D above zero, as the attribute does.
+pub(crate) fn parse_hedge(text: &str) -> Result<Duration, PolicyError> {
+    let term = parse_text(text, TextKind::Hedge).map_err(lower::syntax)?;
+    let delay = retry_grammar::check_hedge(&term, Front::Text).map_err(lower::first_error)?;
+    Ok(delay.known().unwrap_or_default())
+}
+
+/// Reads `hedges`' value, a whole number from 1 to `HEDGES_MAX`, as the attribute does.
+pub(crate) fn parse_hedges(text: &str) -> Result<u32, PolicyError> {
+    let term = parse_text(text, TextKind::Count).map_err(lower::syntax)?;
+    match retry_grammar::check_hedges(&term, Front::Text).map_err(lower::first_error)? {
+        retry_grammar::Count::Known(n) => Ok(n),
+        retry_grammar::Count::Later(_) => Err(PolicyError::Parse { message: String::new() }),
+    }
+}

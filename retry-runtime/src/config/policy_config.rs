@@ -7,10 +7,10 @@ use core::time::Duration;
 use retry_grammar::{Entry, Key, Problem, ValueKind, Words, column, entries, snippet};
 
 use super::lower::syntax;
-use super::{BoxStop, BoxWait, TimedPolicyBuilder, parse_duration, parse_stop, parse_wait};
+use super::{BoxStop, BoxWait, TimedPolicyBuilder, parse_duration, parse_hedge, parse_hedges, parse_stop, parse_wait};
 use crate::stop::Attempts;
 use crate::wait::FullJitter;
-use crate::{LogLevel, PolicyError, RetryPolicy, RetryPolicyBuilder};
+use crate::{Hedge, LogLevel, PolicyError, RetryPolicy, RetryPolicyBuilder};
 
 /// The attribute's keys that a configuration can set, as text and plain values; `None`
 /// keeps the default.
@@ -44,6 +44,10 @@ use crate::{LogLevel, PolicyError, RetryPolicy, RetryPolicyBuilder};
 ///
 /// let config = PolicyConfig { timeout: Some(Duration::from_secs(2)), ..PolicyConfig::default() };
 /// assert_eq!(config.to_string(), "timeout = 2s");
+///
+/// let hedged: PolicyConfig = "hedge = after(200ms), hedges = 2".parse()?;
+/// assert_eq!((hedged.hedge, hedged.hedges), (Some(Duration::from_millis(200)), Some(2)));
+/// assert_eq!(hedged.to_string(), "hedge = after(200ms), hedges = 2");
 /// # Ok::<(), retry_runtime::PolicyError>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -58,6 +62,11 @@ pub struct PolicyConfig {
     pub timeout: Option<Duration>,
     /// `log`: the level of the default events, or [`LogLevel::Off`].
     pub log: Option<LogLevel>,
+    /// `hedge`: how long an attempt runs before a hedge starts beside it, written
+    /// `after(200ms)` in the line (see [`Hedge`]).
+    pub hedge: Option<Duration>,
+    /// `hedges`: how many hedges a round may start (1 unless set; needs `hedge`).
+    pub hedges: Option<u32>,
     /// A seed for the jitter, for reproducible delays (see
     /// [`RetryPolicyBuilder::seed`]).
     pub seed: Option<u64>,
@@ -111,6 +120,11 @@ impl PolicyConfig {
         }
         if let Some(level) = self.log {
             builder = builder.log(level);
+        }
+        match (self.hedge, self.hedges) {
+            (Some(after), hedges) => builder = builder.hedge(Hedge::after(after).hedges(hedges.unwrap_or(1))),
+            (None, Some(_)) => return Err(error(Problem::HedgesWithoutHedge.to_string())),
+            (None, None) => {}
         }
         if let Some(seed) = self.seed {
             builder = builder.seed(seed);
@@ -231,6 +245,14 @@ impl FromStr for PolicyConfig {
                     let seed = parse_seed(value).map_err(in_key(key.name))?;
                     config.seed.replace(seed).is_some()
                 }
+                ValueKind::Hedge => {
+                    let after = parse_hedge(value).map_err(in_key(key.name))?;
+                    config.hedge.replace(after).is_some()
+                }
+                ValueKind::Hedges => {
+                    let hedges = parse_hedges(value).map_err(in_key(key.name))?;
+                    config.hedges.replace(hedges).is_some()
+                }
                 ValueKind::Patterns
                 | ValueKind::Binding
                 | ValueKind::Path
@@ -289,6 +311,14 @@ impl fmt::Display for PolicyConfig {
         if let Some(level) = self.log {
             key(f, retry_grammar::LOG.name)?;
             write!(f, "{level}")?;
+        }
+        if let Some(after) = self.hedge {
+            key(f, retry_grammar::HEDGE.name)?;
+            write!(f, "{}({})", retry_grammar::HEDGE_AFTER, Words(after))?;
+        }
+        if let Some(hedges) = self.hedges {
+            key(f, retry_grammar::HEDGES.name)?;
+            write!(f, "{hedges}")?;
         }
         if let Some(seed) = self.seed {
             key(f, retry_grammar::SEED.name)?;
