@@ -103,9 +103,9 @@ pub const LIMITER: Key = key("limiter", ValueKind::Code, false, true);
 /// `bulkhead`: a `Bulkhead` that bounds the attempts in flight.
 pub const BULKHEAD: Key = key("bulkhead", ValueKind::Code, false, true);
 /// `hedge`: start another attempt concurrently when one has run this long (`after(D)`).
-pub const HEDGE: Key = key("hedge", ValueKind::Hedge, true, false);
+pub const HEDGE: Key = key("hedge", ValueKind::Hedge, true, true);
 /// `hedges`: how many hedges a round may start beside its first attempt.
-pub const HEDGES: Key = key("hedges", ValueKind::Hedges, true, false);
+pub const HEDGES: Key = key("hedges", ValueKind::Hedges, true, true);
 /// The most hedges a round may start: each is one more request in flight at once (Polly v8
 /// caps its `MaxHedgedAttempts` at 10 too).
 pub const HEDGES_MAX: u32 = 10;

@@ -13,7 +13,9 @@ use retry_grammar::{
 use crate::receiver;
 use crate::spans::{as_generated, first_span, last_span, located, uniform};
 use crate::terms::Site;
-use crate::validate::{Config, ErrorFilter, Function, Guards, Keys, Param, PartType, ReturnShape, Source, StreamShape};
+use crate::validate::{
+    Config, ErrorFilter, Function, Guards, Hedging, Keys, Param, PartType, ReturnShape, Source, StreamShape,
+};
 
 /// Names the expansion keeps to itself: mixed-site hygiene, so the body cannot see them.
 fn private(name: &str) -> Ident {
@@ -22,7 +24,7 @@ fn private(name: &str) -> Ident {
 
 /// The function, with its body replaced by the retry loop.
 pub(crate) fn expand(config: Config) -> TokenStream {
-    let Config { krate, source, state, guards, function } = config;
+    let Config { krate, source, state, guards, hedge, function } = config;
     let Function { mut item, is_async, ret, params } = function;
     let krate = match &krate {
         Some(path) => as_generated(path.to_token_stream()),
@@ -82,6 +84,21 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     let bulkhead_guard =
         shaping_guard(&bulkhead, "bulkhead_error", "BulkheadProbe", ["ViaFromBulkheadFull", "ViaNoBulkhead"]);
     let shaped = limiter_guard.is_some() || bulkhead_guard.is_some();
+    let hedged = hedge.is_some();
+    // Input:  hedge = after(200ms), hedges = 2
+    // Output: p::Hedge::after(p::Duration::new(0, 200000000)).hedges(2)
+    let hedge = hedge.map(|Hedging { after, hedges }| {
+        let after = delay_tokens(&p, &after);
+        let hedges = match hedges {
+            None => quote!(1),
+            Some(Count::Known(n)) => quote!(#n),
+            Some(Count::Later(e)) => {
+                let checked = at_site(&p, &e);
+                quote!(const { #checked::hedges(#e) })
+            }
+        };
+        quote!(#p::Hedge::after(#after).hedges(#hedges))
+    });
     let mut history = quote!(#p::Kept::default());
     let policy_init = match source {
         Source::Policy(expr) => {
@@ -115,6 +132,10 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             if let Some(guard) = &bulkhead_guard {
                 let base = guarded.take().unwrap_or_else(|| quote!(::core::clone::Clone::clone(#found)));
                 guarded = Some(quote!(#p::with_bulkhead(#base, #guard)));
+            }
+            if let Some(hedge) = &hedge {
+                let base = guarded.take().unwrap_or_else(|| quote!(::core::clone::Clone::clone(#found)));
+                guarded = Some(quote!(#p::with_hedge(#base, #hedge)));
             }
             // A stream outlives the function's locals, so it owns its policy: a clone.
             let policy_value = match (guarded, stream) {
@@ -156,6 +177,9 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             if let Some(guard) = &bulkhead_guard {
                 builder.extend(quote!(.bulkhead_marked(#guard)));
             }
+            if let Some(hedge) = &hedge {
+                builder.extend(quote!(.hedge(#hedge)));
+            }
             match (constant, stream) {
                 (true, _) => quote!(let #policy = &const { #builder.build() };),
                 (false, None) => quote!(let #policy = &#builder.build();),
@@ -192,6 +216,8 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         bindings.extend(quote!(let #m #copy = #p::clone_arg(&self);));
     }
     bindings.extend(rebinds);
+    // A hedged round's attempts read the state inside their own futures (see `run` below).
+    let hedge_bindings = bindings.clone();
     if let Some(state) = &state {
         bindings.extend(quote!(let #state = &#call.state();));
     }
@@ -281,7 +307,38 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         }
     };
 
-    let run = if shaped {
+    let run = if hedged {
+        // Input:  async fn ask(&self, prompt: &str, n: String) { body }, hedge = after(D)
+        // Output: call.hedged(p::attempts_of(&call, |view| { let n = clone_arg(&n);
+        //             outcome_of(attempt(async move { body })) })).await
+        // Each attempt of a round is made afresh: by-value arguments cloned, references
+        // shared (validation refused any borrowed mutably), the state read from the call.
+        let view = private("__retry_view");
+        let fake = private("__retry_fake_return");
+        let outcome = located(quote!(#p::outcome_of::<#ret, _>), ret_span);
+        let (state_outer, state_inner) = match &state {
+            Some(state) => {
+                let read = private("__retry_state");
+                (quote!(let #read = #view.state();), quote!(let #state = &#read;))
+            }
+            None => (TokenStream::new(), TokenStream::new()),
+        };
+        quote! {
+            #call.hedged(#p::attempts_of(&#call, |#view| {
+                #hedge_bindings
+                #state_outer
+                #outcome(#p::attempt::<#ret, _>(async move {
+                    #state_inner
+                    #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::needless_return)]
+                    if false {
+                        let #fake: #ret = loop {};
+                        return #fake;
+                    }
+                    #body
+                }))
+            })).await
+        }
+    } else if shaped {
         // The limiter's permit and the bulkhead's place (`shaping.rs`): the place is given
         // back and the permit reported before the outcome is decided.
         let shaping = private("__retry_shaped");

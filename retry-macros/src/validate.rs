@@ -7,10 +7,10 @@ use syn::spanned::Spanned;
 use syn::{Expr, FnArg, Ident, ItemFn, Pat, PatIdent, Path, ReturnType, Type};
 
 use retry_grammar::{
-    AFTER, BEFORE, BEFORE_SLEEP, BREAKER, BUDGET, BULKHEAD, CRATE, Delay, Diagnostics, FALLBACK, FIRST_ITEM_TIMEOUT,
-    Front, KEYS, Key, LIMITER, LOG, Level, NESTED, Nesting, ON, ON_GIVE_UP, POLICY, PRESET, Preset, Problem,
-    RETRY_AFTER, RETRY_AFTER_MAX, SLEEPER, STATE, STOP, StopSpec, TIMEOUT, UNLESS, WAIT, WHEN, WHEN_OK, WaitSpec,
-    check_duration, check_stop, check_wait,
+    AFTER, BEFORE, BEFORE_SLEEP, BREAKER, BUDGET, BULKHEAD, CRATE, Count, Delay, Diagnostics, FALLBACK,
+    FIRST_ITEM_TIMEOUT, Front, HEDGE, HEDGES, KEYS, Key, LIMITER, LOG, Level, NESTED, Nesting, ON, ON_GIVE_UP, POLICY,
+    PRESET, Preset, Problem, RETRY_AFTER, RETRY_AFTER_MAX, SLEEPER, STATE, STOP, StopSpec, TIMEOUT, UNLESS, WAIT, WHEN,
+    WHEN_OK, WaitSpec, check_duration, check_hedge, check_hedges, check_stop, check_wait,
 };
 
 use crate::attr::{Arg, Value};
@@ -25,7 +25,16 @@ pub(crate) struct Config {
     pub(crate) source: Source,
     pub(crate) state: Option<Ident>,
     pub(crate) guards: Guards,
+    /// `hedge = after(D)` and `hedges = N` (async fns whose attempts can run side by side).
+    pub(crate) hedge: Option<Hedging>,
     pub(crate) function: Function,
+}
+
+/// `hedge = after(D), hedges = N`, checked.
+pub(crate) struct Hedging {
+    pub(crate) after: Delay<Site>,
+    /// `None` for the default, one hedge.
+    pub(crate) hedges: Option<Count<Site>>,
 }
 
 /// Overload protection: allowed with the attribute's keys and with `policy`.
@@ -174,6 +183,7 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
     // duplicate or misplaced key is reported first), in the order written so that their
     // errors read top to bottom.
     let mut to_lower: Vec<(Ident, Key, Value)> = Vec::new();
+    let (mut hedge_after, mut hedges) = (None, None);
     let stream = match &item.sig.output {
         ReturnType::Type(_, ty) => stream_shape(ty),
         ReturnType::Default => None,
@@ -189,7 +199,7 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
         seen.push((known, key.span()));
         match (known, value) {
             (CRATE, Value::Path(path)) => krate = Some(path),
-            (STOP | WAIT | RETRY_AFTER_MAX | TIMEOUT | FIRST_ITEM_TIMEOUT, v @ Value::Expr(_))
+            (STOP | WAIT | RETRY_AFTER_MAX | TIMEOUT | FIRST_ITEM_TIMEOUT | HEDGE | HEDGES, v @ Value::Expr(_))
             | (LOG, v @ Value::Ident(_)) => {
                 to_lower.push((key.clone(), known, v));
             }
@@ -268,6 +278,20 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
             RETRY_AFTER_MAX => {
                 keys.retry_after_max = report(check_duration(&term, Front::Rust, Some(RETRY_AFTER_MAX.name)), errors);
             }
+            HEDGE => {
+                hedge_after = report(check_hedge(&term, Front::Rust), errors);
+                if item.sig.asyncness.is_none() {
+                    errors.spanned(key, Problem::HedgeNeedsAsync);
+                } else if stream.is_some() {
+                    errors.spanned(key, Problem::NotForStreams { key: HEDGE.name });
+                }
+            }
+            HEDGES => {
+                hedges = report(check_hedges(&term, Front::Rust), errors);
+                if !seen.iter().any(|(k, _)| *k == HEDGE) {
+                    errors.spanned(key, Problem::HedgesWithoutHedge);
+                }
+            }
             FIRST_ITEM_TIMEOUT => {
                 keys.first_item_timeout =
                     report(check_duration(&term, Front::Rust, Some(FIRST_ITEM_TIMEOUT.name)), errors)
@@ -338,6 +362,15 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
             Source::Keys(Box::new(keys))
         }
     };
+    let hedge_key = seen.iter().find(|(k, _)| *k == HEDGE).map(|(_, span)| *span);
+    if let Some(at) = hedge_key {
+        for param in &item.sig.inputs {
+            if let Some(mutable) = borrowed_mutably(param) {
+                errors.at(at, Problem::HedgeNeedsShared { param: mutable });
+            }
+        }
+    }
+    let hedge = hedge_after.map(|after| Hedging { after, hedges });
     let function = check_function(item, errors);
     let mut source = source;
     // Where the error type can be named, `timeout`, `breaker`, `limiter` and `bulkhead` pick
@@ -354,7 +387,20 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
     {
         keys.constant = false;
     }
-    Some(Config { krate, source, state, guards, function: function? })
+    Some(Config { krate, source, state, guards, hedge, function: function? })
+}
+
+/// The parameter as written when each attempt would borrow it mutably (`&mut self`,
+/// `out: &mut Vec<u8>`, a pattern of a `&mut` type), which concurrent attempts cannot share.
+fn borrowed_mutably(input: &FnArg) -> Option<String> {
+    match input {
+        FnArg::Receiver(r) if r.reference.is_some() && r.mutability.is_some() => Some("&mut self".to_owned()),
+        FnArg::Receiver(_) => None,
+        FnArg::Typed(pt) => match &*pt.ty {
+            Type::Reference(r) if r.mutability.is_some() => Some(pt.pat.to_token_stream().to_string()),
+            _ => None,
+        },
+    }
 }
 
 /// The names the function's parameters bind, and `self`: the only locals in scope where the

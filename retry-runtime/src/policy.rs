@@ -100,6 +100,14 @@ impl<S, W, P, V, A, X, H, G> RetryPolicy<S, W, P, V, A, X, H, G> {
     }
 }
 
+impl<S, W, P, V, A, X, H, G> RetryPolicy<S, W, P, V, A, X, H, G> {
+    /// The same policy, hedged: how `policy = …` beside `hedge = …` adds it.
+    pub(crate) fn into_hedged(mut self, hedge: Hedge) -> Self {
+        self.settings.hedge = Some(hedge);
+        self
+    }
+}
+
 /// A policy with every group spelled out, for the code that needs each key's type.
 pub(crate) type Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> =
     RetryPolicy<S, W, P, V, A, Execution<Z, O>, Hooks<B, F, L, G>, Guards<K, U, R, Q>>;

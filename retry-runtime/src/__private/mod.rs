@@ -35,7 +35,7 @@ use crate::sleep::{AsyncSleep, BlockingSleep};
 pub use crate::stream::expansion::{Owned, first_item, opened, opened_async, retry_stream};
 pub use crate::timeout::{AttemptTimeout, Blocking, Execution, NoTimeout, WithTimeout};
 pub use crate::wait::WaitList;
-pub use crate::{LogLevel, Nested, RetryPolicy, RetryPolicyBuilder, RetryState};
+pub use crate::{Hedge, LogLevel, Nested, RetryPolicy, RetryPolicyBuilder, RetryState};
 
 pub use core::time::Duration;
 
@@ -206,6 +206,29 @@ pub const fn base(b: f64) -> f64 {
 pub const fn fraction(f: f64) -> f64 {
     assert!(f >= 0.0 && f <= 1.0, "the fraction of `scaled_jitter` must be a number from 0 to 1");
     f
+}
+
+/// Checks `hedges = N` for a constant `N` in a `const` block.
+#[track_caller]
+pub const fn hedges(n: u32) -> u32 {
+    assert!(n > 0 && n <= retry_grammar::HEDGES_MAX, "`hedges` must be a whole number from 1 to 10");
+    n
+}
+
+/// Gives the attempt maker of a hedged round (`Call::hedged`) its argument's type, the call,
+/// so that its body can ask the call for the state.
+#[inline(always)]
+pub fn attempts_of<C, Fut, M: FnMut(&C) -> Fut>(_: &C, make: M) -> M {
+    make
+}
+
+/// `policy = …` with `hedge = …`: the run-time policy, hedged too.
+#[inline]
+pub fn with_hedge<S, W, P, V, A, X, H, G>(
+    policy: RetryPolicy<S, W, P, V, A, X, H, G>,
+    hedge: crate::Hedge,
+) -> RetryPolicy<S, W, P, V, A, X, H, G> {
+    policy.into_hedged(hedge)
 }
 
 /// Types a duration argument given as an expression.
