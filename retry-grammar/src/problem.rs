@@ -478,7 +478,7 @@ impl fmt::Display for Problem {
             ),
             Self::HedgeNeedsShared { param } => write!(
                 f,
-                "`{}` runs attempts concurrently, so they cannot all borrow `{param}` mutably; \
+                "`{}` runs attempts concurrently, and they cannot all hold `{param}` mutably at once; \
                  take it by shared reference or by value (cloned for each attempt), or remove `{0}`",
                 HEDGE.name
             ),

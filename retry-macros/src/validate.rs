@@ -394,7 +394,7 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
 /// `out: &mut Vec<u8>`, a pattern of a `&mut` type), which concurrent attempts cannot share.
 fn borrowed_mutably(input: &FnArg) -> Option<String> {
     match input {
-        FnArg::Receiver(r) if r.reference.is_some() && r.mutability.is_some() => Some("&mut self".to_owned()),
+        FnArg::Receiver(r) if r.reference.is_some() && r.mutability.is_some() => Some("self".to_owned()),
         FnArg::Receiver(_) => None,
         FnArg::Typed(pt) => match &*pt.ty {
             Type::Reference(r) if r.mutability.is_some() => Some(pt.pat.to_token_stream().to_string()),
