@@ -6,6 +6,7 @@
 //! valgrind --tool=callgrind target/release/examples/profile retry_flaky 100000
 //! valgrind --tool=callgrind target/release/examples/profile adaptive_limiter 100000
 //! valgrind --tool=callgrind target/release/examples/profile policy_op 100000
+//! valgrind --tool=callgrind target/release/examples/profile hedged_op 100000
 //! perf record -g target/release/examples/profile guarded_op 100000000
 //! ```
 
@@ -28,6 +29,10 @@ fn main() {
     benches::warm_up();
     // The card's policy as a value, built once, as a user of `RetryPolicy` would.
     let policy = benches::card_policy();
+    let hedged_policy = benches::hedged_card_policy();
+    // The hedged cases' timer is tokio's, which needs a runtime with a clock to register in.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a runtime");
+    let _entered = runtime.enter();
     let mut sum = 0u64;
     for _ in 0..calls {
         let x = black_box(7);
@@ -41,6 +46,8 @@ fn main() {
             "hand_loop_flaky" => block_on(hand_loop_flaky(&Cell::new(3))),
             "retry_flaky" => block_on(retry_flaky(&Cell::new(3))),
             "policy_op" => poll_once(policy.retry(|| op(x))),
+            "hedged_op" => poll_once(benches::hedged_op(x)),
+            "hedged_policy_op" => poll_once(hedged_policy.retry(|| op(x))),
             "policy_blocking_op" => policy.retry_blocking(|| Ok(black_box(x))),
             // What publishing a nested layer's frame with tokio's task-local would cost the
             // attempt instead (retry-runtime/src/nested.rs): a scope around it.

@@ -298,6 +298,24 @@ pub async fn limited_op(x: u64) -> Result<u64, LlmError> {
     op(x).await
 }
 
+/// [`op`] under the design card's attribute, hedged after 1 s: what a first-try success
+/// costs with `hedge` (the round's timer, its one boxed attempt), polled inside a tokio
+/// runtime (the timer is tokio's).
+#[retry(stop = attempts(5), wait = exp_jitter(1, 60, 5), on = RateLimit | Overload, hedge = after(1s))]
+pub async fn hedged_op(x: u64) -> Result<u64, LlmError> {
+    op(x).await
+}
+
+/// [`card_policy`], hedged after 1 s, for the value form's first try with `hedge`.
+pub fn hedged_card_policy()
+-> retry_runtime::RetryPolicy<retry_runtime::stop::Attempts, retry_runtime::wait::ExpJitter, fn(&LlmError) -> bool> {
+    card_policy()
+        .into_builder()
+        .hedge(retry_runtime::Hedge::after(Duration::from_secs(1)))
+        .build()
+        .expect("a valid policy")
+}
+
 /// The same, paced by [`ADAPTIVE`].
 #[retry(stop = attempts(5), wait = exp_jitter(1, 60, 5), on = RateLimit | Overload, limiter = ADAPTIVE)]
 pub async fn adaptive_limited_op(x: u64) -> Result<u64, LlmError> {
