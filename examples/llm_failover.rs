@@ -25,6 +25,13 @@
 //!   reqwest's byte stream and `eventsource-stream`): its first stream sends Anthropic's
 //!   `event: error` with `overloaded_error` before any token, so the whole request is retried;
 //!   the second streams its tokens, each read once (15, the summary's `stream` line).
+//! - provider D allows 3 requests a 400 ms window and says what is left on every answer
+//!   (`x-ratelimit-remaining-requests`, `x-ratelimit-reset-requests`); the client's adaptive
+//!   `RateLimiter` reads them (`observe_headers`) and holds the 4th request until the window
+//!   turns, so D never answers 429 (16 to 21, the `paced` line);
+//! - provider E stalls on its first attempt: `hedge = after(150ms)` sends a second one,
+//!   whose answer wins, and the stalled one is dropped (22, `hedge started` in the log, the
+//!   `hedged` line).
 //!
 //! The table after the log has a row per request; its last column is what the providers
 //! answered, attempt by attempt. The scenario lives in `src/failover/`, the client as an

@@ -84,6 +84,25 @@ async fn the_tour_ends_as_its_script_says() {
     assert_eq!(stream.tokens, STREAMED_TOKENS);
     assert_eq!(stream.error, None);
 
+    // Provider D allows 3 requests a 400 ms window and says what is left on every answer:
+    // the limiter, fed those counters, held the 4th request until the window turned, and D
+    // never answered 429.
+    let paced = &summary.paced;
+    assert_eq!(paced.ids, (16..=21).collect::<Vec<_>>());
+    assert_eq!(paced.answers, [Answer::Complete; 6], "{summary}");
+    assert_eq!((paced.rate_limited(), paced.answered), (0, 6));
+    assert!(paced.took[3] >= ms(150), "the 4th waited for the reset: {:?}", paced.took);
+    assert!(paced.took[..3].iter().chain(&paced.took[4..]).all(|&t| t < ms(150)), "{:?}", paced.took);
+
+    // Provider E's first attempt stalls for a second: the hedge started 150 ms in, its
+    // answer won, and the stalled attempt was not waited for.
+    let hedged = &summary.hedged;
+    assert_eq!(hedged.id, 22);
+    assert_eq!(hedged.answers, [Answer::Slow { ms: 1_000 }, Answer::Complete]);
+    assert!(hedged.started[1] >= ms(150) && hedged.started[1] < ms(500), "{:?}", hedged.started);
+    assert_eq!(hedged.reply.as_deref(), Ok("model-e-slow's answer to question 22 (attempt 2)"));
+    assert!(hedged.took < ms(1_000), "the hedged request took {:?}", hedged.took);
+
     // Retries that failed kept their cost; the successful ones were refunded.
     assert!(summary.budget.0 < summary.budget.1);
     assert!(summary.elapsed < Duration::from_secs(10), "the tour took {:?}", summary.elapsed);
@@ -109,5 +128,7 @@ async fn the_storm_is_caught_by_the_fallbacks() {
     assert!(!summary.ids(RequestReport::refused_by_breaker_a).is_empty());
     assert_eq!(summary.server_delays.early, []);
     assert!(summary.stream.retried_before_first_token(), "{summary}");
+    assert_eq!((summary.paced.rate_limited(), summary.paced.answered), (0, 6), "{summary}");
+    assert!(summary.hedged.reply.as_deref().is_ok_and(|r| r.ends_with("(attempt 2)")), "{summary}");
     assert!(summary.elapsed < Duration::from_secs(10), "the storm took {:?}", summary.elapsed);
 }

@@ -12,7 +12,7 @@ use std::sync::{Mutex, PoisonError};
 use eventsource_stream::Eventsource as _;
 use futures_util::{Stream, StreamExt as _};
 use retry_runtime::classify::{HttpFailure, Transient};
-use retry_runtime::{CircuitBreaker, CircuitOpen, Elapsed, RetryBudget, RetryState, retry};
+use retry_runtime::{CircuitBreaker, CircuitOpen, Elapsed, RateLimited, RateLimiter, RetryBudget, RetryState, retry};
 use serde_json::{Value, json};
 
 use super::Provider;
@@ -74,6 +74,8 @@ pub enum LlmError {
     TimedOut(Elapsed),
     /// The provider's circuit breaker refused the attempt.
     CircuitOpen(CircuitOpen),
+    /// The provider's rate limiter could not give a permit before the call's deadline.
+    RateLimited(RateLimited),
     /// A 2xx answer that is no chat completion.
     Malformed(String),
     /// An `event: error` in a stream of server-sent events (Anthropic sends its 529
@@ -92,7 +94,11 @@ impl LlmError {
         match self {
             Self::Http(failure) => Some(failure.status().as_u16()),
             Self::Transport(e) => e.status().map(|s| s.as_u16()),
-            Self::TimedOut(_) | Self::CircuitOpen(_) | Self::Malformed(_) | Self::Event { .. } => None,
+            Self::TimedOut(_)
+            | Self::CircuitOpen(_)
+            | Self::RateLimited(_)
+            | Self::Malformed(_)
+            | Self::Event { .. } => None,
         }
     }
 }
@@ -105,7 +111,7 @@ impl Transient for LlmError {
             Self::Http(failure) => failure.is_transient(),
             Self::Transport(e) => e.is_transient(),
             Self::TimedOut(_) | Self::CircuitOpen(_) => true,
-            Self::Malformed(_) => false,
+            Self::Malformed(_) | Self::RateLimited(_) => false,
             // As the Anthropic SDK reads an error event: overloaded and internal errors pass.
             Self::Event { kind, .. } => kind == "overloaded_error" || kind == "api_error",
         }
@@ -138,6 +144,7 @@ impl fmt::Display for LlmError {
             Self::Transport(e) => write!(f, "no answer: {e}"),
             Self::TimedOut(elapsed) => write!(f, "{elapsed}"),
             Self::CircuitOpen(open) => write!(f, "{open}"),
+            Self::RateLimited(limited) => write!(f, "{limited}"),
             Self::Malformed(why) => write!(f, "not a chat completion: {why}"),
             Self::Event { kind, message } => write!(f, "event: error {kind} {message:?}"),
         }
@@ -166,7 +173,14 @@ impl From<CircuitOpen> for LlmError {
     }
 }
 
-/// Talks to both providers through one connection pool.
+/// For `limiter = …`: an attempt the limiter could not pace before the deadline.
+impl From<RateLimited> for LlmError {
+    fn from(e: RateLimited) -> Self {
+        Self::RateLimited(e)
+    }
+}
+
+/// Talks to every provider through one connection pool.
 #[derive(Debug)]
 pub struct Client {
     http: reqwest::Client,
@@ -177,6 +191,10 @@ pub struct Client {
     /// than a `static` (`budget = client.budget` takes any place): each client, and so
     /// each run of the demo, starts with a full bucket.
     budget: RetryBudget,
+    /// Paces the requests to D by what D says is left of its limit (`observe_headers` on
+    /// each of its answers), on top of AWS's adaptive mode: a field, as `budget` is, so that
+    /// each run starts with no counters read.
+    paced_d: RateLimiter,
     human_queue: Mutex<Vec<u32>>,
 }
 
@@ -192,6 +210,7 @@ impl Client {
             http,
             base: base.trim_end_matches('/').to_owned(),
             budget: RetryBudget::token_bucket(100, 5, 10, 1),
+            paced_d: RateLimiter::adaptive(),
             human_queue: Mutex::default(),
         })
     }
@@ -214,6 +233,10 @@ impl Client {
             "messages": [{"role": "user", "content": request.prompt}],
         });
         let response = self.http.post(url).header("x-request-id", request.id).json(&body).send().await?;
+        if provider == Provider::D {
+            // Every answer, a 200 as well as a 429, says what is left of D's limit.
+            self.paced_d.observe_headers(response.headers());
+        }
         let status = response.status();
         if !status.is_success() {
             let headers = response.headers().clone();
@@ -329,6 +352,36 @@ pub async fn ask_a(client: &Client, request: &ChatRequest) -> Result<Reply, LlmE
 )]
 pub async fn ask_b(client: &Client, request: &ChatRequest) -> Result<Reply, LlmError> {
     client.complete(Provider::B, request).await
+}
+
+/// Asks provider D, which advertises its limit on every answer: the limiter reads it and
+/// holds a request until D's window resets, so that none draws a 429 (and if one did, its
+/// reset would be waited for as any server delay).
+#[retry(
+    stop = attempts(3),
+    wait = exp_jitter(100ms, 2s, 50ms),
+    when = LlmError::is_transient,
+    retry_after = LlmError::retry_after,
+    retry_after_max = 5s,
+    limiter = client.paced_d,
+    log = info,
+)]
+pub async fn ask_d(client: &Client, request: &ChatRequest) -> Result<Reply, LlmError> {
+    client.complete(Provider::D, request).await
+}
+
+/// Asks provider E, whose answers are sometimes slow: an attempt still running after
+/// 150 ms gets a hedge beside it, and whichever answers first wins; the other is dropped,
+/// its connection closed.
+#[retry(
+    stop = attempts(3),
+    wait = exp_jitter(100ms, 2s, 50ms),
+    when = LlmError::is_transient,
+    hedge = after(150ms),
+    log = info,
+)]
+pub async fn ask_e(client: &Client, request: &ChatRequest) -> Result<Reply, LlmError> {
+    client.complete(Provider::E, request).await
 }
 
 /// The last resort: queue the request for a person, and say so.

@@ -1,6 +1,7 @@
 //! The LLM failover demo: a real HTTP server on 127.0.0.1 standing in for two
 //! OpenAI-compatible providers that fail as a script says ([`script`], [`server`]), and a
-//! third that streams server-sent events and fails before its first token, a client
+//! third that streams server-sent events and fails before its first token, a fourth that
+//! advertises its rate limits and a fifth that stalls, a client
 //! written as an application would write it, with `#[retry]` on each provider's call
 //! ([`client`]), and [`run`], which sends the requests and sums up what happened
 //! ([`Summary`]).
@@ -32,10 +33,10 @@ use std::time::Instant;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
-use client::{ChatRequest, Client, LlmError, PROVIDER_A, PROVIDER_B, Reply, WAITED, ask_a};
+use client::{ChatRequest, Client, LlmError, PROVIDER_A, PROVIDER_B, Reply, WAITED, ask_a, ask_d, ask_e};
 pub use script::Scenario;
 use server::Server;
-pub use summary::{Outcome, RequestReport, StreamReport, Summary};
+pub use summary::{HedgeReport, Outcome, PacedReport, RequestReport, StreamReport, Summary};
 
 /// One of the two stand-in providers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -46,6 +47,11 @@ pub enum Provider {
     B,
     /// An Anthropic-style provider that streams its answer as server-sent events.
     C,
+    /// A provider that advertises its limits on every response (`x-ratelimit-*`) and
+    /// answers 429 past them: the client paces itself by what it reads.
+    D,
+    /// A provider whose first attempt at each request stalls: the client hedges.
+    E,
 }
 
 impl Provider {
@@ -55,6 +61,8 @@ impl Provider {
             Self::A => "a",
             Self::B => "b",
             Self::C => "c",
+            Self::D => "d",
+            Self::E => "e",
         }
     }
 
@@ -64,6 +72,8 @@ impl Provider {
             Self::A => "model-a-mini",
             Self::B => "model-b-haiku",
             Self::C => "model-c-sonnet",
+            Self::D => "model-d-paced",
+            Self::E => "model-e-slow",
         }
     }
 }
@@ -74,6 +84,8 @@ impl fmt::Display for Provider {
             Self::A => "A",
             Self::B => "B",
             Self::C => "C",
+            Self::D => "D",
+            Self::E => "E",
         })
     }
 }
@@ -140,9 +152,13 @@ pub async fn run(options: &Options) -> io::Result<Summary> {
     finished.sort_by_key(|f: &Finished| f.id);
     let elapsed = started.elapsed();
     let streamed = stream(&client, options.requests + 1).await;
+    let paced = pace(&client, options.requests + 2).await;
+    let hedged = hedge(&client, options.requests + 2 + script::PACED_REQUESTS).await;
     let arrivals = server.arrivals();
     let mut summary = Summary::new(options, finished, &arrivals, elapsed, client.budget(), client.human_queue());
     summary.stream = StreamReport::new(streamed, &arrivals);
+    summary.paced = PacedReport::new(paced, &arrivals);
+    summary.hedged = HedgeReport::new(hedged, &arrivals);
     Ok(summary)
 }
 
@@ -182,6 +198,56 @@ async fn stream(client: &Client, id: u32) -> Streamed {
     }
     .instrument(span)
     .await
+}
+
+/// A request to D or E as the client saw it.
+#[derive(Debug)]
+struct Sent {
+    id: u32,
+    result: Result<Reply, LlmError>,
+    took: Duration,
+}
+
+/// Sends [`script::PACED_REQUESTS`] requests to D one after another, from `first`: D allows
+/// [`script::PACED_LIMIT`] a window and says so on every answer, and `ask_d`'s limiter,
+/// fed those counters, holds the next request until the window resets instead of drawing
+/// a 429.
+async fn pace(client: &Client, first: u32) -> Vec<Sent> {
+    let mut sent = Vec::new();
+    for id in first..first + script::PACED_REQUESTS {
+        let span = tracing::info_span!("request", id);
+        let request = ChatRequest { id, prompt: format!("question {id}") };
+        let started = Instant::now();
+        let result = async {
+            if id == first {
+                tracing::info!(target: "demo", "script: D allows {} requests a window and advertises what is left", script::PACED_LIMIT);
+            }
+            ask_d(client, &request).await
+        }
+        .instrument(span)
+        .await;
+        sent.push(Sent { id, result, took: started.elapsed() });
+    }
+    sent
+}
+
+/// Asks E, whose first attempt stalls for a second: `ask_e` hedges after
+/// [`script::HEDGE_AFTER`], and the hedge's answer wins.
+async fn hedge(client: &Client, id: u32) -> Sent {
+    let span = tracing::info_span!("request", id);
+    let request = ChatRequest { id, prompt: format!("question {id}") };
+    let started = Instant::now();
+    let result = async {
+        tracing::info!(target: "demo", "script: E stalls on its first attempt");
+        let result = ask_e(client, &request).await;
+        if let Ok(reply) = &result {
+            tracing::info!(target: "demo", "answered by {}: {}", reply.served_by, reply.text);
+        }
+        result
+    }
+    .instrument(span)
+    .await;
+    Sent { id, result, took: started.elapsed() }
 }
 
 /// One request as the client saw it.

@@ -104,6 +104,9 @@ impl Script {
             Provider::A => &self.a,
             Provider::B => &self.b,
             Provider::C => STREAMED,
+            // D answers by its window (`server.rs`), not by a script.
+            Provider::D => &[Answer::Complete],
+            Provider::E => HEDGED,
         };
         let i = usize::try_from(attempt.saturating_sub(1)).unwrap_or(usize::MAX).min(answers.len() - 1);
         answers[i]
@@ -127,6 +130,22 @@ use Answer::{BadRequest, Complete, Overloaded, RateLimitReset, RetryAfter, Retry
 /// What the streaming provider C answers, in every scenario: a stream that fails before its
 /// first token, then one that streams.
 const STREAMED: &[Answer] = &[Answer::StreamOverloaded, Answer::Stream];
+
+/// What the stalling provider E answers, in every scenario: a first attempt that takes a
+/// second, then answers at once.
+const HEDGED: &[Answer] = &[Answer::Slow { ms: 1_000 }, Answer::Complete];
+
+/// How long `ask_e` lets an attempt run before it hedges (its `hedge = after(150ms)`).
+pub const HEDGE_AFTER: std::time::Duration = std::time::Duration::from_millis(150);
+
+/// How many requests D allows in each of its windows.
+pub const PACED_LIMIT: u32 = 3;
+
+/// How long D's windows last.
+pub const PACED_WINDOW: std::time::Duration = std::time::Duration::from_millis(400);
+
+/// How many requests the run sends D, one after another: two windows' worth.
+pub const PACED_REQUESTS: u32 = 2 * PACED_LIMIT;
 
 /// The tokens of C's stream.
 pub const STREAMED_TOKENS: [&str; 5] = ["Streams ", "are ", "retried ", "until ", "their first token."];

@@ -1,6 +1,6 @@
 //! The stand-in providers: one HTTP/1 server on 127.0.0.1, on a port the system picks,
-//! serving two OpenAI-compatible endpoints, `POST /a/v1/chat/completions` and
-//! `POST /b/v1/chat/completions`. Each answers as the scenario's script says for the
+//! serving OpenAI-compatible endpoints, `POST /{a,b,d,e}/v1/chat/completions`, and C's
+//! Anthropic-style stream. Each answers as the scenario's script says for the
 //! request named in the `x-request-id` header and the number of attempts it has seen for
 //! it, and every attempt is logged with the time it arrived.
 
@@ -23,7 +23,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 use super::Provider;
-use super::script::{Answer, STREAMED_TOKENS, Scenario};
+use super::script::{Answer, PACED_LIMIT, PACED_WINDOW, STREAMED_TOKENS, Scenario};
 
 /// One attempt as the server saw it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +78,31 @@ struct State {
 struct Log {
     attempts: HashMap<(u32, Provider), u32>,
     arrivals: Vec<Arrival>,
+    /// D's current window: when it began, and the requests it has taken.
+    window: Option<(Instant, u32)>,
+}
+
+impl Log {
+    /// D's answer at `now`, and the counters it advertises: the requests left in the
+    /// window, and the time to its reset.
+    fn paced(&mut self, now: Instant) -> (Answer, u32, Duration) {
+        let (start, used) = match self.window {
+            Some((start, used)) if now < start + PACED_WINDOW => (start, used),
+            _ => (now, 0),
+        };
+        // Rounded up to the next millisecond, so that a client that waits as told never
+        // arrives before the window has turned.
+        let reset = (start + PACED_WINDOW).saturating_duration_since(now);
+        let reset = Duration::from_millis(u64::try_from(reset.as_millis()).unwrap_or(u64::MAX) + 1);
+        let reset_ms = u64::try_from(reset.as_millis()).unwrap_or(u64::MAX);
+        if used < PACED_LIMIT {
+            self.window = Some((start, used + 1));
+            (Answer::Complete, PACED_LIMIT - used - 1, reset)
+        } else {
+            self.window = Some((start, used));
+            (Answer::RateLimitReset { ms: reset_ms }, 0, reset)
+        }
+    }
 }
 
 impl Server {
@@ -128,6 +153,8 @@ async fn respond(state: Arc<State>, request: Request<Incoming>) -> Result<Reply,
         "/a/v1/chat/completions" => Provider::A,
         "/b/v1/chat/completions" => Provider::B,
         "/c/v1/messages" => Provider::C,
+        "/d/v1/chat/completions" => Provider::D,
+        "/e/v1/chat/completions" => Provider::E,
         _ => return Ok(error(StatusCode::NOT_FOUND, "not_found_error", "no such endpoint")),
     };
     if request.method() != Method::POST {
@@ -146,22 +173,28 @@ async fn respond(state: Arc<State>, request: Request<Incoming>) -> Result<Reply,
     };
 
     let script = state.scenario.script(id, state.requests, state.seed);
-    let answer = {
+    let (answer, attempt, advertised) = {
         let mut log = state.log.lock().unwrap_or_else(PoisonError::into_inner);
         let seen = log.attempts.entry((id, provider)).or_insert(0);
         *seen += 1;
         let attempt = *seen;
-        let answer = script.answer(provider, attempt);
-        log.arrivals.push(Arrival { request: id, provider, attempt, at: Instant::now(), answer });
-        answer
+        let now = Instant::now();
+        let (answer, advertised) = if provider == Provider::D {
+            let (answer, remaining, reset) = log.paced(now);
+            (answer, Some((remaining, reset)))
+        } else {
+            (script.answer(provider, attempt), None)
+        };
+        log.arrivals.push(Arrival { request: id, provider, attempt, at: now, answer });
+        (answer, attempt, advertised)
     };
 
     let status = StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    Ok(match answer {
-        Answer::Complete => completion(provider, id, &body),
+    let reply = match answer {
+        Answer::Complete => completion(provider, id, attempt, &body),
         Answer::Slow { ms } => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
-            completion(provider, id, &body)
+            completion(provider, id, attempt, &body)
         }
         Answer::RetryAfter { secs } => with(rate_limited(status), &[("retry-after", secs.to_string())]),
         Answer::RetryAfterMs { ms } => with(rate_limited(status), &[("retry-after-ms", ms.to_string())]),
@@ -205,6 +238,19 @@ async fn respond(state: Arc<State>, request: Request<Incoming>) -> Result<Reply,
             sent.push(("message_stop", json!({"type": "message_stop"})));
             events(sent)
         }
+    };
+    // D says on every answer how many requests its window has left and when it resets, as
+    // OpenAI does (the `RateLimitReset` answer above already carries them).
+    Ok(match advertised {
+        Some((remaining, reset)) if answer == Answer::Complete => with(
+            reply,
+            &[
+                ("x-ratelimit-limit-requests", PACED_LIMIT.to_string()),
+                ("x-ratelimit-remaining-requests", remaining.to_string()),
+                ("x-ratelimit-reset-requests", format!("{}ms", reset.as_millis())),
+            ],
+        ),
+        _ => reply,
     })
 }
 
@@ -241,11 +287,15 @@ impl futures_util::Stream for ReceiverStream {
     }
 }
 
-/// An OpenAI chat completion that echoes the last message.
-fn completion(provider: Provider, id: u32, request: &Value) -> Reply {
+/// An OpenAI chat completion that echoes the last message (and, from E, which attempt it
+/// answers, so that the summary can tell the hedge's answer from the first attempt's).
+fn completion(provider: Provider, id: u32, attempt: u32, request: &Value) -> Reply {
     let model = request["model"].as_str().unwrap_or("unknown");
     let asked = request["messages"].as_array().and_then(|m| m.last()).and_then(|m| m["content"].as_str());
-    let content = format!("{model}'s answer to {}", asked.unwrap_or("nothing"));
+    let mut content = format!("{model}'s answer to {}", asked.unwrap_or("nothing"));
+    if provider == Provider::E {
+        content.push_str(&format!(" (attempt {attempt})"));
+    }
     let body = json!({
         "id": format!("chatcmpl-{provider}-{id}"),
         "object": "chat.completion",

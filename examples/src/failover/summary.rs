@@ -136,6 +136,73 @@ impl StreamReport {
     }
 }
 
+/// The requests paced to D: what D answered each, and how long each took the client.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PacedReport {
+    /// Their `x-request-id`s, in the order sent.
+    pub ids: Vec<u32>,
+    /// What D answered, attempt by attempt, over all of them.
+    pub answers: Vec<Answer>,
+    /// How many got an answer.
+    pub answered: u32,
+    /// How long each took, wait for its permit included.
+    pub took: Vec<Duration>,
+}
+
+impl PacedReport {
+    pub(super) fn new(sent: Vec<super::Sent>, arrivals: &[Arrival]) -> Self {
+        let ids: Vec<u32> = sent.iter().map(|s| s.id).collect();
+        let answers = arrivals.iter().filter(|a| a.provider == Provider::D && ids.contains(&a.request));
+        Self {
+            answers: answers.map(|a| a.answer).collect(),
+            answered: sent.iter().filter(|s| s.result.is_ok()).count().try_into().unwrap_or(u32::MAX),
+            took: sent.iter().map(|s| s.took).collect(),
+            ids,
+        }
+    }
+
+    /// How many of D's answers were 429s.
+    pub fn rate_limited(&self) -> usize {
+        self.answers.iter().filter(|a| a.status() == 429).count()
+    }
+}
+
+/// The request hedged at E: when each attempt arrived, and which one answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HedgeReport {
+    /// Its `x-request-id`.
+    pub id: u32,
+    /// What E was asked to answer, attempt by attempt.
+    pub answers: Vec<Answer>,
+    /// When each attempt arrived, after the first.
+    pub started: Vec<Duration>,
+    /// The answer the client got, or its error, as displayed.
+    pub reply: Result<String, String>,
+    /// How long the request took.
+    pub took: Duration,
+}
+
+impl Default for HedgeReport {
+    fn default() -> Self {
+        Self { id: 0, answers: Vec::new(), started: Vec::new(), reply: Err(String::new()), took: Duration::ZERO }
+    }
+}
+
+impl HedgeReport {
+    pub(super) fn new(sent: super::Sent, arrivals: &[Arrival]) -> Self {
+        let mine: Vec<&Arrival> =
+            arrivals.iter().filter(|a| a.request == sent.id && a.provider == Provider::E).collect();
+        let first = mine.first().map(|a| a.at);
+        Self {
+            id: sent.id,
+            answers: mine.iter().map(|a| a.answer).collect(),
+            started: mine.iter().map(|a| first.map_or(Duration::ZERO, |f| a.at.saturating_duration_since(f))).collect(),
+            reply: sent.result.map(|r| r.text).map_err(|e| e.to_string()),
+            took: sent.took,
+        }
+    }
+}
+
 /// Whether the client kept to the waits the server asked for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ServerDelays {
@@ -165,6 +232,10 @@ pub struct Summary {
     pub human_queue: Vec<u32>,
     /// The streamed request to C, after the others.
     pub stream: StreamReport,
+    /// The requests paced to D by its advertised limits.
+    pub paced: PacedReport,
+    /// The request hedged at E.
+    pub hedged: HedgeReport,
 }
 
 impl Summary {
@@ -198,6 +269,8 @@ impl Summary {
             budget,
             human_queue,
             stream: StreamReport::default(),
+            paced: PacedReport::default(),
+            hedged: HedgeReport::default(),
         }
     }
 
@@ -407,9 +480,29 @@ impl fmt::Display for Summary {
             write!(f, "; retried before its first token")?;
         }
         write!(f, "; {} tokens read once: {:?}", s.tokens.len(), s.tokens.concat())?;
-        match &s.error {
-            Some(error) => write!(f, "; ended by {error}"),
-            None => Ok(()),
+        if let Some(error) = &s.error {
+            write!(f, "; ended by {error}")?;
+        }
+        writeln!(f)?;
+        let p = &self.paced;
+        let longest = p.took.iter().max().copied().unwrap_or_default();
+        write!(
+            f,
+            "  paced        {} at D ({} a window, advertised on each answer): {} of {} answered, {} × 429; longest wait {}",
+            requests(&p.ids),
+            super::script::PACED_LIMIT,
+            p.answered,
+            p.ids.len(),
+            p.rate_limited(),
+            duration(longest)
+        )?;
+        writeln!(f)?;
+        let h = &self.hedged;
+        let starts: Vec<String> = h.started.iter().map(|d| format!("+{}", duration(*d))).collect();
+        write!(f, "  hedged       #{} at E: attempts at {}", h.id, starts.join(", "))?;
+        match &h.reply {
+            Ok(text) => write!(f, "; answered {text:?} in {}", duration(h.took)),
+            Err(error) => write!(f, "; failed: {error}"),
         }
     }
 }
