@@ -37,6 +37,8 @@ fn a_map_of_words_deserializes_to_the_policy_built_in_code() {
             retry_after_max: Some(Duration::from_secs(60)),
             timeout: Some(Duration::from_secs(5)),
             log: Some(LogLevel::Warn),
+            hedge: None,
+            hedges: None,
             seed: Some(9),
         }
     );
@@ -127,4 +129,13 @@ fn the_map_takes_exactly_the_configurable_keys() {
     let message = err(r#"{ "nope": null }"#);
     let expected = format!("expected one of {} at line", listed.join(", "));
     assert!(message.contains(&expected), "{message}");
+}
+
+// `hedge` and `hedges` from a map, in the attribute's words, checked while deserializing.
+#[test]
+fn hedge_and_hedges_deserialize_from_a_map() {
+    let config: PolicyConfig = serde_json::from_str(r#"{ "hedge": "after(200ms)", "hedges": 3 }"#).unwrap();
+    assert_eq!((config.hedge, config.hedges), (Some(std::time::Duration::from_millis(200)), Some(3)));
+    let err = serde_json::from_str::<PolicyConfig>(r#"{ "hedge": "after(200ms)", "hedges": 11 }"#).unwrap_err();
+    assert!(err.to_string().starts_with("`hedges` must be at most 10, found `11`"), "{err}");
 }

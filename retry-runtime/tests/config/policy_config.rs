@@ -31,6 +31,8 @@ fn the_line_reads_every_key_in_any_order() {
             retry_after_max: Some(Duration::from_secs(120)),
             timeout: Some(Duration::from_millis(2_500)),
             log: Some(LogLevel::Info),
+            hedge: None,
+            hedges: None,
             seed: Some(1_000),
         }
     );
@@ -45,13 +47,16 @@ fn display_writes_a_line_that_reads_back_equal() {
         retry_after_max: Some(Duration::from_millis(1_500)),
         timeout: Some(Duration::from_secs(7_200)),
         log: Some(LogLevel::Off),
+        hedge: Some(Duration::from_millis(80)),
+        hedges: Some(3),
         seed: Some(u64::MAX),
     };
     let line = config.to_string();
     assert_eq!(
         line,
         "stop = attempts(5) | elapsed(30s), wait = fixed(250ms) + random(0, 1), \
-         retry_after_max = 1500ms, timeout = 2h, log = off, seed = 18446744073709551615"
+         retry_after_max = 1500ms, timeout = 2h, log = off, hedge = after(80ms), hedges = 3, \
+         seed = 18446744073709551615"
     );
     assert_eq!(line.parse(), Ok(config));
 }
@@ -62,7 +67,7 @@ fn line_mistakes_name_the_key() {
         (
             "stpo = attempts(5)",
             "unknown key `stpo` (did you mean `stop`?); expected one of `stop`, `wait`, \
-             `retry_after_max`, `timeout`, `log` or `seed` (column 1)",
+             `retry_after_max`, `timeout`, `log`, `hedge`, `hedges` or `seed` (column 1)",
         ),
         ("stop = attempts(5), stop = never", "duplicate key `stop`; each key may appear once (column 21)"),
         ("stop", "expected `=` after `stop` (column 1); write `stop = …`"),
@@ -178,4 +183,58 @@ fn unset_keys_keep_the_policy_defaults() {
     let in_code = slept(RetryPolicy::builder().seed(3));
     assert_eq!(from_config.len(), 2); // attempts(3)
     assert_eq!(from_config, in_code); // full_jitter(1s, 60s)
+}
+
+// Guards "the text config accepts the same keys": `hedge` and `hedges` read, write back,
+// build a hedged policy, and refuse what the attribute refuses, in its words.
+#[test]
+fn hedge_and_hedges_read_as_the_attribute_writes_them() {
+    let config: PolicyConfig = "hedges = 2, hedge = after(150ms), stop = attempts(4)".parse().unwrap();
+    assert_eq!((config.hedge, config.hedges), (Some(Duration::from_millis(150)), Some(2)));
+    assert_eq!(config.to_string(), "stop = attempts(4), hedge = after(150ms), hedges = 2");
+    assert_eq!(config.to_string().parse::<PolicyConfig>(), Ok(config.clone()));
+    assert!(config.build().is_ok());
+
+    assert_eq!(config_err("hedge = after(0s)"), "`hedge` needs a positive duration, found zero");
+    assert_eq!(
+        config_err("hedge = 150ms"),
+        "`hedge`: `hedge` takes `after(D)`, the time an attempt runs before a hedge starts, \
+         such as `hedge = after(200ms)`; found `150ms`"
+    );
+    assert_eq!(
+        config_err("hedge = after(1s), hedges = 0"),
+        "`hedges = 0` starts no hedge; use `hedges = 1` or more, or remove `hedge`"
+    );
+    assert_eq!(
+        config_err("hedge = after(1s), hedges = 50"),
+        "`hedges` must be at most 10, found `50`; each hedge is one more request in flight at once"
+    );
+    assert_eq!(
+        config_err("hedges = 2"),
+        "`hedges` sets how many hedges `hedge = after(D)` may start, but there is no `hedge`; add `hedge = after(…)`"
+    );
+    assert!(config_err("hedge = after(1s), hedge = after(2s)").starts_with("duplicate key `hedge`"));
+}
+
+// The configured hedge is the builder's: the hedge starts at exactly the configured delay.
+#[tokio::test(start_paused = true)]
+async fn a_configured_hedge_starts_at_its_delay() {
+    let config: PolicyConfig = "stop = attempts(3), wait = none, hedge = after(150ms)".parse().unwrap();
+    let policy = config.build().unwrap();
+    let start = tokio::time::Instant::now();
+    let calls = std::cell::Cell::new(0);
+    let out: Result<u32, String> = policy
+        .retry(|| {
+            calls.set(calls.get() + 1);
+            let n = calls.get();
+            async move {
+                if n == 1 {
+                    std::future::pending::<()>().await;
+                }
+                Ok(n)
+            }
+        })
+        .await;
+    assert_eq!(out, Ok(2));
+    assert_eq!(start.elapsed(), Duration::from_millis(150));
 }
