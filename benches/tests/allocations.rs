@@ -39,3 +39,15 @@ fn guarded_first_try_success_allocates_nothing() {
     assert_eq!(allocations(100, || assert_eq!(poll_once(guarded_op(7)), Ok(7))), 0);
     assert_eq!(CLOSED.state(), retry_runtime::BreakerState::Closed);
 }
+
+// Measures what a hedged first-try success allocates: the round's list of attempts and the
+// first attempt's box (a round starts a number of attempts known only at run time).
+#[test]
+fn hedged_first_try_success_allocates_the_round_and_its_first_attempt() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    let _entered = runtime.enter();
+    assert_eq!(allocations(100, || assert_eq!(poll_once(benches::hedged_op(7)), Ok(7))), 200);
+    let policy = benches::hedged_card_policy();
+    // The value form boxes the round's future too.
+    assert_eq!(allocations(100, || assert_eq!(poll_once(policy.retry(|| benches::op(7))), Ok(7))), 300);
+}

@@ -79,3 +79,15 @@ fn alternatives_for_comparison() {
         size_of_val(&Retry::spawn(strategy, || async move { sized::<1008>(x).await.map_err(RetryError::transient) }));
     println!("1 KiB attempt: RetryPolicy::retry {value} B, backon {backon} B, tokio-retry2 {tokio_retry2} B");
 }
+
+// Measures the hedged form's future: the round (its timer, its list of attempts, the fork of
+// the call's layer) lives in the function's future, and each attempt is boxed, so a large
+// attempt does not make the hedged future larger; printed with `--nocapture`.
+#[test]
+fn a_hedged_future_holds_the_round_not_the_attempts() {
+    let hedged = size_of_val(&benches::hedged_op(1));
+    let plain = size_of_val(&benches::retry_op(1));
+    println!("hedged_op {hedged} B, retry_op {plain} B");
+    let sleep = size_of::<<DefaultSleep as AsyncSleep>::Sleep>();
+    assert!(hedged <= plain + sleep + 128, "the hedged future is {hedged} B");
+}
