@@ -92,6 +92,12 @@ pub struct Hedge {
 
 impl Hedge {
     /// One hedge, started when an attempt has run for `delay` without succeeding.
+    ///
+    /// ```
+    /// use retry_runtime::Hedge;
+    /// use std::time::Duration;
+    /// assert_eq!(Hedge::after(Duration::from_millis(200)).count(), 1);
+    /// ```
     pub const fn after(delay: Duration) -> Self {
         Self { after: delay, hedges: 1 }
     }
@@ -110,11 +116,23 @@ impl Hedge {
     }
 
     /// How long an attempt runs before a hedge starts beside it.
+    ///
+    /// ```
+    /// use retry_runtime::Hedge;
+    /// use std::time::Duration;
+    /// assert_eq!(Hedge::after(Duration::from_secs(1)).delay(), Duration::from_secs(1));
+    /// ```
     pub const fn delay(&self) -> Duration {
         self.after
     }
 
     /// How many hedges a round may start.
+    ///
+    /// ```
+    /// use retry_runtime::Hedge;
+    /// use std::time::Duration;
+    /// assert_eq!(Hedge::after(Duration::from_secs(1)).hedges(3).count(), 3);
+    /// ```
     pub const fn count(&self) -> u32 {
         self.hedges
     }
