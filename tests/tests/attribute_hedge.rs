@@ -196,3 +196,53 @@ async fn the_before_hook_runs_for_each_hedge() {
     assert_eq!(slow().await, Ok(1));
     assert_eq!(*SEEN.lock().unwrap(), [1, 2, 3]);
 }
+
+mod guarded {
+    use std::time::Duration;
+
+    use retry_runtime::{BreakerState, Bulkhead, BulkheadFull, CircuitBreaker, CircuitOpen, retry};
+
+    #[derive(Debug, PartialEq)]
+    pub(super) enum Refused {
+        Open,
+        Full,
+    }
+    impl From<CircuitOpen> for Refused {
+        fn from(_: CircuitOpen) -> Self {
+            Refused::Open
+        }
+    }
+    impl From<BulkheadFull> for Refused {
+        fn from(_: BulkheadFull) -> Self {
+            Refused::Full
+        }
+    }
+    impl std::fmt::Display for Refused {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{self:?}")
+        }
+    }
+
+    pub(super) static POOL: Bulkhead = Bulkhead::new(3);
+    pub(super) static BREAKER: CircuitBreaker = CircuitBreaker::consecutive(1, Duration::from_secs(30));
+
+    #[retry(stop = attempts(5), wait = none, hedge = after(100ms), hedges = 2, breaker = BREAKER, bulkhead = POOL)]
+    pub(super) async fn stalls() -> Result<(), Refused> {
+        std::future::pending().await
+    }
+
+    // Guards cancellation through the attribute: dropping the call mid-round gives back every
+    // place and permit, and counts no failure.
+    #[tokio::test(start_paused = true)]
+    async fn a_call_dropped_mid_round_gives_back_its_places_and_permits() {
+        let watch = async {
+            tokio::time::sleep(Duration::from_millis(240)).await;
+            POOL.available()
+        };
+        let (cut, free_mid_round) = tokio::join!(tokio::time::timeout(Duration::from_millis(250), stalls()), watch);
+        assert!(cut.is_err(), "still hedging when dropped");
+        assert_eq!(free_mid_round, 0, "the primary and its two hedges each held a place");
+        assert_eq!(POOL.available(), 3, "every place given back");
+        assert_eq!(BREAKER.state(), BreakerState::Closed, "a dropped attempt is no failure");
+    }
+}
