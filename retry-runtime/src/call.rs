@@ -395,9 +395,10 @@ where
         }
     }
 
-    /// The state as the body sees it (`state = NAME`): the attempt under way.
+    /// The state as the body sees it (`state = NAME`): the attempt under way. It holds no
+    /// outcome, so it has any lifetime: a hedged attempt's future owns its own, whatever `T`.
     #[inline]
-    pub fn state(&self) -> RetryState<'static, T, E> {
+    pub fn state<'o>(&self) -> RetryState<'o, T, E> {
         self.view(None, None)
     }
 

@@ -91,6 +91,23 @@ async fn generic<T: Clone + Send>(value: T, gate: &AtomicU32) -> Result<T, LlmEr
     if gate.fetch_add(1, Ordering::SeqCst) == 0 { Err(LlmError::Overload(503)) } else { Ok(value) }
 }
 
+// The hedged expansion: its attempt maker, the state read per attempt, `policy = …` beside it.
+#[retry(crate = renamed_retry, stop = attempts(3), wait = none, hedge = after(PAUSE), hedges = 2, state = state)]
+async fn hedged<T: Clone + Send>(value: T, (first, _): (u32, u8), gate: &AtomicU32) -> Result<T, LlmError> {
+    if gate.fetch_add(1, Ordering::SeqCst) < first && state.attempt() == 1 {
+        std::future::pending::<()>().await;
+    }
+    Ok(value)
+}
+
+static SHARED: std::sync::LazyLock<renamed_retry::RetryPolicy> =
+    std::sync::LazyLock::new(|| renamed_retry::RetryPolicy::builder().build().unwrap());
+
+#[retry(crate = renamed_retry, policy = SHARED, hedge = after(1s))]
+async fn hedged_shared(n: u64) -> Result<u64, LlmError> {
+    Ok(n)
+}
+
 #[tokio::test(start_paused = true)]
 async fn annotated_code_compiles_without_lints_and_runs() {
     let client = Client { calls: std::sync::Arc::default() };
@@ -100,6 +117,9 @@ async fn annotated_code_compiles_without_lints_and_runs() {
     assert_eq!(fresh.counter(), Ok(1));
     let gate = AtomicU32::new(0);
     assert_eq!(generic("x", &gate).await, Ok("x"));
+    let gate = AtomicU32::new(0);
+    assert_eq!(hedged("y", (1, 0), &gate).await, Ok("y"));
+    assert_eq!(hedged_shared(4).await, Ok(4));
     let permanent = LlmError::BadRequest { message: String::new() };
     assert_eq!(permanent.server_delay(), None);
 }
