@@ -246,3 +246,66 @@ mod guarded {
         assert_eq!(BREAKER.state(), BreakerState::Closed, "a dropped attempt is no failure");
     }
 }
+
+mod shapes {
+    //! Shapes whose attempts run side by side under `hedge`: `?` and `return` in the body,
+    //! `impl Trait` by value, a borrowed `Ok` type, a trait's async method.
+    use std::time::Duration;
+
+    use retry_runtime::retry;
+
+    #[derive(Debug, PartialEq)]
+    pub(super) struct Bad;
+
+    impl From<std::num::ParseIntError> for Bad {
+        fn from(_: std::num::ParseIntError) -> Self {
+            Bad
+        }
+    }
+
+    impl std::fmt::Display for Bad {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("bad")
+        }
+    }
+
+    #[retry(stop = attempts(2), wait = none, hedge = after(10ms))]
+    async fn parse(text: impl AsRef<str> + Clone) -> Result<u32, Bad> {
+        if text.as_ref().is_empty() {
+            return Ok(0);
+        }
+        Ok(text.as_ref().parse::<u32>()?)
+    }
+
+    #[retry(stop = attempts(2), wait = none, hedge = after(10ms))]
+    async fn first_word<'a>(text: &'a str) -> Result<&'a str, Bad> {
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        text.split(' ').next().ok_or(Bad)
+    }
+
+    trait Ask {
+        async fn ask(&self, n: u32) -> Result<u32, Bad>;
+    }
+
+    struct Doubler;
+
+    impl Ask for Doubler {
+        #[retry(stop = attempts(3), wait = none, hedge = after(10ms), hedges = 2)]
+        async fn ask(&self, n: u32) -> Result<u32, Bad> {
+            Ok(n * 2)
+        }
+    }
+
+    // Guards the hedged expansion on these shapes: each compiles, and `?` and `return` end
+    // the attempt, as without `hedge`.
+    #[tokio::test(start_paused = true)]
+    async fn bodies_with_question_marks_borrowed_outputs_and_trait_methods_hedge() {
+        assert_eq!(parse("42").await, Ok(42));
+        assert_eq!(parse(String::new()).await, Ok(0));
+        assert_eq!(parse("x").await, Err(Bad), "a retried parse error, twice, then given up");
+        let start = tokio::time::Instant::now();
+        assert_eq!(first_word("hello world").await, Ok("hello"));
+        assert_eq!(start.elapsed(), Duration::from_millis(25), "the primary answered first");
+        assert_eq!(Doubler.ask(4).await, Ok(8));
+    }
+}
