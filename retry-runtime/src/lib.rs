@@ -94,8 +94,14 @@ pub mod hooks;
 pub mod limiter;
 pub mod predicate;
 pub mod presets;
+#[cfg(feature = "reqwest-middleware")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest-middleware")))]
+pub mod reqwest_middleware;
 pub mod sleep;
 pub mod stop;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod tower;
 pub mod wait;
 
 #[doc(hidden)]
