@@ -86,6 +86,7 @@ mod timeout;
 pub mod breaker;
 pub mod budget;
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod bulkhead;
 pub mod classify;
 pub mod config;

@@ -162,6 +162,9 @@ impl std::error::Error for RequestFailure {
 /// A response by its `x-should-retry` and status, with its server delay; an error as
 /// `reqwest::Error`'s [`Transient`] says, and a per-attempt timeout of this crate
 /// ([`Elapsed`]) is transient.
+///
+/// Needs the `reqwest-middleware` feature.
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest-middleware")))]
 impl Transient for RequestFailure {
     fn is_transient(&self) -> bool {
         match self {
@@ -180,6 +183,9 @@ impl Transient for RequestFailure {
 
 /// The response's status and headers; an error has no response (the SDKs retry those)
 /// unless reqwest reports a status.
+///
+/// Needs the `reqwest-middleware` feature.
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest-middleware")))]
 impl FailedRequest for RequestFailure {
     fn status(&self) -> Option<u16> {
         match self {

@@ -104,6 +104,8 @@ impl<Pol> Clone for RetryLayer<Pol> {
     }
 }
 
+/// Needs the `tower` feature.
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 impl<Svc, Pol> Layer<Svc> for RetryLayer<Pol> {
     type Service = Retry<Svc, Pol>;
 
