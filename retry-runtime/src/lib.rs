@@ -124,3 +124,9 @@ pub use timeout::Elapsed;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/attribute.md")]
 pub struct AttributeDocs;
+
+/// Runs the README's Rust snippets as doctests (those not marked `ignore`): each that claims
+/// to compile does. They use the features they show, so they run with all of them.
+#[cfg(all(doctest, feature = "tokio", feature = "tower", feature = "reqwest-middleware"))]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDocs;
