@@ -419,6 +419,8 @@ where
     }
 
     fn give_up(&self, outcome: Result<T, E>, reason: &'static str) -> Next<T, E> {
+        #[cfg(feature = "metrics")]
+        crate::telemetry::give_up(self.name(), reason);
         if G::ACTIVE {
             self.policy.hooks.on_give_up.call(&self.view(Some(&outcome), None));
         }
@@ -443,7 +445,13 @@ where
             Ok(value) => self.policy.retry_value.retry(value),
             Err(error) => self.policy.retry_error.retry(error),
         };
+        #[cfg(feature = "metrics")]
+        crate::telemetry::attempt(self.name(), crate::telemetry::attempt_outcome(retryable, outcome.is_ok()));
         if !retryable {
+            #[cfg(feature = "metrics")]
+            if outcome.is_err() {
+                crate::telemetry::not_retried(self.name());
+            }
             // Reported in place: the settled permit stays until the next attempt's replaces it.
             if K::ACTIVE
                 && let Some(permit) = &mut self.permit
@@ -513,6 +521,8 @@ where
         if !guards::pay(self.policy.guards.budget.budget(), kind, &mut self.withdrawal) {
             return self.give_up(outcome, "the retry budget is empty");
         }
+        #[cfg(feature = "metrics")]
+        crate::telemetry::retry(self.name(), kind, delay);
         if L::ACTIVE {
             self.policy.hooks.before_sleep.call(&self.view(Some(&outcome), Some(delay)));
         }

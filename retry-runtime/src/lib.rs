@@ -100,6 +100,9 @@ pub mod presets;
 pub mod reqwest_middleware;
 pub mod sleep;
 pub mod stop;
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub mod telemetry;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod tower;

@@ -366,6 +366,8 @@ enum Wait {
 
 async fn sleep_for<Z: AsyncSleep>(sleeper: &Z, delay: Duration) {
     if !delay.is_zero() {
+        #[cfg(feature = "metrics")]
+        crate::telemetry::limiter_wait(delay);
         sleeper.sleep(delay).await;
     }
 }
