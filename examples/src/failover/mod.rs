@@ -16,6 +16,7 @@
 //! ```
 
 pub mod client;
+pub mod metrics;
 pub mod script;
 pub mod server;
 mod summary;
