@@ -9,7 +9,6 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use examples::failover::Provider;
-use examples::failover::script::Scenario;
 use examples::failover::server::Server;
 use retry_runtime::classify::{HttpFailure, Transient};
 use retry_runtime::stop::attempts;
@@ -31,7 +30,7 @@ struct Chat {
 
 impl Chat {
     fn new(server: &Server) -> Self {
-        Self { client: reqwest::Client::new(), url: format!("{}/a/v1/chat/completions", server.base_url()) }
+        Self { client: reqwest::Client::new(), url: server.chat_url(Provider::A) }
     }
 }
 
@@ -85,18 +84,10 @@ async fn call<S: Service<u32>>(service: &mut S, id: u32) -> Result<S::Response, 
     service.call(id).await
 }
 
-async fn tour() -> Server {
-    Server::start(Scenario::Tour, 14, 1).await.expect("the server starts")
-}
-
-fn attempts_at_a(server: &Server, id: u32) -> usize {
-    server.arrivals().iter().filter(|a| a.request == id && a.provider == Provider::A).count()
-}
-
 /// Guards `when_ok`: a 503 is a response, not an error, and is retried until the 200.
 #[tokio::test]
 async fn when_ok_retries_a_failing_response_until_the_success() {
-    let server = tour().await;
+    let server = Server::tour().await.expect("the server starts");
     let policy = RetryPolicy::builder()
         .stop(attempts(3))
         .wait(fixed(Duration::from_millis(10)))
@@ -106,13 +97,13 @@ async fn when_ok_retries_a_failing_response_until_the_success() {
     let mut service = RetryLayer::new(policy).layer(Chat::new(&server));
     let response = call(&mut service, 6).await.expect("a response");
     assert_eq!(response.status(), 200);
-    assert_eq!(attempts_at_a(&server, 6), 3, "503, 503, 200");
+    assert_eq!(server.attempts(Provider::A, 6), 3, "503, 503, 200");
 }
 
 /// Guards the error path: the OpenAI preset reads `retry-after-ms` from the error and sleeps it.
 #[tokio::test]
 async fn the_openai_preset_sleeps_what_the_server_asked() {
-    let server = tour().await;
+    let server = Server::tour().await.expect("the server starts");
     let mut service = RetryLayer::new(presets::openai().build().unwrap())
         .layer(Strict::<HttpFailure>(Chat::new(&server), PhantomData));
     let body = call(&mut service, 3).await.expect("the second attempt succeeds");
@@ -124,7 +115,7 @@ async fn the_openai_preset_sleeps_what_the_server_asked() {
     // A 400 is not retried, and is returned as the error.
     let refused = call(&mut service, 9).await.expect_err("a 400");
     assert_eq!(refused.status(), 400);
-    assert_eq!(attempts_at_a(&server, 9), 1);
+    assert_eq!(server.attempts(Provider::A, 9), 1);
 }
 
 /// Guards `breaker` and `budget` through the layer: they count the service's attempts.
@@ -133,7 +124,7 @@ async fn the_breaker_and_the_budget_guard_the_inner_service() {
     static BREAKER: CircuitBreaker = CircuitBreaker::consecutive(2, Duration::from_secs(30));
     static BUDGET: RetryBudget = RetryBudget::token_bucket(10, 5, 10, 1);
     let transient = |e: &BoxError| e.downcast_ref::<HttpFailure>().is_some_and(Transient::is_transient);
-    let server = tour().await;
+    let server = Server::tour().await.expect("the server starts");
     let strict = Strict::<BoxError>(Chat::new(&server), PhantomData);
 
     let policy = RetryPolicy::builder().stop(attempts(5)).wait(fixed(Duration::from_millis(5)));
@@ -141,7 +132,7 @@ async fn the_breaker_and_the_budget_guard_the_inner_service() {
         RetryLayer::new(policy.clone().when(transient).breaker(&BREAKER).build().unwrap()).layer(strict.clone());
     let error = call(&mut guarded, 10).await.expect_err("A is down");
     assert!(error.downcast_ref::<CircuitOpen>().is_some(), "{error}");
-    assert_eq!(attempts_at_a(&server, 10), 2, "the third attempt was refused without a request");
+    assert_eq!(server.attempts(Provider::A, 10), 2, "the third attempt was refused without a request");
 
     let mut budgeted = RetryLayer::new(policy.when(transient).budget(&BUDGET).build().unwrap()).layer(strict);
     let error = call(&mut budgeted, 11).await.expect_err("A is down");
@@ -149,13 +140,13 @@ async fn the_breaker_and_the_budget_guard_the_inner_service() {
         error.downcast_ref::<HttpFailure>().map(HttpFailure::status),
         Some(http::StatusCode::SERVICE_UNAVAILABLE)
     );
-    assert_eq!(attempts_at_a(&server, 11), 3, "two retries of 5 tokens emptied the bucket of 10");
+    assert_eq!(server.attempts(Provider::A, 11), 3, "two retries of 5 tokens emptied the bucket of 10");
 }
 
 /// Guards `timeout` through the layer: the slow answer is cut and retried.
 #[tokio::test]
 async fn a_per_attempt_timeout_cuts_the_slow_answer() {
-    let server = tour().await;
+    let server = Server::tour().await.expect("the server starts");
     let policy = RetryPolicy::builder()
         .stop(attempts(2))
         .wait(fixed(Duration::from_millis(5)))
@@ -166,6 +157,6 @@ async fn a_per_attempt_timeout_cuts_the_slow_answer() {
     let started = std::time::Instant::now();
     let body = call(&mut service, 8).await.expect("the second attempt is quick");
     assert!(body.contains("answer"));
-    assert_eq!(attempts_at_a(&server, 8), 2);
+    assert_eq!(server.attempts(Provider::A, 8), 2);
     assert!(started.elapsed() < Duration::from_millis(1000), "waited for the slow answer");
 }
