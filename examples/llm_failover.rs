@@ -21,7 +21,11 @@
 //! - A's outage: three failed attempts open its breaker (10), which then refuses A without
 //!   a request while B serves (11, 12); when B is overloaded too, the request is queued for
 //!   a human (13); after the breaker's 500 ms cooldown one probe finds A back and closes it
-//!   (14).
+//!   (14);
+//! - provider C streams its answer as server-sent events (`text/event-stream`, read with
+//!   reqwest's byte stream and `eventsource-stream`): its first stream sends Anthropic's
+//!   `event: error` with `overloaded_error` before any token, so the whole request is retried;
+//!   the second streams its tokens, each read once (15, the summary's `stream` line).
 //!
 //! The table after the log has a row per request; its last column is what the providers
 //! answered, attempt by attempt. The scenario lives in `src/failover/`, the client as an

@@ -5,6 +5,7 @@
 //! cargo build --profile bench -p benches --example profile
 //! valgrind --tool=callgrind target/release/examples/profile retry_flaky 100000
 //! valgrind --tool=callgrind target/release/examples/profile adaptive_limiter 100000
+//! valgrind --tool=callgrind target/release/examples/profile policy_op 100000
 //! perf record -g target/release/examples/profile guarded_op 100000000
 //! ```
 //!
@@ -18,6 +19,10 @@ use benches::{
     block_on, guarded_op, hand_loop_flaky, hand_loop_op, isolated_op, op, poll_once, refused_op, retry_flaky, retry_op,
 };
 
+tokio::task_local! {
+    static FRAME: Cell<u8>;
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let case = args.next().unwrap_or_else(|| "retry_op".to_owned());
@@ -27,6 +32,8 @@ fn main() {
     }
     benches::open_breakers();
     benches::warm_up();
+    // The card's policy as a value, built once, as a user of `RetryPolicy` would.
+    let policy = benches::card_policy();
     let mut sum = 0u64;
     for _ in 0..calls {
         let x = black_box(7);
@@ -39,7 +46,14 @@ fn main() {
             "isolated_op" => poll_once(isolated_op(x, &Cell::new(0))),
             "hand_loop_flaky" => block_on(hand_loop_flaky(&Cell::new(3))),
             "retry_flaky" => block_on(retry_flaky(&Cell::new(3))),
+            "policy_op" => poll_once(policy.retry(|| op(x))),
+            "policy_blocking_op" => policy.retry_blocking(|| Ok(black_box(x))),
+            // What publishing a nested layer's frame with tokio's task-local would cost the
+            // attempt instead (retry-runtime/src/nested.rs): a scope around it.
+            "task_local_op" => poll_once(FRAME.scope(Cell::new(0), op(x))),
             "no_limiter" => Ok(x),
+            "limited_op" => poll_once(benches::limited_op(x)),
+            "adaptive_limited_op" => poll_once(benches::adaptive_limited_op(x)),
             "adaptive_limiter" => {
                 benches::shaped(black_box(&benches::ADAPTIVE));
                 Ok(x)

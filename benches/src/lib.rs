@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use rand::Rng;
 use retry_runtime::sleep::{AsyncSleep, DefaultSleep, NoSleep};
-use retry_runtime::{CircuitBreaker, CircuitOpen, RetryBudget, retry};
+use retry_runtime::{CircuitBreaker, CircuitOpen, RetryBudget, RetryPolicy, retry};
 use std::future::Ready;
 
 /// The error of the operation: two transient kinds and one that is never retried.
@@ -35,6 +35,12 @@ pub enum LlmError {
 impl fmt::Display for LlmError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self, f)
+    }
+}
+
+impl From<retry_runtime::RateLimited> for LlmError {
+    fn from(_: retry_runtime::RateLimited) -> Self {
+        Self::RateLimit
     }
 }
 
@@ -190,6 +196,25 @@ pub async fn retry_flaky(failures_left: &Cell<u32>) -> Result<u64, LlmError> {
     flaky(failures_left).await
 }
 
+/// The design card's policy as a value: what [`RetryPolicy::retry`](retry_runtime::RetryPolicy::retry)
+/// and `retry_blocking` are measured with.
+///
+/// # Panics
+/// Never: the policy is valid.
+pub fn card_policy()
+-> retry_runtime::RetryPolicy<retry_runtime::stop::Attempts, retry_runtime::wait::ExpJitter, fn(&LlmError) -> bool> {
+    RetryPolicy::builder()
+        .stop(retry_runtime::stop::attempts(ATTEMPTS))
+        .wait(retry_runtime::wait::exp_jitter(INITIAL, MAX, Duration::from_nanos(JITTER_NANOS)))
+        .when(transient as fn(&LlmError) -> bool)
+        .build()
+        .expect("a valid policy")
+}
+
+fn transient(e: &LlmError) -> bool {
+    matches!(e, LlmError::RateLimit | LlmError::Overload)
+}
+
 /// A breaker that stays closed in the benchmarks: every call succeeds.
 pub static CLOSED: CircuitBreaker = CircuitBreaker::consecutive(5, Duration::from_secs(30));
 /// A breaker opened by [`open_breakers`], for an hour.
@@ -264,4 +289,17 @@ pub static FIXED: retry_runtime::RateLimiter = retry_runtime::RateLimiter::per_s
 pub fn shaped(limiter: &retry_runtime::RateLimiter) {
     let permit = poll_once(limiter.acquire(None)).expect("room");
     permit.record(retry_runtime::limiter::Outcome::Success);
+}
+
+/// [`op`] under the design card's attribute, paced by [`FIXED`]: the first-try path of
+/// `limiter = NAME` with room.
+#[retry(stop = attempts(5), wait = exp_jitter(1, 60, 5), on = RateLimit | Overload, limiter = FIXED)]
+pub async fn limited_op(x: u64) -> Result<u64, LlmError> {
+    op(x).await
+}
+
+/// The same, paced by [`ADAPTIVE`].
+#[retry(stop = attempts(5), wait = exp_jitter(1, 60, 5), on = RateLimit | Overload, limiter = ADAPTIVE)]
+pub async fn adaptive_limited_op(x: u64) -> Result<u64, LlmError> {
+    op(x).await
 }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use examples::failover::client::Served;
+use examples::failover::script::{Answer, STREAMED_TOKENS};
 use examples::failover::{Options, Outcome, Provider, RequestReport, Scenario, Summary, run};
 use retry_runtime::BreakerState::{Closed, Open};
 use tokio::sync::Mutex;
@@ -73,6 +74,16 @@ async fn the_tour_ends_as_its_script_says() {
     let took = summary.requests[7].took;
     assert!(took >= ms(250) && took < ms(1000), "request 8 took {took:?}");
 
+    // The streamed request (#15, provider C): its first stream sent `event: error`
+    // overloaded_error before any token and was retried as a whole; the second streamed
+    // every token once, and nothing after the first token was retried.
+    let stream = &summary.stream;
+    assert_eq!(stream.id, 15);
+    assert_eq!(stream.answers, [Answer::StreamOverloaded, Answer::Stream]);
+    assert!(stream.retried_before_first_token(), "{summary}");
+    assert_eq!(stream.tokens, STREAMED_TOKENS);
+    assert_eq!(stream.error, None);
+
     // Retries that failed kept their cost; the successful ones were refunded.
     assert!(summary.budget.0 < summary.budget.1);
     assert!(summary.elapsed < Duration::from_secs(10), "the tour took {:?}", summary.elapsed);
@@ -97,5 +108,6 @@ async fn the_storm_is_caught_by_the_fallbacks() {
     assert!(summary.breaker_a_changes().iter().any(|&(_, state)| state == Open), "{summary}");
     assert!(!summary.ids(RequestReport::refused_by_breaker_a).is_empty());
     assert_eq!(summary.server_delays.early, []);
+    assert!(summary.stream.retried_before_first_token(), "{summary}");
     assert!(summary.elapsed < Duration::from_secs(10), "the storm took {:?}", summary.elapsed);
 }

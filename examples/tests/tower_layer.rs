@@ -14,7 +14,7 @@ use retry_runtime::classify::{HttpFailure, Transient};
 use retry_runtime::stop::attempts;
 use retry_runtime::tower::RetryLayer;
 use retry_runtime::wait::fixed;
-use retry_runtime::{CircuitBreaker, CircuitOpen, RetryBudget, RetryPolicy, presets};
+use retry_runtime::{Bulkhead, CircuitBreaker, CircuitOpen, RateLimiter, RetryBudget, RetryPolicy, presets};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -159,4 +159,30 @@ async fn a_per_attempt_timeout_cuts_the_slow_answer() {
     assert!(body.contains("answer"));
     assert_eq!(server.attempts(Provider::A, 8), 2);
     assert!(started.elapsed() < Duration::from_millis(1000), "waited for the slow answer");
+}
+
+/// Guards `limiter` and `bulkhead` through the layer: the attempts take the limiter's permits
+/// (two at once, then one every 500 ms) and give the bulkhead's place back.
+#[tokio::test]
+async fn the_limiter_paces_and_the_bulkhead_bounds_the_inner_service() {
+    static PACED: RateLimiter = RateLimiter::per_second(2);
+    static ONE_AT_A_TIME: Bulkhead = Bulkhead::new(1);
+    let transient = |e: &BoxError| e.downcast_ref::<HttpFailure>().is_some_and(Transient::is_transient);
+    let server = Server::tour().await.expect("the server starts");
+    let policy = RetryPolicy::builder()
+        .stop(attempts(3))
+        .wait(retry_runtime::wait::none())
+        .when(transient)
+        .limiter(&PACED)
+        .bulkhead(&ONE_AT_A_TIME)
+        .build()
+        .unwrap();
+    let mut service = RetryLayer::new(policy).layer(Strict::<BoxError>(Chat::new(&server), PhantomData));
+    let body = call(&mut service, 6).await.expect("503, 503, then 200");
+    assert!(body.contains("answer"), "{body}");
+    let arrivals = server.arrivals();
+    assert_eq!(arrivals.len(), 3);
+    let gap = arrivals[2].at - arrivals[0].at;
+    assert!(gap >= Duration::from_millis(450), "the third attempt came {gap:?} after the first, before its permit");
+    assert_eq!(ONE_AT_A_TIME.available(), 1, "the place is given back");
 }

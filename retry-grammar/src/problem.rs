@@ -7,7 +7,7 @@ use core::time::Duration;
 
 use crate::duration::Words;
 use crate::suggest::{closest, one_of, snippet};
-use crate::table::{CHAIN_MAX, Role, STOPS, Strategy, Unit, WAITS};
+use crate::table::{CHAIN_MAX, Role, STOPS, Strategy, Unit, ValueKind, WAITS};
 use crate::term::Op;
 
 /// Which table a name was looked up in.
@@ -190,6 +190,11 @@ pub enum Problem {
         /// The deadline.
         deadline: Duration,
     },
+    /// `limiter` or `bulkhead` on a plain `fn`: waiting for a permit or a place is async.
+    ShapingNeedsAsync {
+        /// The key.
+        key: &'static str,
+    },
     /// A preset not in the table.
     UnknownPreset {
         /// As written.
@@ -199,6 +204,18 @@ pub enum Problem {
     UnknownLevel {
         /// As written.
         found: String,
+    },
+    /// A nesting mode not in the table.
+    UnknownNesting {
+        /// As written.
+        found: String,
+    },
+    /// `first_item_timeout` on a function that returns no stream.
+    FirstItemTimeoutWithoutStream,
+    /// A key a function that returns a stream cannot take.
+    NotForStreams {
+        /// The key.
+        key: &'static str,
     },
     /// A key not in the table (`valid` lists the keys this front end takes).
     UnknownKey {
@@ -217,7 +234,8 @@ pub enum Problem {
         /// The key.
         key: &'static str,
     },
-    /// A key of Rust code in configuration text.
+    /// A key configuration text does not take (Rust code, or a key only the attribute and
+    /// the builder set).
     NotConfigurable {
         /// The key.
         key: &'static str,
@@ -394,11 +412,40 @@ impl fmt::Display for Problem {
                 Words(*timeout),
                 Words(*deadline)
             ),
+            Self::ShapingNeedsAsync { key } => write!(
+                f,
+                "`{key}` needs an `async fn`: a blocking call would hold its thread while it waits; wait inside the body instead"
+            ),
             Self::UnknownPreset { found } => unknown(f, "preset", found, &crate::table::Preset::names()),
             Self::UnknownLevel { found } => unknown(f, "log level", found, &crate::table::Level::names()),
+            Self::UnknownNesting { found } => {
+                unknown(f, &format!("`{}` mode", crate::table::NESTED.name), found, &crate::table::Nesting::names())
+            }
+            Self::FirstItemTimeoutWithoutStream => write!(
+                f,
+                "`{}` bounds the wait for a stream's first item, but this function returns no stream; \
+                 return `impl Stream<Item = Result<T, E>>` (or `Result<impl Stream<…>, E>`), or use `{}`",
+                crate::table::FIRST_ITEM_TIMEOUT.name,
+                crate::table::TIMEOUT.name
+            ),
+            Self::NotForStreams { key } => write!(
+                f,
+                "`{key}` cannot go on a function that returns a stream: its body makes each attempt's \
+                 stream, and the stream is the caller's once its first item is read"
+            ),
             Self::UnknownKey { found, valid } => unknown(f, "key", found, valid),
             Self::DuplicateKey { key } => write!(f, "duplicate key `{key}`; each key may appear once"),
             Self::NeedsValue { key } => write!(f, "`{key}` needs a value: `{key} = …`"),
+            // A word or a duration, which configuration could read but does not take yet.
+            Self::NotConfigurable { key }
+                if crate::table::Key::find(key)
+                    .is_some_and(|k| matches!(k.value, ValueKind::Nesting | ValueKind::Duration)) =>
+            {
+                write!(
+                    f,
+                    "`{key}` is not read from configuration; set it on the builder that `PolicyConfig::builder` returns"
+                )
+            }
             Self::NotConfigurable { key } => write!(
                 f,
                 "`{key}` takes Rust code, so it cannot come from configuration; \

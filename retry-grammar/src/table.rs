@@ -24,6 +24,8 @@ pub enum ValueKind {
     Seed,
     /// A preset's name (`preset`): `openai`.
     Preset,
+    /// What a layer does about retried calls nested in its attempts (`nested`): `multiply`.
+    Nesting,
 }
 
 /// One key of the attribute or of configuration.
@@ -70,6 +72,8 @@ pub const RETRY_AFTER: Key = key("retry_after", ValueKind::Code, false, false);
 pub const RETRY_AFTER_MAX: Key = key("retry_after_max", ValueKind::Duration, true, false);
 /// `timeout`.
 pub const TIMEOUT: Key = key("timeout", ValueKind::Duration, true, false);
+/// `first_item_timeout`: a stream's wait for its first item.
+pub const FIRST_ITEM_TIMEOUT: Key = key("first_item_timeout", ValueKind::Duration, false, false);
 /// `before`.
 pub const BEFORE: Key = key("before", ValueKind::Code, false, false);
 /// `after`.
@@ -80,6 +84,8 @@ pub const BEFORE_SLEEP: Key = key("before_sleep", ValueKind::Code, false, false)
 pub const ON_GIVE_UP: Key = key("on_give_up", ValueKind::Code, false, false);
 /// `log`.
 pub const LOG: Key = key("log", ValueKind::Level, true, false);
+/// `nested`: what this layer does about retried calls inside its attempts.
+pub const NESTED: Key = key("nested", ValueKind::Nesting, false, false);
 /// `sleeper`.
 pub const SLEEPER: Key = key("sleeper", ValueKind::Code, false, false);
 /// `state`.
@@ -88,6 +94,10 @@ pub const STATE: Key = key("state", ValueKind::Binding, false, true);
 pub const BREAKER: Key = key("breaker", ValueKind::Code, false, true);
 /// `budget`.
 pub const BUDGET: Key = key("budget", ValueKind::Code, false, true);
+/// `limiter`: a `RateLimiter` that paces every attempt.
+pub const LIMITER: Key = key("limiter", ValueKind::Code, false, true);
+/// `bulkhead`: a `Bulkhead` that bounds the attempts in flight.
+pub const BULKHEAD: Key = key("bulkhead", ValueKind::Code, false, true);
 /// `fallback`.
 pub const FALLBACK: Key = key("fallback", ValueKind::Code, false, true);
 /// `policy`.
@@ -111,15 +121,19 @@ pub const KEYS: &[Key] = &[
     RETRY_AFTER,
     RETRY_AFTER_MAX,
     TIMEOUT,
+    FIRST_ITEM_TIMEOUT,
     BEFORE,
     AFTER,
     BEFORE_SLEEP,
     ON_GIVE_UP,
     LOG,
+    NESTED,
     SLEEPER,
     STATE,
     BREAKER,
     BUDGET,
+    LIMITER,
+    BULKHEAD,
     FALLBACK,
     POLICY,
     PRESET,
@@ -640,6 +654,58 @@ impl Level {
     /// ```
     pub fn names() -> Vec<&'static str> {
         LEVELS.iter().map(|&(w, _)| w).collect()
+    }
+}
+
+/// What a layer does about retried calls made inside its attempts, `nested = MODE`; the
+/// runtime's `Nested` is the same choice.
+///
+/// ```
+/// use retry_grammar::Nesting;
+/// assert_eq!(Nesting::parse("inner_once"), Some(Nesting::InnerOnce));
+/// assert_eq!(Nesting::Multiply.name(), "multiply");
+/// assert_eq!(Nesting::parse("Multiply"), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Nesting {
+    /// The innermost layer retries; an outer one does not retry what it gave up on (the default).
+    Inner,
+    /// Layers nested in this one make one attempt each; this one retries.
+    InnerOnce,
+    /// Every layer retries on its own (Tenacity): attempts multiply.
+    Multiply,
+}
+
+/// Every nesting mode, as it is written.
+pub const NESTINGS: &[(&str, Nesting)] =
+    &[("inner", Nesting::Inner), ("inner_once", Nesting::InnerOnce), ("multiply", Nesting::Multiply)];
+
+impl Nesting {
+    /// The mode written `word` (in the case shown: these are words of the attribute).
+    ///
+    /// ```
+    /// assert_eq!(retry_grammar::Nesting::parse("inner"), Some(retry_grammar::Nesting::Inner));
+    /// ```
+    pub fn parse(word: &str) -> Option<Self> {
+        NESTINGS.iter().find(|(w, _)| *w == word).map(|&(_, n)| n)
+    }
+
+    /// The word for the mode.
+    ///
+    /// ```
+    /// assert_eq!(retry_grammar::Nesting::InnerOnce.name(), "inner_once");
+    /// ```
+    pub fn name(self) -> &'static str {
+        NESTINGS.iter().find(|(_, n)| *n == self).map_or("inner", |&(w, _)| w)
+    }
+
+    /// Every mode's word, for messages.
+    ///
+    /// ```
+    /// assert_eq!(retry_grammar::Nesting::names(), ["inner", "inner_once", "multiply"]);
+    /// ```
+    pub fn names() -> Vec<&'static str> {
+        NESTINGS.iter().map(|&(w, _)| w).collect()
     }
 }
 

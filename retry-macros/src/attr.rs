@@ -6,7 +6,7 @@ use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::{Expr, Ident, Pat, Path, Token};
 
-use retry_grammar::{Key, Level, Preset, Problem, ValueKind, one_of};
+use retry_grammar::{Key, Level, Nesting, Preset, Problem, ValueKind, one_of};
 
 use crate::errors::Errors;
 
@@ -107,10 +107,12 @@ fn entry(input: ParseStream<'_>) -> syn::Result<Arg> {
     }
     let value = match known.value {
         ValueKind::Patterns => Value::Patterns(patterns(input)?),
-        ValueKind::Level | ValueKind::Binding | ValueKind::Preset => match input.parse::<Ident>() {
-            Ok(ident) => Value::Ident(ident),
-            Err(_) => return Err(input.error(ident_expected(known))),
-        },
+        ValueKind::Level | ValueKind::Binding | ValueKind::Preset | ValueKind::Nesting => {
+            match input.parse::<Ident>() {
+                Ok(ident) => Value::Ident(ident),
+                Err(_) => return Err(input.error(ident_expected(known))),
+            }
+        }
         ValueKind::Path => Value::Path(Path::parse_mod_style(input)?),
         ValueKind::Stop | ValueKind::Wait | ValueKind::Duration | ValueKind::Code | ValueKind::Seed => {
             Value::Expr(input.parse()?)
@@ -131,6 +133,11 @@ fn ident_expected(key: Key) -> String {
             "`{}` takes a preset's name without quotes, such as `{0} = openai`; expected one of {}",
             key.name,
             one_of(&Preset::names())
+        ),
+        ValueKind::Nesting => format!(
+            "`{}` takes a mode without quotes, such as `{0} = multiply`; expected one of {}",
+            key.name,
+            one_of(&Nesting::names())
         ),
         _ => format!("`{0}` takes a name to bind in the body, such as `{0} = attempt`", key.name),
     }

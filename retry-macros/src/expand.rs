@@ -7,13 +7,13 @@ use syn::spanned::Spanned;
 use syn::{Expr, FnArg, ItemFn, Pat, PatIdent, Type};
 
 use retry_grammar::{
-    AFTER, BEFORE, BEFORE_SLEEP, Base, Count, Delay, Fraction, Level, ON_GIVE_UP, Problem, StopSpec, WaitSpec,
+    AFTER, BEFORE, BEFORE_SLEEP, Base, Count, Delay, Fraction, Level, Nesting, ON_GIVE_UP, Problem, StopSpec, WaitSpec,
 };
 
 use crate::receiver;
 use crate::spans::{as_generated, first_span, last_span, located, uniform};
 use crate::terms::Site;
-use crate::validate::{Config, ErrorFilter, Function, Guards, Keys, Param, PartType, ReturnShape, Source};
+use crate::validate::{Config, ErrorFilter, Function, Guards, Keys, Param, PartType, ReturnShape, Source, StreamShape};
 
 /// Names the expansion keeps to itself: mixed-site hygiene, so the body cannot see them.
 fn private(name: &str) -> Ident {
@@ -29,10 +29,10 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         None => quote!(::retry_runtime),
     };
     let p = quote!(#krate::__private);
-    let Mentions { ret, ok_ty, err_ty, err_inferred, err_path, ret_span } = mentions(&p, ret);
+    let Mentions { ret, ok_ty, err_ty, err_inferred, err_path, ret_span, stream } = mentions(&p, ret);
     let Arguments { call_args, bindings: rebinds, self_copy } = arguments(&p, &mut item, &params);
     let self_by_mut_ref = params.iter().any(|param| matches!(param, Param::SelfRef { mutable: true }));
-    let Guards { breaker, budget, fallback } = guards;
+    let Guards { breaker, budget, limiter, bulkhead, fallback } = guards;
     let ItemFn { attrs, vis, sig, mut block } = item;
     let policy = private("__retry_policy");
     let call = private("__retry_call");
@@ -59,6 +59,29 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             })
         }
     });
+    // `limiter` and `bulkhead` as `breaker`: each check where its key is written, once.
+    let mut shaping_checks = TokenStream::new();
+    let mut shaping_guard = |guard: &Option<Expr>, check: &str, probe: &str, via: [&str; 2]| {
+        guard.as_ref().map(|guard| {
+            if err_inferred {
+                quote!(&#guard)
+            } else {
+                let (check, probe) = (format_ident!("{check}"), format_ident!("{probe}"));
+                let (yes, no) = (format_ident!("{}", via[0]), format_ident!("{}", via[1]));
+                shaping_checks.extend(located(quote!(#p::#check::<#err_ty>();), first_span(guard)));
+                quote_spanned!(guard.span()=> {
+                    #[allow(unused_imports)]
+                    use #p::{#yes as _, #no as _};
+                    (&&#p::#probe::<#err_ty>::new()).guard(&#guard)
+                })
+            }
+        })
+    };
+    let limiter_guard =
+        shaping_guard(&limiter, "limiter_error", "LimiterProbe", ["ViaFromRateLimited", "ViaNoLimiter"]);
+    let bulkhead_guard =
+        shaping_guard(&bulkhead, "bulkhead_error", "BulkheadProbe", ["ViaFromBulkheadFull", "ViaNoBulkhead"]);
+    let shaped = limiter_guard.is_some() || bulkhead_guard.is_some();
     let mut history = quote!(#p::Kept::default());
     let policy_init = match source {
         Source::Policy(expr) => {
@@ -85,9 +108,20 @@ pub(crate) fn expand(config: Config) -> TokenStream {
                 let base = guarded.take().unwrap_or_else(|| quote!(::core::clone::Clone::clone(#found)));
                 guarded = Some(quote_spanned!(budget.span()=> #p::with_budget(#base, &#budget)));
             }
-            let policy_value = match guarded {
-                Some(guarded) => quote!(&#guarded),
-                None => found,
+            if let Some(guard) = &limiter_guard {
+                let base = guarded.take().unwrap_or_else(|| quote!(::core::clone::Clone::clone(#found)));
+                guarded = Some(quote!(#p::with_limiter(#base, #guard)));
+            }
+            if let Some(guard) = &bulkhead_guard {
+                let base = guarded.take().unwrap_or_else(|| quote!(::core::clone::Clone::clone(#found)));
+                guarded = Some(quote!(#p::with_bulkhead(#base, #guard)));
+            }
+            // A stream outlives the function's locals, so it owns its policy: a clone.
+            let policy_value = match (guarded, stream) {
+                (Some(guarded), None) => quote!(&#guarded),
+                (None, None) => found,
+                (Some(guarded), Some(_)) => quote!(#p::Owned(#guarded)),
+                (None, Some(_)) => quote!(#p::Owned(::core::clone::Clone::clone(#found))),
             };
             quote_spanned!(expr.span()=>
                 let #held = &(#expr);
@@ -96,7 +130,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         }
         Source::Keys(keys) => {
             // Where `timeout` is written: a missing `From<Elapsed>` is reported there, once.
-            if let Some((_, span)) = &keys.timeout
+            if let Some((_, span)) = keys.timeout.as_ref().or(keys.first_item_timeout.as_ref())
                 && !err_inferred
             {
                 timeout_check = located(quote!(#p::timeout_error::<#err_ty>();), *span);
@@ -116,10 +150,17 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             if let Some(budget) = &budget {
                 builder.extend(quote_spanned!(budget.span()=> .budget(&#budget)));
             }
-            if constant {
-                quote!(let #policy = &const { #builder.build() };)
-            } else {
-                quote!(let #policy = &#builder.build();)
+            if let Some(guard) = &limiter_guard {
+                builder.extend(quote!(.limiter_marked(#guard)));
+            }
+            if let Some(guard) = &bulkhead_guard {
+                builder.extend(quote!(.bulkhead_marked(#guard)));
+            }
+            match (constant, stream) {
+                (true, _) => quote!(let #policy = &const { #builder.build() };),
+                (false, None) => quote!(let #policy = &#builder.build();),
+                // A stream outlives the function's locals, so it owns a policy built here.
+                (false, Some(_)) => quote!(let #policy = #p::Owned(#builder.build());),
             }
         }
     };
@@ -153,6 +194,31 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     bindings.extend(rebinds);
     if let Some(state) = &state {
         bindings.extend(quote!(let #state = &#call.state();));
+    }
+
+    if let Some(shape) = stream {
+        // Input:  fn tokens(prompt: &str) -> impl Stream<Item = Result<Token, E>> { body }
+        // Output: p::retry_stream(policy, move || { bindings; p::opened((move || body)()) })
+        let open = match (is_async, shape) {
+            (false, StreamShape::Made) => quote!(#p::opened((move || #body)())),
+            (false, StreamShape::Opened) => quote!(::core::future::ready((move || #body)())),
+            (true, StreamShape::Made) => quote!(#p::opened_async(async move #body)),
+            (true, StreamShape::Opened) => quote!(async move #body),
+        };
+        let retried = quote!(#p::retry_stream(#policy, move || { #bindings #open }));
+        let tail = match (is_async, shape) {
+            // An `async fn` that opens its stream returns once it has the first item, with
+            // the error it gave up with if none came.
+            (true, StreamShape::Opened) => quote!(#p::first_item(#retried).await),
+            (false, StreamShape::Opened) => quote!(::core::result::Result::Ok(#retried)),
+            (_, StreamShape::Made) => retried,
+        };
+        return with_body(
+            attrs,
+            vis,
+            sig,
+            quote!(#error_alias #timeout_check #breaker_check #shaping_checks #policy_init #tail),
+        );
     }
 
     let returned = {
@@ -194,46 +260,66 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         let capture = (!self_by_mut_ref).then(|| quote!(move));
         // The attempt's future is created where it is awaited, never held in a local across
         // an await: a moved-from local would keep its room in the function's future too.
-        let outcome = located(quote!(#p::outcome::<#ret>), ret_span);
+        // `run`: the attempt tells the retried calls nested in it that this layer is there
+        // (spec §11), during each of its polls.
+        let outcome = located(quote!(#p::outcome_of::<#ret, _>), ret_span);
         quote! {
-            #call.run(async #capture {
-                #outcome(#p::attempt::<#ret, _>(async #capture {
-                    #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::needless_return)]
-                    if false {
-                        let #fake: #ret = loop {};
-                        return #fake;
-                    }
-                    #body
-                }).await)
-            }).await
+            #call.run(#call.attempt_timeout(), #outcome(#p::attempt::<#ret, _>(async #capture {
+                #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::needless_return)]
+                if false {
+                    let #fake: #ret = loop {};
+                    return #fake;
+                }
+                #body
+            }))).await
         }
     } else {
         let outcome = located(quote!(#p::outcome::<#ret>(#value)), ret_span);
         quote! {
-            let #value = (|| -> #ret #body)();
+            let #value = #call.run_blocking(|| -> #ret #body);
             #outcome
         }
     };
 
-    quote! {
-        #(#attrs)*
-        #vis #sig {
+    let run = if shaped {
+        // The limiter's permit and the bulkhead's place (`shaping.rs`): the place is given
+        // back and the permit reported before the outcome is decided.
+        let shaping = private("__retry_shaped");
+        quote! {
+            match #call.shape().await {
+                ::core::result::Result::Ok(#shaping) => {
+                    let #outcome = {
+                        #bindings
+                        #attempt
+                    };
+                    #call.release_shaped(#shaping, &#outcome);
+                    #call.after(#outcome)
+                }
+                ::core::result::Result::Err(#refused) => #call.shaping_refused(#refused),
+            }
+        }
+    } else {
+        quote!({
+            let #outcome = {
+                #bindings
+                #attempt
+            };
+            #call.after(#outcome)
+        })
+    };
+
+    let looped = quote! {
             #error_alias
             #timeout_check
             #breaker_check
+            #shaping_checks
             #policy_init
             let mut #call = #p::Call::new(#policy, #clock, || #describe, #history);
             #name_function
             #track_time
             loop {
                 let #next = match #call.before_attempt() {
-                    #p::Admit::Run => {
-                        let #outcome = {
-                            #bindings
-                            #attempt
-                        };
-                        #call.after(#outcome)
-                    }
+                    #p::Admit::Run => #run,
                     #p::Admit::Refused(#refused) => #call.refused(#refused),
                 };
                 match #next {
@@ -243,6 +329,16 @@ pub(crate) fn expand(config: Config) -> TokenStream {
                     #p::Next::Sleep(#delay) => #sleep,
                 }
             }
+    };
+    with_body(attrs, vis, sig, looped)
+}
+
+/// The function as written, with `body` for a body.
+fn with_body(attrs: Vec<syn::Attribute>, vis: syn::Visibility, sig: syn::Signature, body: TokenStream) -> TokenStream {
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            #body
         }
     }
 }
@@ -325,6 +421,27 @@ fn keys_builder(
     }
     if let Some(sleeper) = keys.sleeper {
         add(quote_spanned!(sleeper.span()=> .sleeper(#sleeper)));
+    }
+    if let Some((nesting, span)) = keys.nested {
+        let variant = match nesting {
+            Nesting::Inner => quote_spanned!(span=> Inner),
+            Nesting::InnerOnce => quote_spanned!(span=> InnerOnce),
+            Nesting::Multiply => quote_spanned!(span=> Multiply),
+        };
+        add(quote!(.nested(#p::Nested::#variant)));
+    }
+    if let Some((limit, _)) = keys.first_item_timeout {
+        let limit = delay_tokens(p, &limit);
+        // The marker as for `timeout`: a missing `From<Elapsed>` is reported once, at the key.
+        if err_inferred {
+            add(quote!(.first_item_timeout_marked(#limit, #p::WithTimeout)));
+        } else {
+            add(quote!(.first_item_timeout_marked(#limit, {
+                #[allow(unused_imports)]
+                use #p::{ViaFromElapsed as _, ViaNoTimeout as _};
+                (&&#p::TimeoutProbe::<#err_ty>::new()).marker()
+            })));
+        }
     }
     chain
 }
@@ -519,6 +636,8 @@ struct Mentions {
     err_path: Option<TokenStream>,
     /// The first token of the return type as written.
     ret_span: Span,
+    /// The function returns a stream of results.
+    stream: Option<StreamShape>,
 }
 
 // Input:  -> Result<impl Display, io::Error>      | -> Fallible<u8>
@@ -527,7 +646,7 @@ struct Mentions {
 /// Every mention of the return type sits on the first token of the type as written, so that
 /// a type that is no `Result` (an alias, say) is reported there once rather than at each.
 fn mentions(p: &TokenStream, shape: ReturnShape) -> Mentions {
-    let ReturnShape { fenced, ok, err, err_name, at } = shape;
+    let ReturnShape { fenced, ok, err, err_name, at, stream } = shape;
     let fenced = fenced.to_token_stream();
     let part = |part: &PartType, is_ok: bool| match part {
         PartType::OfReturn if is_ok => quote!(<#fenced as #p::ResultParts>::Ok),
@@ -543,6 +662,7 @@ fn mentions(p: &TokenStream, shape: ReturnShape) -> Mentions {
         err_inferred: err.is_inferred(),
         err_path: err_name.map(|name| part(&name, false)),
         ret_span: at,
+        stream,
     }
 }
 

@@ -7,9 +7,10 @@ use syn::spanned::Spanned;
 use syn::{Expr, FnArg, Ident, ItemFn, Pat, PatIdent, Path, ReturnType, Type};
 
 use retry_grammar::{
-    AFTER, BEFORE, BEFORE_SLEEP, BREAKER, BUDGET, CRATE, Delay, Diagnostics, FALLBACK, Front, KEYS, Key, LOG, Level,
-    ON, ON_GIVE_UP, POLICY, PRESET, Preset, Problem, RETRY_AFTER, RETRY_AFTER_MAX, SLEEPER, STATE, STOP, StopSpec,
-    TIMEOUT, UNLESS, WAIT, WHEN, WHEN_OK, WaitSpec, check_duration, check_stop, check_wait,
+    AFTER, BEFORE, BEFORE_SLEEP, BREAKER, BUDGET, BULKHEAD, CRATE, Delay, Diagnostics, FALLBACK, FIRST_ITEM_TIMEOUT,
+    Front, KEYS, Key, LIMITER, LOG, Level, NESTED, Nesting, ON, ON_GIVE_UP, POLICY, PRESET, Preset, Problem,
+    RETRY_AFTER, RETRY_AFTER_MAX, SLEEPER, STATE, STOP, StopSpec, TIMEOUT, UNLESS, WAIT, WHEN, WHEN_OK, WaitSpec,
+    check_duration, check_stop, check_wait,
 };
 
 use crate::attr::{Arg, Value};
@@ -32,6 +33,9 @@ pub(crate) struct Config {
 pub(crate) struct Guards {
     pub(crate) breaker: Option<Expr>,
     pub(crate) budget: Option<Expr>,
+    /// `limiter = NAME` and `bulkhead = NAME` (async fns only).
+    pub(crate) limiter: Option<Expr>,
+    pub(crate) bulkhead: Option<Expr>,
     pub(crate) fallback: Option<Expr>,
 }
 
@@ -62,6 +66,10 @@ pub(crate) struct Keys {
     pub(crate) before_sleep: Option<Expr>,
     pub(crate) on_give_up: Option<Expr>,
     pub(crate) log: Option<(Level, Span)>,
+    /// `nested = MODE`, and where the mode is written.
+    pub(crate) nested: Option<(Nesting, Span)>,
+    /// `first_item_timeout = D` (stream functions only), and where the duration is written.
+    pub(crate) first_item_timeout: Option<(Delay<Site>, Span)>,
     pub(crate) sleeper: Option<Expr>,
     /// Every expression the keys hold can be evaluated in a `const` block, so the policy is
     /// built at compile time and the future holds a `&'static` to it.
@@ -100,6 +108,17 @@ pub(crate) struct ReturnShape {
     /// The first token of the return type as written: every mention of the type in the
     /// expansion sits there, so that a type that is no `Result` is reported once.
     pub(crate) at: Span,
+    /// The function returns a stream of results; `ok` and `err` are its items' halves.
+    pub(crate) stream: Option<StreamShape>,
+}
+
+/// How a function returns its stream of `Result<T, E>` (spec §11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StreamShape {
+    /// `-> impl Stream<Item = Result<T, E>>`.
+    Made,
+    /// `-> Result<impl Stream<Item = Result<T, E>>, E>`: opened, then read.
+    Opened,
 }
 
 /// The `Ok` or the `Err` type, as far as the expansion can name it.
@@ -155,6 +174,10 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
     // duplicate or misplaced key is reported first), in the order written so that their
     // errors read top to bottom.
     let mut to_lower: Vec<(Ident, Key, Value)> = Vec::new();
+    let stream = match &item.sig.output {
+        ReturnType::Type(_, ty) => stream_shape(ty),
+        ReturnType::Default => None,
+    };
 
     for Arg { key, known, value } in args {
         if let Some((_, first)) = seen.iter().find(|(k, _)| *k == known) {
@@ -166,7 +189,8 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
         seen.push((known, key.span()));
         match (known, value) {
             (CRATE, Value::Path(path)) => krate = Some(path),
-            (STOP | WAIT | RETRY_AFTER_MAX | TIMEOUT, v @ Value::Expr(_)) | (LOG, v @ Value::Ident(_)) => {
+            (STOP | WAIT | RETRY_AFTER_MAX | TIMEOUT | FIRST_ITEM_TIMEOUT, v @ Value::Expr(_))
+            | (LOG, v @ Value::Ident(_)) => {
                 to_lower.push((key.clone(), known, v));
             }
             (ON, Value::Patterns(p)) => keys.on = Some(ErrorFilter { negate: false, patterns: p }),
@@ -186,6 +210,10 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
             (ON_GIVE_UP, Value::Expr(e)) => keys.on_give_up = Some(e),
             (SLEEPER, Value::Expr(e)) => keys.sleeper = Some(e),
             (STATE, Value::Ident(ident)) => state = Some(ident),
+            (NESTED, Value::Ident(mode)) => match Nesting::parse(&mode.to_string()) {
+                Some(nesting) => keys.nested = Some((nesting, mode.span())),
+                None => errors.spanned(&mode, Problem::UnknownNesting { found: mode.to_string() }),
+            },
             (PRESET, Value::Ident(name)) => match Preset::find(&name.to_string()) {
                 Some(preset) => keys.preset = Some((preset, name.span())),
                 None => errors.spanned(&name, Problem::UnknownPreset { found: name.to_string() }),
@@ -193,6 +221,12 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
             (POLICY, Value::Expr(e)) => policy = Some(e),
             (BREAKER, Value::Expr(e)) => guards.breaker = Some(e),
             (BUDGET, Value::Expr(e)) => guards.budget = Some(e),
+            (LIMITER | BULKHEAD, Value::Expr(e)) => {
+                if item.sig.asyncness.is_none() {
+                    errors.at(key.span(), Problem::ShapingNeedsAsync { key: known.name });
+                }
+                if known == LIMITER { guards.limiter = Some(e) } else { guards.bulkhead = Some(e) }
+            }
             (FALLBACK, Value::Expr(e)) => {
                 if matches!(e, Expr::Path(_)) {
                     guards.fallback = Some(e);
@@ -234,10 +268,19 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
             RETRY_AFTER_MAX => {
                 keys.retry_after_max = report(check_duration(&term, Front::Rust, Some(RETRY_AFTER_MAX.name)), errors);
             }
+            FIRST_ITEM_TIMEOUT => {
+                keys.first_item_timeout =
+                    report(check_duration(&term, Front::Rust, Some(FIRST_ITEM_TIMEOUT.name)), errors)
+                        .map(|d| (d, first_span(e)));
+                if stream.is_none() {
+                    errors.spanned(key, Problem::FirstItemTimeoutWithoutStream);
+                }
+            }
             _ => {
                 keys.timeout =
                     report(check_duration(&term, Front::Rust, Some(TIMEOUT.name)), errors).map(|d| (d, first_span(e)));
-                if item.sig.asyncness.is_none() {
+                // A stream's attempt ends at its first item, which is awaited whatever the body.
+                if item.sig.asyncness.is_none() && stream.is_none() {
                     errors.spanned(key, "`timeout` needs an `async fn`: a blocking call cannot be cut short; bound it inside the body instead");
                 }
             }
@@ -248,6 +291,16 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
         && *timeout > deadline
     {
         errors.at(*at, Problem::TimeoutExceedsDeadline { timeout: *timeout, deadline });
+    }
+
+    if stream.is_some() {
+        // A stream function's body makes each attempt's stream; it does not run to an outcome
+        // the state could describe, and a fallback could not take over a stream half read.
+        for key in [STATE, FALLBACK] {
+            if let Some((_, span)) = seen.iter().find(|(k, _)| *k == key) {
+                errors.at(*span, Problem::NotForStreams { key: key.name });
+            }
+        }
     }
 
     let params = parameter_names(&item);
@@ -273,6 +326,8 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
                 &keys.sleeper,
                 &guards.breaker,
                 &guards.budget,
+                &guards.limiter,
+                &guards.bulkhead,
             ];
             keys.constant = user.into_iter().flatten().all(|e| is_constant(e, &params));
             keys.history = state.is_some()
@@ -285,12 +340,17 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
     };
     let function = check_function(item, errors);
     let mut source = source;
-    // Where the error type can be named, `timeout` and `breaker` pick their markers by
-    // whether it converts from `Elapsed` / `CircuitOpen`: a trait method, which a `const`
-    // block cannot call, so such a policy is built at run time.
+    // Where the error type can be named, `timeout`, `breaker`, `limiter` and `bulkhead` pick
+    // their markers by whether it converts from `Elapsed` / `CircuitOpen` / `RateLimited` /
+    // `BulkheadFull`: a trait method, which a `const` block cannot call, so such a policy is
+    // built at run time.
     if let (Source::Keys(keys), Some(f)) = (&mut source, &function)
         && !f.ret.err.is_inferred()
-        && (keys.timeout.is_some() || guards.breaker.is_some())
+        && (keys.timeout.is_some()
+            || keys.first_item_timeout.is_some()
+            || guards.breaker.is_some()
+            || guards.limiter.is_some()
+            || guards.bulkhead.is_some())
     {
         keys.constant = false;
     }
@@ -373,7 +433,10 @@ fn check_function(item: ItemFn, errors: &mut Errors) -> Option<Function> {
             );
             return None;
         }
-        ReturnType::Type(_, ty) => match return_shape(ty, &sig.generics) {
+        ReturnType::Type(_, ty) => match stream_shape(ty)
+            .and_then(|shape| stream_return(ty, shape, &sig.generics))
+            .or_else(|| return_shape(ty, &sig.generics))
+        {
             Some(shape) => shape,
             None => {
                 errors.spanned(
@@ -458,7 +521,67 @@ fn return_shape(ty: &Type, generics: &syn::Generics) -> Option<ReturnShape> {
         }
         None => (PartType::Inferred, PartType::Inferred),
     };
-    Some(ReturnShape { fenced, ok, err, err_name, at: first_span(ty) })
+    Some(ReturnShape { fenced, ok, err, err_name, at: first_span(ty), stream: None })
+}
+
+/// Whether `ty` is a stream of results, and how: `impl Stream<Item = Result<T, E>>`, or a
+/// `Result` of one.
+fn stream_shape(ty: &Type) -> Option<StreamShape> {
+    if stream_item(ty).is_some() {
+        return Some(StreamShape::Made);
+    }
+    let (ok, _) = result_args(ty)?;
+    stream_item(&ok).map(|_| StreamShape::Opened)
+}
+
+/// `T` and `E` of a type written `Result<T, E>`.
+fn result_args(ty: &Type) -> Option<(Type, Type)> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(a) = &last.arguments else { return None };
+    let mut args = a.args.iter().filter_map(|g| match g {
+        syn::GenericArgument::Type(t) => Some(t.clone()),
+        _ => None,
+    });
+    let pair = (args.next()?, args.next()?);
+    (last.ident == "Result" && args.next().is_none()).then_some(pair)
+}
+
+/// The item type of `impl … Stream<Item = X> …`.
+fn stream_item(ty: &Type) -> Option<Type> {
+    let Type::ImplTrait(it) = ty else { return None };
+    it.bounds.iter().find_map(|bound| {
+        let syn::TypeParamBound::Trait(t) = bound else { return None };
+        let last = t.path.segments.last()?;
+        let syn::PathArguments::AngleBracketed(a) = &last.arguments else { return None };
+        (last.ident == "Stream" || last.ident == "FusedStream").then_some(())?;
+        a.args.iter().find_map(|g| match g {
+            syn::GenericArgument::AssocType(at) if at.ident == "Item" => Some(at.ty.clone()),
+            _ => None,
+        })
+    })
+}
+
+/// The shape of a function returning a stream: the `Ok` and `Err` types are its items'.
+fn stream_return(ty: &Type, shape: StreamShape, generics: &syn::Generics) -> Option<ReturnShape> {
+    let stream = match shape {
+        StreamShape::Made => ty.clone(),
+        StreamShape::Opened => result_args(ty)?.0,
+    };
+    let (mut ok, mut err) = result_args(&stream_item(&stream)?)?;
+    let err_name = Some(PartType::Named(Box::new(err.clone()))).filter(|_| !mentions_generic(&err, generics));
+    replace_impl_trait(&mut ok);
+    replace_impl_trait(&mut err);
+    let mut fenced = ty.clone();
+    replace_impl_trait(&mut fenced);
+    Some(ReturnShape {
+        fenced,
+        ok: PartType::named(ok),
+        err: PartType::named(err),
+        err_name,
+        at: first_span(ty),
+        stream: Some(shape),
+    })
 }
 
 /// Whether `ty` cannot be named by a `type` item in the function's body: it mentions the

@@ -35,11 +35,12 @@ use crate::hooks::{Hooks, NoHook};
 use crate::log::LogLevel;
 use crate::policy::{DEFAULT_NAME, DEFAULT_STOP, DEFAULT_WAIT, RetryPolicy, Settings, Spelled};
 use crate::predicate::{AnyError, NoServerDelay, NoValue};
+use crate::shaping::{NoBulkhead, NoLimiter};
 use crate::sleep::DefaultSleep;
 use crate::stop::{Attempts, Stop};
 use crate::timeout::{Execution, NoTimeout, WithTimeout};
 use crate::wait::{FullJitter, Wait};
-use crate::{CircuitBreaker, PolicyError, RetryBudget};
+use crate::{CircuitBreaker, PolicyError, RateLimiter, RetryBudget};
 
 /// The builder's `build` checks the keys at run time and returns a `Result`.
 #[doc(hidden)]
@@ -82,8 +83,8 @@ impl<Z, O> Group for Execution<Z, O> {
     type Slots<C: Checks> = Execution<C::Slot<Z>, C::Slot<O>>;
 }
 
-impl<K, U> Group for Guards<K, U> {
-    type Slots<C: Checks> = Guards<C::Slot<K>, C::Slot<U>>;
+impl<K, U, R, Q> Group for Guards<K, U, R, Q> {
+    type Slots<C: Checks> = Guards<C::Slot<K>, C::Slot<U>, C::Slot<R>, C::Slot<Q>>;
 }
 
 /// Builds a [`RetryPolicy`]; every setter replaces one key and drops the one it replaced.
@@ -108,18 +109,18 @@ pub struct RetryPolicyBuilder<
     C: Checks = Checked,
 > {
     /// The keys so far, each in `C`'s slot: for `Checked`, the policy `build` returns.
-    keys:
+    pub(crate) keys:
         RetryPolicy<C::Slot<S>, C::Slot<W>, C::Slot<P>, C::Slot<V>, C::Slot<A>, X::Slots<C>, H::Slots<C>, G::Slots<C>>,
     checks: PhantomData<C>,
 }
 
 /// A builder with every group spelled out.
-type Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, C> =
-    RetryPolicyBuilder<S, W, P, V, A, Execution<Z, O>, Hooks<B, F, L, G>, Guards<K, U>, C>;
+type Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, C> =
+    RetryPolicyBuilder<S, W, P, V, A, Execution<Z, O>, Hooks<B, F, L, G>, Guards<K, U, R, Q>, C>;
 
 /// A `Prechecked` builder's keys in the policy's order, for a core to take apart and put back
 /// with one key replaced.
-type Parts<S, W, P, V, A, B, F, L, G, Z, O, K, U> = (
+type Parts<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> = (
     ManuallyDrop<S>,
     ManuallyDrop<W>,
     ManuallyDrop<P>,
@@ -127,7 +128,7 @@ type Parts<S, W, P, V, A, B, F, L, G, Z, O, K, U> = (
     ManuallyDrop<A>,
     Execution<ManuallyDrop<Z>, ManuallyDrop<O>>,
     Hooks<ManuallyDrop<B>, ManuallyDrop<F>, ManuallyDrop<L>, ManuallyDrop<G>>,
-    Guards<ManuallyDrop<K>, ManuallyDrop<U>>,
+    Guards<ManuallyDrop<K>, ManuallyDrop<U>, ManuallyDrop<R>, ManuallyDrop<Q>>,
     Settings,
 );
 
@@ -200,7 +201,12 @@ impl KeysBuilder {
                 before_sleep: ManuallyDrop::new(NoHook),
                 on_give_up: ManuallyDrop::new(NoHook),
             },
-            Guards { breaker: ManuallyDrop::new(NoBreaker), budget: ManuallyDrop::new(NoBudget) },
+            Guards {
+                breaker: ManuallyDrop::new(NoBreaker),
+                budget: ManuallyDrop::new(NoBudget),
+                limiter: ManuallyDrop::new(NoLimiter),
+                bulkhead: ManuallyDrop::new(NoBulkhead),
+            },
             Settings::named(name),
         ))
     }
@@ -281,31 +287,40 @@ impl<S, W, P, V, A, X: Group, H: Group, G: Group, C: Checks> RetryPolicyBuilder<
 // Input:  a `Prechecked` builder, a new key
 // Output: `Replaced { builder: the builder with that key, old: the key it held }`
 // Each core moves the keys out as `Parts` and back with one replaced; a setter's logic is here.
-impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, Prechecked> {
-    const fn from_parts(parts: Parts<S, W, P, V, A, B, F, L, G, Z, O, K, U>) -> Self {
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, Prechecked> {
+    const fn from_parts(parts: Parts<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>) -> Self {
         let (stop, wait, retry_error, retry_value, server_delay, execution, hooks, guards, settings) = parts;
         let keys =
             RetryPolicy { stop, wait, retry_error, retry_value, server_delay, execution, hooks, guards, settings };
         Self { keys, checks: PhantomData }
     }
 
-    const fn into_parts(self) -> Parts<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
+    const fn into_parts(self) -> Parts<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> {
         let RetryPolicy { stop, wait, retry_error, retry_value, server_delay, execution, hooks, guards, settings } =
             self.keys;
         (stop, wait, retry_error, retry_value, server_delay, execution, hooks, guards, settings)
     }
 
-    const fn swap_stop<S2>(self, stop: S2) -> Replaced<Builder<S2, W, P, V, A, B, F, L, G, Z, O, K, U, Prechecked>, S> {
+    const fn swap_stop<S2>(
+        self,
+        stop: S2,
+    ) -> Replaced<Builder<S2, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, Prechecked>, S> {
         let (old, w, p, v, a, x, h, g, set) = self.into_parts();
         Replaced::new(Builder::from_parts((ManuallyDrop::new(stop), w, p, v, a, x, h, g, set)), old)
     }
 
-    const fn swap_wait<W2>(self, wait: W2) -> Replaced<Builder<S, W2, P, V, A, B, F, L, G, Z, O, K, U, Prechecked>, W> {
+    const fn swap_wait<W2>(
+        self,
+        wait: W2,
+    ) -> Replaced<Builder<S, W2, P, V, A, B, F, L, G, Z, O, K, U, R, Q, Prechecked>, W> {
         let (s, old, p, v, a, x, h, g, set) = self.into_parts();
         Replaced::new(Builder::from_parts((s, ManuallyDrop::new(wait), p, v, a, x, h, g, set)), old)
     }
 
-    const fn swap_when<P2>(self, when: P2) -> Replaced<Builder<S, W, P2, V, A, B, F, L, G, Z, O, K, U, Prechecked>, P> {
+    const fn swap_when<P2>(
+        self,
+        when: P2,
+    ) -> Replaced<Builder<S, W, P2, V, A, B, F, L, G, Z, O, K, U, R, Q, Prechecked>, P> {
         let (s, w, old, v, a, x, h, g, set) = self.into_parts();
         Replaced::new(Builder::from_parts((s, w, ManuallyDrop::new(when), v, a, x, h, g, set)), old)
     }
@@ -313,7 +328,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z
     const fn swap_when_ok<V2>(
         self,
         when_ok: V2,
-    ) -> Replaced<Builder<S, W, P, V2, A, B, F, L, G, Z, O, K, U, Prechecked>, V> {
+    ) -> Replaced<Builder<S, W, P, V2, A, B, F, L, G, Z, O, K, U, R, Q, Prechecked>, V> {
         let (s, w, p, old, a, x, h, g, set) = self.into_parts();
         Replaced::new(Builder::from_parts((s, w, p, ManuallyDrop::new(when_ok), a, x, h, g, set)), old)
     }
@@ -321,7 +336,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z
     const fn swap_retry_after<A2>(
         self,
         retry_after: A2,
-    ) -> Replaced<Builder<S, W, P, V, A2, B, F, L, G, Z, O, K, U, Prechecked>, A> {
+    ) -> Replaced<Builder<S, W, P, V, A2, B, F, L, G, Z, O, K, U, R, Q, Prechecked>, A> {
         let (s, w, p, v, old, x, h, g, set) = self.into_parts();
         Replaced::new(Builder::from_parts((s, w, p, v, ManuallyDrop::new(retry_after), x, h, g, set)), old)
     }
@@ -329,7 +344,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z
     const fn swap_before<B2>(
         self,
         hook: B2,
-    ) -> Replaced<Builder<S, W, P, V, A, B2, F, L, G, Z, O, K, U, Prechecked>, B> {
+    ) -> Replaced<Builder<S, W, P, V, A, B2, F, L, G, Z, O, K, U, R, Q, Prechecked>, B> {
         let (s, w, p, v, a, x, Hooks { before: old, after, before_sleep, on_give_up }, g, set) = self.into_parts();
         let hooks = Hooks { before: ManuallyDrop::new(hook), after, before_sleep, on_give_up };
         Replaced::new(Builder::from_parts((s, w, p, v, a, x, hooks, g, set)), old)
@@ -338,7 +353,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z
     const fn swap_after<F2>(
         self,
         hook: F2,
-    ) -> Replaced<Builder<S, W, P, V, A, B, F2, L, G, Z, O, K, U, Prechecked>, F> {
+    ) -> Replaced<Builder<S, W, P, V, A, B, F2, L, G, Z, O, K, U, R, Q, Prechecked>, F> {
         let (s, w, p, v, a, x, Hooks { before, after: old, before_sleep, on_give_up }, g, set) = self.into_parts();
         let hooks = Hooks { before, after: ManuallyDrop::new(hook), before_sleep, on_give_up };
         Replaced::new(Builder::from_parts((s, w, p, v, a, x, hooks, g, set)), old)
@@ -347,7 +362,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z
     const fn swap_before_sleep<L2>(
         self,
         hook: L2,
-    ) -> Replaced<Builder<S, W, P, V, A, B, F, L2, G, Z, O, K, U, Prechecked>, L> {
+    ) -> Replaced<Builder<S, W, P, V, A, B, F, L2, G, Z, O, K, U, R, Q, Prechecked>, L> {
         let (s, w, p, v, a, x, Hooks { before, after, before_sleep: old, on_give_up }, g, set) = self.into_parts();
         let hooks = Hooks { before, after, before_sleep: ManuallyDrop::new(hook), on_give_up };
         Replaced::new(Builder::from_parts((s, w, p, v, a, x, hooks, g, set)), old)
@@ -356,7 +371,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z
     const fn swap_on_give_up<G2>(
         self,
         hook: G2,
-    ) -> Replaced<Builder<S, W, P, V, A, B, F, L, G2, Z, O, K, U, Prechecked>, G> {
+    ) -> Replaced<Builder<S, W, P, V, A, B, F, L, G2, Z, O, K, U, R, Q, Prechecked>, G> {
         let (s, w, p, v, a, x, Hooks { before, after, before_sleep, on_give_up: old }, g, set) = self.into_parts();
         let hooks = Hooks { before, after, before_sleep, on_give_up: ManuallyDrop::new(hook) };
         Replaced::new(Builder::from_parts((s, w, p, v, a, x, hooks, g, set)), old)
@@ -365,7 +380,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z
     const fn swap_sleeper<Z2>(
         self,
         sleeper: Z2,
-    ) -> Replaced<Builder<S, W, P, V, A, B, F, L, G, Z2, O, K, U, Prechecked>, Z> {
+    ) -> Replaced<Builder<S, W, P, V, A, B, F, L, G, Z2, O, K, U, R, Q, Prechecked>, Z> {
         let (s, w, p, v, a, Execution { sleeper: old, timeout }, h, g, set) = self.into_parts();
         let execution = Execution { sleeper: ManuallyDrop::new(sleeper), timeout };
         Replaced::new(Builder::from_parts((s, w, p, v, a, execution, h, g, set)), old)
@@ -376,7 +391,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z
         self,
         limit: Option<Duration>,
         marker: O2,
-    ) -> Replaced<Builder<S, W, P, V, A, B, F, L, G, Z, O2, K, U, Prechecked>, O> {
+    ) -> Replaced<Builder<S, W, P, V, A, B, F, L, G, Z, O2, K, U, R, Q, Prechecked>, O> {
         let (s, w, p, v, a, Execution { sleeper, timeout: old }, h, g, mut set) = self.into_parts();
         set.timeout = limit;
         let execution = Execution { sleeper, timeout: ManuallyDrop::new(marker) };
@@ -386,77 +401,99 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z
     const fn swap_breaker<K2>(
         self,
         breaker: K2,
-    ) -> Replaced<Builder<S, W, P, V, A, B, F, L, G, Z, O, K2, U, Prechecked>, K> {
-        let (s, w, p, v, a, x, h, Guards { breaker: old, budget }, set) = self.into_parts();
-        let guards = Guards { breaker: ManuallyDrop::new(breaker), budget };
+    ) -> Replaced<Builder<S, W, P, V, A, B, F, L, G, Z, O, K2, U, R, Q, Prechecked>, K> {
+        let (s, w, p, v, a, x, h, Guards { breaker: old, budget, limiter, bulkhead }, set) = self.into_parts();
+        let guards = Guards { breaker: ManuallyDrop::new(breaker), budget, limiter, bulkhead };
         Replaced::new(Builder::from_parts((s, w, p, v, a, x, h, guards, set)), old)
     }
 
     const fn swap_budget<U2>(
         self,
         budget: U2,
-    ) -> Replaced<Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U2, Prechecked>, U> {
-        let (s, w, p, v, a, x, h, Guards { breaker, budget: old }, set) = self.into_parts();
-        let guards = Guards { breaker, budget: ManuallyDrop::new(budget) };
+    ) -> Replaced<Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U2, R, Q, Prechecked>, U> {
+        let (s, w, p, v, a, x, h, Guards { breaker, budget: old, limiter, bulkhead }, set) = self.into_parts();
+        let guards = Guards { breaker, budget: ManuallyDrop::new(budget), limiter, bulkhead };
+        Replaced::new(Builder::from_parts((s, w, p, v, a, x, h, guards, set)), old)
+    }
+
+    const fn swap_limiter<R2>(
+        self,
+        limiter: R2,
+    ) -> Replaced<Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, R2, Q, Prechecked>, R> {
+        let (s, w, p, v, a, x, h, Guards { breaker, budget, limiter: old, bulkhead }, set) = self.into_parts();
+        let guards = Guards { breaker, budget, limiter: ManuallyDrop::new(limiter), bulkhead };
+        Replaced::new(Builder::from_parts((s, w, p, v, a, x, h, guards, set)), old)
+    }
+
+    #[cfg(feature = "tokio")]
+    const fn swap_bulkhead<Q2>(
+        self,
+        bulkhead: Q2,
+    ) -> Replaced<Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q2, Prechecked>, Q> {
+        let (s, w, p, v, a, x, h, Guards { breaker, budget, limiter, bulkhead: old }, set) = self.into_parts();
+        let guards = Guards { breaker, budget, limiter, bulkhead: ManuallyDrop::new(bulkhead) };
         Replaced::new(Builder::from_parts((s, w, p, v, a, x, h, guards, set)), old)
     }
 
     /// The users' form of the same keys.
-    fn into_checked(self) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, Checked> {
+    fn into_checked(self) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, Checked> {
         self.build().into_builder()
     }
 }
 
 // The attribute's setters: `const`, each its core with the key replaced (a default) forgotten.
 #[doc(hidden)]
-impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, Prechecked> {
-    pub const fn stop<S2: Stop>(self, stop: S2) -> Builder<S2, W, P, V, A, B, F, L, G, Z, O, K, U, Prechecked> {
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, Prechecked> {
+    pub const fn stop<S2: Stop>(self, stop: S2) -> Builder<S2, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, Prechecked> {
         self.swap_stop(stop).forget_default()
     }
 
-    pub const fn wait<W2: Wait>(self, wait: W2) -> Builder<S, W2, P, V, A, B, F, L, G, Z, O, K, U, Prechecked> {
+    pub const fn wait<W2: Wait>(self, wait: W2) -> Builder<S, W2, P, V, A, B, F, L, G, Z, O, K, U, R, Q, Prechecked> {
         self.swap_wait(wait).forget_default()
     }
 
-    pub const fn when<P2>(self, retry_error: P2) -> Builder<S, W, P2, V, A, B, F, L, G, Z, O, K, U, Prechecked> {
+    pub const fn when<P2>(self, retry_error: P2) -> Builder<S, W, P2, V, A, B, F, L, G, Z, O, K, U, R, Q, Prechecked> {
         self.swap_when(retry_error).forget_default()
     }
 
-    pub const fn when_ok<V2>(self, retry_value: V2) -> Builder<S, W, P, V2, A, B, F, L, G, Z, O, K, U, Prechecked> {
+    pub const fn when_ok<V2>(
+        self,
+        retry_value: V2,
+    ) -> Builder<S, W, P, V2, A, B, F, L, G, Z, O, K, U, R, Q, Prechecked> {
         self.swap_when_ok(retry_value).forget_default()
     }
 
     pub const fn retry_after<A2>(
         self,
         server_delay: A2,
-    ) -> Builder<S, W, P, V, A2, B, F, L, G, Z, O, K, U, Prechecked> {
+    ) -> Builder<S, W, P, V, A2, B, F, L, G, Z, O, K, U, R, Q, Prechecked> {
         self.swap_retry_after(server_delay).forget_default()
     }
 
-    pub const fn before<B2>(self, hook: B2) -> Builder<S, W, P, V, A, B2, F, L, G, Z, O, K, U, Prechecked> {
+    pub const fn before<B2>(self, hook: B2) -> Builder<S, W, P, V, A, B2, F, L, G, Z, O, K, U, R, Q, Prechecked> {
         self.swap_before(hook).forget_default()
     }
 
-    pub const fn after<F2>(self, hook: F2) -> Builder<S, W, P, V, A, B, F2, L, G, Z, O, K, U, Prechecked> {
+    pub const fn after<F2>(self, hook: F2) -> Builder<S, W, P, V, A, B, F2, L, G, Z, O, K, U, R, Q, Prechecked> {
         self.swap_after(hook).forget_default()
     }
 
-    pub const fn before_sleep<L2>(self, hook: L2) -> Builder<S, W, P, V, A, B, F, L2, G, Z, O, K, U, Prechecked> {
+    pub const fn before_sleep<L2>(self, hook: L2) -> Builder<S, W, P, V, A, B, F, L2, G, Z, O, K, U, R, Q, Prechecked> {
         self.swap_before_sleep(hook).forget_default()
     }
 
-    pub const fn on_give_up<G2>(self, hook: G2) -> Builder<S, W, P, V, A, B, F, L, G2, Z, O, K, U, Prechecked> {
+    pub const fn on_give_up<G2>(self, hook: G2) -> Builder<S, W, P, V, A, B, F, L, G2, Z, O, K, U, R, Q, Prechecked> {
         self.swap_on_give_up(hook).forget_default()
     }
 
-    pub const fn sleeper<Z2>(self, sleeper: Z2) -> Builder<S, W, P, V, A, B, F, L, G, Z2, O, K, U, Prechecked> {
+    pub const fn sleeper<Z2>(self, sleeper: Z2) -> Builder<S, W, P, V, A, B, F, L, G, Z2, O, K, U, R, Q, Prechecked> {
         self.swap_sleeper(sleeper).forget_default()
     }
 
     pub const fn timeout(
         self,
         timeout: Duration,
-    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, WithTimeout, K, U, Prechecked> {
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, WithTimeout, K, U, R, Q, Prechecked> {
         self.timeout_marked(timeout, WithTimeout)
     }
 
@@ -467,25 +504,45 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z
         self,
         limit: Duration,
         marker: O2,
-    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O2, K, U, Prechecked> {
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O2, K, U, R, Q, Prechecked> {
         self.swap_timeout(Some(limit), marker).forget_default()
     }
 
     /// The breaker with the guard the attribute picked: no breaker when the error type lacks
     /// `From<CircuitOpen>`, so that the attribute's own check is the only error reported for it.
-    pub const fn breaker_marked<K2>(self, guard: K2) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K2, U, Prechecked> {
+    pub const fn breaker_marked<K2>(
+        self,
+        guard: K2,
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K2, U, R, Q, Prechecked> {
         self.swap_breaker(guard).forget_default()
     }
 
     pub const fn budget(
         self,
         budget: &RetryBudget,
-    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, &RetryBudget, Prechecked> {
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, &RetryBudget, R, Q, Prechecked> {
         self.swap_budget(budget).forget_default()
     }
 
+    /// The limiter with the guard the attribute picked (see `LimiterProbe`).
+    pub const fn limiter_marked<R2>(
+        self,
+        guard: R2,
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, R2, Q, Prechecked> {
+        self.swap_limiter(guard).forget_default()
+    }
+
+    /// The bulkhead with the guard the attribute picked (see `BulkheadProbe`).
+    #[cfg(feature = "tokio")]
+    pub const fn bulkhead_marked<Q2>(
+        self,
+        guard: Q2,
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q2, Prechecked> {
+        self.swap_bulkhead(guard).forget_default()
+    }
+
     /// The policy, checked by the attribute at compile time.
-    pub const fn build(self) -> Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
+    pub const fn build(self) -> Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> {
         let (stop, wait, retry_error, retry_value, server_delay, execution, hooks, guards, settings) =
             self.into_parts();
         RetryPolicy {
@@ -507,6 +564,8 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z
             guards: Guards {
                 breaker: ManuallyDrop::into_inner(guards.breaker),
                 budget: ManuallyDrop::into_inner(guards.budget),
+                limiter: ManuallyDrop::into_inner(guards.limiter),
+                bulkhead: ManuallyDrop::into_inner(guards.bulkhead),
             },
             settings,
         }
@@ -515,56 +574,56 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z
 
 // Users' setters: each its core, with the keys moved into the `Prechecked` form and back and
 // the key replaced dropped.
-impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, Checked> {
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, Checked> {
     /// When to give up (`stop = …`): see [`stop`](crate::stop).
-    pub fn stop<S2: Stop>(self, stop: S2) -> Builder<S2, W, P, V, A, B, F, L, G, Z, O, K, U, Checked> {
+    pub fn stop<S2: Stop>(self, stop: S2) -> Builder<S2, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, Checked> {
         self.into_slots().swap_stop(stop).drop_old().into_checked()
     }
 
     /// How long to sleep between attempts (`wait = …`): see [`wait`](crate::wait).
-    pub fn wait<W2: Wait>(self, wait: W2) -> Builder<S, W2, P, V, A, B, F, L, G, Z, O, K, U, Checked> {
+    pub fn wait<W2: Wait>(self, wait: W2) -> Builder<S, W2, P, V, A, B, F, L, G, Z, O, K, U, R, Q, Checked> {
         self.into_slots().swap_wait(wait).drop_old().into_checked()
     }
 
     /// Which errors to retry (`when = …`, or what `on` / `unless` expand to).
-    pub fn when<P2>(self, retry_error: P2) -> Builder<S, W, P2, V, A, B, F, L, G, Z, O, K, U, Checked> {
+    pub fn when<P2>(self, retry_error: P2) -> Builder<S, W, P2, V, A, B, F, L, G, Z, O, K, U, R, Q, Checked> {
         self.into_slots().swap_when(retry_error).drop_old().into_checked()
     }
 
     /// Which `Ok` values to retry as well (`when_ok = …`).
-    pub fn when_ok<V2>(self, retry_value: V2) -> Builder<S, W, P, V2, A, B, F, L, G, Z, O, K, U, Checked> {
+    pub fn when_ok<V2>(self, retry_value: V2) -> Builder<S, W, P, V2, A, B, F, L, G, Z, O, K, U, R, Q, Checked> {
         self.into_slots().swap_when_ok(retry_value).drop_old().into_checked()
     }
 
     /// Where to read a server-directed delay (`retry_after = …`): the next sleep is the
     /// larger of it and the wait strategy's delay.
-    pub fn retry_after<A2>(self, server_delay: A2) -> Builder<S, W, P, V, A2, B, F, L, G, Z, O, K, U, Checked> {
+    pub fn retry_after<A2>(self, server_delay: A2) -> Builder<S, W, P, V, A2, B, F, L, G, Z, O, K, U, R, Q, Checked> {
         self.into_slots().swap_retry_after(server_delay).drop_old().into_checked()
     }
 
     /// Called before every attempt (`before = …`).
-    pub fn before<B2>(self, hook: B2) -> Builder<S, W, P, V, A, B2, F, L, G, Z, O, K, U, Checked> {
+    pub fn before<B2>(self, hook: B2) -> Builder<S, W, P, V, A, B2, F, L, G, Z, O, K, U, R, Q, Checked> {
         self.into_slots().swap_before(hook).drop_old().into_checked()
     }
 
     /// Called after every failed attempt (`after = …`): one whose outcome the policy
     /// retries, whether or not a retry follows; an error not retried returns without it.
-    pub fn after<F2>(self, hook: F2) -> Builder<S, W, P, V, A, B, F2, L, G, Z, O, K, U, Checked> {
+    pub fn after<F2>(self, hook: F2) -> Builder<S, W, P, V, A, B, F2, L, G, Z, O, K, U, R, Q, Checked> {
         self.into_slots().swap_after(hook).drop_old().into_checked()
     }
 
     /// Called before each sleep (`before_sleep = …`).
-    pub fn before_sleep<L2>(self, hook: L2) -> Builder<S, W, P, V, A, B, F, L2, G, Z, O, K, U, Checked> {
+    pub fn before_sleep<L2>(self, hook: L2) -> Builder<S, W, P, V, A, B, F, L2, G, Z, O, K, U, R, Q, Checked> {
         self.into_slots().swap_before_sleep(hook).drop_old().into_checked()
     }
 
     /// Called once when the call gives up on a retryable outcome (`on_give_up = …`).
-    pub fn on_give_up<G2>(self, hook: G2) -> Builder<S, W, P, V, A, B, F, L, G2, Z, O, K, U, Checked> {
+    pub fn on_give_up<G2>(self, hook: G2) -> Builder<S, W, P, V, A, B, F, L, G2, Z, O, K, U, R, Q, Checked> {
         self.into_slots().swap_on_give_up(hook).drop_old().into_checked()
     }
 
     /// What sleeps and tells the time: see [`sleep`](crate::sleep).
-    pub fn sleeper<Z2>(self, sleeper: Z2) -> Builder<S, W, P, V, A, B, F, L, G, Z2, O, K, U, Checked> {
+    pub fn sleeper<Z2>(self, sleeper: Z2) -> Builder<S, W, P, V, A, B, F, L, G, Z2, O, K, U, R, Q, Checked> {
         self.into_slots().swap_sleeper(sleeper).drop_old().into_checked()
     }
 
@@ -600,7 +659,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z
     /// assert_eq!(start.elapsed(), Duration::from_secs(2));
     /// # }
     /// ```
-    pub fn timeout(self, timeout: Duration) -> Builder<S, W, P, V, A, B, F, L, G, Z, WithTimeout, K, U, Checked> {
+    pub fn timeout(self, timeout: Duration) -> Builder<S, W, P, V, A, B, F, L, G, Z, WithTimeout, K, U, R, Q, Checked> {
         self.optional_timeout(Some(timeout))
     }
 
@@ -609,7 +668,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z
     pub(crate) fn optional_timeout(
         self,
         timeout: Option<Duration>,
-    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, WithTimeout, K, U, Checked> {
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, WithTimeout, K, U, R, Q, Checked> {
         self.into_slots().swap_timeout(timeout, WithTimeout).drop_old().into_checked()
     }
 
@@ -638,7 +697,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z
     pub fn breaker(
         self,
         breaker: &CircuitBreaker,
-    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, &CircuitBreaker, U, Checked> {
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, &CircuitBreaker, U, R, Q, Checked> {
         self.into_slots().swap_breaker(breaker).drop_old().into_checked()
     }
 
@@ -659,15 +718,87 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z
     /// let _: Result<(), &str> = policy.retry_blocking(|| { runs += 1; Err("down") });
     /// assert_eq!(runs, 3); // two retries of 5 tokens each emptied the bucket
     /// ```
-    pub fn budget(self, budget: &RetryBudget) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, &RetryBudget, Checked> {
+    pub fn budget(
+        self,
+        budget: &RetryBudget,
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, &RetryBudget, R, Q, Checked> {
         self.into_slots().swap_budget(budget).drop_old().into_checked()
+    }
+
+    /// Paces every attempt through `limiter` (`limiter = …`), shared by many calls: before
+    /// each attempt the call waits for a permit, never past its `deadline` stop (measured
+    /// from the call's start); a wait that would cross it gives up with
+    /// `E::from(RateLimited)`. After the attempt the permit reports `Ok` as a success, an
+    /// error the policy retries whose `retry_after` says when to come back as a throttle,
+    /// and any other error as a failure (what an adaptive limiter's rate follows).
+    ///
+    /// ```
+    /// use retry_runtime::{RateLimited, RateLimiter, RetryPolicy, stop::attempts, wait::none};
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Debug, PartialEq)]
+    /// enum Error { Down, Limited }
+    /// impl From<RateLimited> for Error { fn from(_: RateLimited) -> Self { Error::Limited } }
+    /// impl std::fmt::Display for Error {
+    ///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { write!(f, "{self:?}") }
+    /// }
+    ///
+    /// static LIMITER: RateLimiter = RateLimiter::per_second(2);
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let policy = RetryPolicy::builder().stop(attempts(4)).wait(none()).limiter(&LIMITER).build().unwrap();
+    /// let start = tokio::time::Instant::now();
+    /// let out: Result<(), Error> = policy.retry(|| async { Err(Error::Down) }).await;
+    /// assert_eq!(out, Err(Error::Down));
+    /// // A burst of two, then one every 500 ms: the fourth attempt starts at 1 s.
+    /// assert_eq!(start.elapsed(), Duration::from_secs(1));
+    /// # }
+    /// ```
+    pub fn limiter(
+        self,
+        limiter: &RateLimiter,
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, &RateLimiter, Q, Checked> {
+        self.into_slots().swap_limiter(limiter).drop_old().into_checked()
+    }
+
+    /// Runs every attempt in a place of `bulkhead` (`bulkhead = …`), shared by many calls:
+    /// the place is taken after the limiter's permit, held for the attempt only, and waited
+    /// for (as the bulkhead's queue allows) never past the call's `deadline` stop; a refusal
+    /// gives up with `E::from(BulkheadFull)`.
+    ///
+    /// ```
+    /// use retry_runtime::{Bulkhead, BulkheadFull, RetryPolicy, stop::attempts, wait::none};
+    ///
+    /// #[derive(Debug, PartialEq)]
+    /// enum Error { Full }
+    /// impl From<BulkheadFull> for Error { fn from(_: BulkheadFull) -> Self { Error::Full } }
+    /// impl std::fmt::Display for Error {
+    ///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { write!(f, "{self:?}") }
+    /// }
+    ///
+    /// static POOL: Bulkhead = Bulkhead::new(1);
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let policy = RetryPolicy::builder().stop(attempts(1)).wait(none()).bulkhead(&POOL).build().unwrap();
+    /// let out: Result<usize, Error> = policy.retry(|| async { Ok(POOL.available()) }).await;
+    /// assert_eq!(out, Ok(0), "the attempt held the only place");
+    /// assert_eq!(POOL.available(), 1, "and gave it back");
+    /// let _held = POOL.try_acquire().unwrap();
+    /// let out: Result<usize, Error> = policy.retry(|| async { Ok(0) }).await;
+    /// assert_eq!(out, Err(Error::Full));
+    /// # }
+    /// ```
+    #[cfg(feature = "tokio")]
+    pub fn bulkhead(
+        self,
+        bulkhead: &crate::Bulkhead,
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, &crate::Bulkhead, Checked> {
+        self.into_slots().swap_bulkhead(bulkhead).drop_old().into_checked()
     }
 
     /// Checks the configuration with the attribute's rules and returns the policy.
     ///
     /// # Errors
     /// A [`PolicyError`] naming the first rule broken; the keys are dropped.
-    pub fn build(self) -> Result<Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U>, PolicyError>
+    pub fn build(self) -> Result<Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>, PolicyError>
     where
         S: Stop,
         W: Wait,
@@ -689,7 +820,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z
     }
 
     /// The same keys, each in a `ManuallyDrop`, for a core to replace one.
-    fn into_slots(self) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, Prechecked> {
+    fn into_slots(self) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, Prechecked> {
         let RetryPolicy { stop, wait, retry_error, retry_value, server_delay, execution, hooks, guards, settings } =
             self.keys;
         Builder::from_parts((
@@ -705,13 +836,18 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Builder<S, W, P, V, A, B, F, L, G, Z
                 before_sleep: ManuallyDrop::new(hooks.before_sleep),
                 on_give_up: ManuallyDrop::new(hooks.on_give_up),
             },
-            Guards { breaker: ManuallyDrop::new(guards.breaker), budget: ManuallyDrop::new(guards.budget) },
+            Guards {
+                breaker: ManuallyDrop::new(guards.breaker),
+                budget: ManuallyDrop::new(guards.budget),
+                limiter: ManuallyDrop::new(guards.limiter),
+                bulkhead: ManuallyDrop::new(guards.bulkhead),
+            },
             settings,
         ))
     }
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> {
     /// A builder holding this policy, to change some of its keys.
     ///
     /// ```
@@ -720,7 +856,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Spelled<S, W, P, V, A, B, F, L, G, Z
     /// let five = three.clone().into_builder().stop(attempts(5)).build().unwrap();
     /// # let _ = five;
     /// ```
-    pub const fn into_builder(self) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, Checked> {
+    pub const fn into_builder(self) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, Checked> {
         RetryPolicyBuilder { keys: self, checks: PhantomData }
     }
 }

@@ -14,6 +14,7 @@ use crate::budget::RetryKind;
 use crate::guards::{self, AttemptPermit, BreakerGuard, BudgetGuard};
 use crate::hooks::Hook;
 use crate::log::{self, LogLevel};
+use crate::nested;
 use crate::policy::{DEFAULT_NAME, Spelled};
 use crate::predicate::{RetryError, RetryValue, ServerDelay};
 use crate::sleep::{AsyncSleep, BlockingSleep};
@@ -62,8 +63,8 @@ pub type Describe<E> = fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result;
 /// items, the history is [`Unkept`] where nothing reads it, and the breaker's permit and the
 /// budget's withdrawal take no room without them.
 #[doc(hidden)]
-pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, T, E, C, D, H> {
-    policy: &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U>,
+pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q, T, E, C, D, H> {
+    policy: &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>,
     clock: C,
     describe: D,
     history: H,
@@ -72,6 +73,8 @@ pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, T, E
     /// What the last retry was paid for as, to refund it on success.
     withdrawal: Option<RetryKind>,
     timed_out: AtomicBool,
+    /// What this call's attempts tell the retried calls nested in them, and what they told.
+    layer: nested::Layer,
     outcome: PhantomData<fn() -> T>,
 }
 
@@ -231,8 +234,8 @@ impl History for Unkept {
     fn sleep(&mut self, _: Duration) {}
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, T, E, C, D, H: History> fmt::Debug
-    for Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+impl<S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q, T, E, C, D, H: History> fmt::Debug
+    for Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Call")
@@ -243,8 +246,8 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, T, E, C, D, H: Hist
     }
 }
 
-impl<S: Stop, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, T, E, C: Fn(&Z) -> Instant, D, H: History>
-    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+impl<'p, S: Stop, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q, T, E, C: Fn(&Z) -> Instant, D, H: History>
+    Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 {
     fn elapsed(&self) -> Duration {
         self.history.start().map_or(Duration::ZERO, |start| {
@@ -252,13 +255,38 @@ impl<S: Stop, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, T, E, C: Fn(&
         })
     }
 
+    /// The policy this call follows.
+    #[inline]
+    pub fn policy(&self) -> &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> {
+        self.policy
+    }
+
+    /// When the call's `deadline` stop ends, on the sleeper's clock (`shaping.rs`).
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        Some(self.history.start()? + self.policy.stop.deadline()?)
+    }
+
     /// How long the attempt about to start may run: the policy's `timeout`, shrunk to
     /// what is left of a `deadline`.
     pub fn attempt_timeout(&self) -> Option<Duration> {
-        let timeout = self.policy.settings.timeout?;
+        self.shrunk(self.policy.settings.timeout?)
+    }
+
+    /// How long an attempt of a stream may wait for its first item: the smaller of `timeout`
+    /// and `first_item_timeout`, shrunk to what is left of a `deadline`.
+    pub(crate) fn first_item_timeout(&self) -> Option<Duration> {
+        let settings = &self.policy.settings;
+        let limit = match (settings.timeout, settings.first_item_timeout) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
+        self.shrunk(limit)
+    }
+
+    fn shrunk(&self, limit: Duration) -> Option<Duration> {
         Some(match self.policy.stop.deadline() {
-            Some(deadline) => timeout.min(deadline.saturating_sub(self.elapsed())),
-            None => timeout,
+            Some(deadline) => limit.min(deadline.saturating_sub(self.elapsed())),
+            None => limit,
         })
     }
 }
@@ -279,8 +307,8 @@ impl fmt::Display for RejectedValue {
     }
 }
 
-impl<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
-    Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+impl<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
+    Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 where
     C: Fn(&Z) -> Instant + Copy,
     D: Fn() -> Describe<E>,
@@ -300,7 +328,7 @@ where
     /// Starts a call; reads the clock only if something will need it.
     #[inline]
     pub fn new(
-        policy: &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U>,
+        policy: &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>,
         clock: C,
         describe: D,
         mut history: H,
@@ -319,6 +347,7 @@ where
             permit: None,
             withdrawal: None,
             timed_out: AtomicBool::new(false),
+            layer: nested::Layer::new(policy.settings.nested),
             outcome: PhantomData,
         }
     }
@@ -348,12 +377,6 @@ where
     #[inline]
     fn name(&self) -> &'static str {
         self.history.function().unwrap_or(self.policy.settings.name)
-    }
-
-    /// The policy this call follows.
-    #[inline]
-    pub fn policy(&self) -> &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
-        self.policy
     }
 
     fn view<'o>(&self, outcome: Option<&'o Result<T, E>>, next_delay: Option<Duration>) -> RetryState<'o, T, E> {
@@ -403,6 +426,15 @@ where
         self.give_up(Err(error), "circuit breaker is open")
     }
 
+    /// Gives up on an attempt the limiter or the bulkhead refused (`shaping.rs`); a
+    /// breaker's permit is given back unreported, since nothing reached the dependency.
+    pub fn shaping_refused(&mut self, error: E) -> Next<T, E> {
+        if let Some(permit) = &mut self.permit {
+            permit.ignore();
+        }
+        self.give_up(Err(error), "no rate permit or bulkhead place before the deadline")
+    }
+
     fn level(&self) -> LogLevel {
         match self.policy.settings.log {
             Some(level) => level,
@@ -425,6 +457,7 @@ where
             self.policy.hooks.on_give_up.call(&self.view(Some(&outcome), None));
         }
         self.log_give_up(&outcome, reason);
+        nested::gave_up();
         Next::GiveUp(outcome)
     }
 
@@ -503,6 +536,9 @@ where
             Some(asked) => asked.max(planned),
             None => planned,
         };
+        if let Some(reason) = self.layer.refusal() {
+            return self.give_up(outcome, reason);
+        }
         let ctx = StopContext::new(self.attempt, self.elapsed(), delay);
         if self.policy.stop.should_stop(&ctx) {
             return self.give_up(outcome, "the stop condition is met");
@@ -510,7 +546,7 @@ where
         // With a per-attempt timeout, an attempt that would start with nothing left of the
         // deadline would be cut before it ran; on a clock that does not move (tokio's
         // paused clock) such empty attempts would repeat forever.
-        if self.policy.settings.timeout.is_some()
+        if (self.policy.settings.timeout.is_some() || self.policy.settings.first_item_timeout.is_some())
             && let Some(deadline) = self.policy.stop.deadline()
             && ctx.elapsed().saturating_add(delay) >= deadline
         {
@@ -538,8 +574,8 @@ where
     }
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
-    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
+    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 where
     S: Stop,
     Z: AsyncSleep,
@@ -553,23 +589,25 @@ where
         self.policy.execution.sleeper.sleep(delay)
     }
 
-    /// Runs one attempt, cut at the policy's per-attempt timeout if it has one.
+    /// Runs one attempt, cut after `limit` ([`attempt_timeout`](Self::attempt_timeout), or a
+    /// stream's [`first_item_timeout`](Self::first_item_timeout)), as the retried calls
+    /// nested in it see it (see [`nested`]).
     #[inline]
-    pub fn run<Fut>(
+    pub fn run<X, Fut>(
         &self,
+        limit: Option<Duration>,
         attempt: Fut,
-    ) -> impl Future<Output = Result<T, E>> + use<'_, Fut, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+    ) -> impl Future<Output = Result<X, E>> + use<'_, X, Fut, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
     where
-        Fut: Future<Output = Result<T, E>>,
+        Fut: Future<Output = Result<X, E>>,
         O: AttemptTimeout<E>,
     {
-        let limit = self.attempt_timeout();
-        O::bound(limit, &self.policy.execution.sleeper, attempt, &self.timed_out)
+        self.layer.attempt(O::bound(limit, &self.policy.execution.sleeper, attempt, &self.timed_out))
     }
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
-    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, T, E, C, D, H>
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
+    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 where
     Z: BlockingSleep,
     K: BreakerGuard<E>,
@@ -578,5 +616,11 @@ where
     #[inline]
     pub fn sleep_blocking(&self, delay: Duration) {
         self.policy.execution.sleeper.sleep(delay);
+    }
+
+    /// Runs one attempt of blocking code, as the layer that retried calls inside it see.
+    #[inline]
+    pub fn run_blocking<X>(&self, attempt: impl FnOnce() -> X) -> X {
+        self.layer.within(attempt)
     }
 }

@@ -5,27 +5,34 @@ use std::time::Instant;
 
 use crate::breaker::{BreakerPermit, Outcome};
 use crate::budget::RetryKind;
+use crate::shaping::{NoBulkhead, NoLimiter};
 use crate::{CircuitBreaker, CircuitOpen, RetryBudget};
 
-/// A policy's circuit breaker and retry budget, each a placeholder until it is set.
+/// A policy's circuit breaker, retry budget, rate limiter and bulkhead, each a placeholder
+/// until it is set.
 ///
 /// ```
-/// use retry_runtime::__private::{Guards, NoBreaker, NoBudget};
+/// use retry_runtime::__private::{Guards, NoBreaker, NoBudget, NoBulkhead, NoLimiter};
 /// let guards: Guards = Guards::none();
 /// assert_eq!((guards.breaker, guards.budget), (NoBreaker, NoBudget));
+/// assert_eq!((guards.limiter, guards.bulkhead), (NoLimiter, NoBulkhead));
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Guards<K = NoBreaker, U = NoBudget> {
+pub struct Guards<K = NoBreaker, U = NoBudget, R = NoLimiter, Q = NoBulkhead> {
     /// Admits each attempt: [`NoBreaker`] or `&CircuitBreaker`.
     pub breaker: K,
     /// Pays for each retry: [`NoBudget`] or `&RetryBudget`.
     pub budget: U,
+    /// Paces each attempt: [`NoLimiter`] or `&RateLimiter`.
+    pub limiter: R,
+    /// Bounds the attempts in flight: [`NoBulkhead`] or `&Bulkhead`.
+    pub bulkhead: Q,
 }
 
 impl Guards {
-    /// Neither guard.
+    /// No guard.
     pub const fn none() -> Self {
-        Self { breaker: NoBreaker, budget: NoBudget }
+        Self { breaker: NoBreaker, budget: NoBudget, limiter: NoLimiter, bulkhead: NoBulkhead }
     }
 }
 

@@ -5,6 +5,7 @@ use core::time::Duration;
 use crate::guards::Guards;
 use crate::hooks::Hooks;
 use crate::log::LogLevel;
+use crate::nested::Nested;
 use crate::predicate::{AnyError, NoServerDelay, NoValue};
 use crate::stop::Attempts;
 use crate::timeout::Execution;
@@ -99,8 +100,8 @@ impl<S, W, P, V, A, X, H, G> RetryPolicy<S, W, P, V, A, X, H, G> {
 }
 
 /// A policy with every group spelled out, for the code that needs each key's type.
-pub(crate) type Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U> =
-    RetryPolicy<S, W, P, V, A, Execution<Z, O>, Hooks<B, F, L, G>, Guards<K, U>>;
+pub(crate) type Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> =
+    RetryPolicy<S, W, P, V, A, Execution<Z, O>, Hooks<B, F, L, G>, Guards<K, U, R, Q>>;
 
 /// The keys whose type never changes.
 #[derive(Debug, Clone, Copy)]
@@ -113,6 +114,9 @@ pub(crate) struct Settings {
     pub(crate) seed: Option<u64>,
     pub(crate) name: &'static str,
     pub(crate) track_time: bool,
+    pub(crate) nested: Nested,
+    /// The stream form's bound on the wait for the first item.
+    pub(crate) first_item_timeout: Option<Duration>,
 }
 
 impl Settings {
@@ -126,6 +130,8 @@ impl Settings {
             seed: None,
             name,
             track_time: false,
+            nested: Nested::Inner,
+            first_item_timeout: None,
         }
     }
 }

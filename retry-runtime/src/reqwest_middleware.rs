@@ -40,11 +40,12 @@ use crate::guards::{BreakerGuard, BudgetGuard};
 use crate::hooks::Hook;
 use crate::policy::Spelled;
 use crate::predicate::{RetryError, RetryValue, ServerDelay};
+use crate::shaping::{NoBulkhead, NoLimiter};
 use crate::sleep::AsyncSleep;
 use crate::stop::Stop;
 use crate::timeout::{NoTimeout, WithTimeout};
 use crate::wait::Wait;
-use crate::{CircuitOpen, Elapsed, RateLimited};
+use crate::{CircuitOpen, Elapsed, RateLimited, RateLimiter};
 
 /// Retries the requests of a `reqwest_middleware::ClientWithMiddleware` as `policy` says.
 /// Needs the `reqwest-middleware` feature.
@@ -221,12 +222,26 @@ refusal!(crate::BulkheadFull);
 // which only a concrete marker's `AttemptTimeout::bound` shows (`RequestFailure` converts
 // from `Elapsed`, so both markers apply).
 macro_rules! retry_middleware {
-    ($($timeout:ty),*) => {$(
+    ($($(#[$cfg:meta])* $timeout:ty, $limiter:ty, $bulkhead:ty);* $(;)?) => {$(
+        $(#[$cfg])*
         #[async_trait::async_trait]
         impl<S, W, P, V, A, B, F, L, G, Z, K, U> Middleware
-            for RetryMiddleware<Spelled<S, W, P, V, A, B, F, L, G, Z, $timeout, K, U>>
+            for RetryMiddleware<Spelled<S, W, P, V, A, B, F, L, G, Z, $timeout, K, U, $limiter, $bulkhead>>
         where
-            Spelled<S, W, P, V, A, B, F, L, G, Z, $timeout, K, U>: Send + Sync + 'static,
+            // Each part rather than the whole policy: a bound on the policy, which names the
+            // guards' `'static`, is not one the async block's erased lifetimes can meet.
+            S: Send + Sync + 'static,
+            W: Send + Sync + 'static,
+            P: Send + Sync + 'static,
+            V: Send + Sync + 'static,
+            A: Send + Sync + 'static,
+            B: Send + Sync + 'static,
+            F: Send + Sync + 'static,
+            L: Send + Sync + 'static,
+            G: Send + Sync + 'static,
+            Z: Send + Sync + 'static,
+            K: Send + Sync + 'static,
+            U: Send + Sync + 'static,
             S: Stop,
             W: Wait,
             P: RetryError<RequestFailure>,
@@ -279,4 +294,19 @@ macro_rules! retry_middleware {
     )*};
 }
 
-retry_middleware!(NoTimeout, WithTimeout);
+// … and one per limiter and bulkhead, for the same reason: their waits are futures of a
+// trait's method, `Send` only where the guard is known.
+retry_middleware!(
+    NoTimeout, NoLimiter, NoBulkhead;
+    WithTimeout, NoLimiter, NoBulkhead;
+    NoTimeout, &'static RateLimiter, NoBulkhead;
+    WithTimeout, &'static RateLimiter, NoBulkhead;
+    #[cfg(feature = "tokio")]
+    NoTimeout, NoLimiter, &'static crate::Bulkhead;
+    #[cfg(feature = "tokio")]
+    WithTimeout, NoLimiter, &'static crate::Bulkhead;
+    #[cfg(feature = "tokio")]
+    NoTimeout, &'static RateLimiter, &'static crate::Bulkhead;
+    #[cfg(feature = "tokio")]
+    WithTimeout, &'static RateLimiter, &'static crate::Bulkhead;
+);

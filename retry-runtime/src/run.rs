@@ -9,6 +9,7 @@ use crate::guards::{BreakerGuard, BudgetGuard};
 use crate::hooks::Hook;
 use crate::policy::Spelled;
 use crate::predicate::{RetryError, RetryValue, ServerDelay};
+use crate::shaping::{BulkheadGuard, LimiterGuard, Unshaped};
 use crate::sleep::{AsyncSleep, BlockingSleep};
 use crate::stop::Stop;
 use crate::timeout::{AttemptTimeout, Blocking};
@@ -18,7 +19,7 @@ fn display<E: fmt::Display>(error: &E, f: &mut fmt::Formatter<'_>) -> fmt::Resul
     fmt::Display::fmt(error, f)
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U> {
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> {
     /// Runs `op` until it succeeds, returns an error the policy does not retry, or the
     /// policy gives up; returns the last outcome unchanged.
     ///
@@ -55,14 +56,24 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Spelled<S, W, P, V, A, B, F, L, G, Z
         O: AttemptTimeout<E>,
         K: BreakerGuard<E>,
         U: BudgetGuard,
+        R: LimiterGuard<E>,
+        Q: BulkheadGuard<E>,
     {
         let mut call = Call::new(self, <Z as AsyncSleep>::now, || display::<E> as Describe<E>, Kept::default());
         loop {
             let next = match call.before_attempt() {
-                Admit::Run => {
-                    let outcome = call.run(op()).await;
+                Admit::Run if !R::ACTIVE && !Q::ACTIVE => {
+                    let outcome = call.run(call.attempt_timeout(), op()).await;
                     call.after(outcome)
                 }
+                Admit::Run => match call.shape().await {
+                    Ok(shaped) => {
+                        let outcome = call.run(call.attempt_timeout(), op()).await;
+                        call.release_shaped(shaped, &outcome);
+                        call.after(outcome)
+                    }
+                    Err(error) => call.shaping_refused(error),
+                },
                 Admit::Refused(error) => call.refused(error),
             };
             match next {
@@ -86,6 +97,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Spelled<S, W, P, V, A, B, F, L, G, Z
     /// });
     /// assert_eq!(out, Ok(4));
     /// ```
+    #[inline]
     pub fn retry_blocking<T, E, Op>(&self, mut op: Op) -> Result<T, E>
     where
         Op: FnMut() -> Result<T, E>,
@@ -103,11 +115,16 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U> Spelled<S, W, P, V, A, B, F, L, G, Z
         O: Blocking,
         K: BreakerGuard<E>,
         U: BudgetGuard,
+        R: Unshaped,
+        Q: Unshaped,
     {
         let mut call = Call::new(self, <Z as BlockingSleep>::now, || display::<E> as Describe<E>, Kept::default());
         loop {
             let next = match call.before_attempt() {
-                Admit::Run => call.after(op()),
+                Admit::Run => {
+                    let outcome = call.run_blocking(&mut op);
+                    call.after(outcome)
+                }
                 Admit::Refused(error) => call.refused(error),
             };
             match next {

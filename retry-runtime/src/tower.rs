@@ -27,15 +27,18 @@ use std::sync::Arc;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::Elapsed;
 use crate::guards::{BreakerGuard, BudgetGuard};
 use crate::hooks::Hook;
 use crate::policy::Spelled;
 use crate::predicate::{RetryError, RetryValue, ServerDelay};
+use crate::shaping::{NoBulkhead, NoLimiter};
 use crate::sleep::AsyncSleep;
 use crate::stop::Stop;
 use crate::timeout::{NoTimeout, WithTimeout};
 use crate::wait::Wait;
+#[cfg(feature = "tokio")]
+use crate::{Bulkhead, BulkheadFull};
+use crate::{Elapsed, RateLimited, RateLimiter};
 
 /// Wraps services in [`Retry`] with one shared policy. Needs the `tower` feature.
 ///
@@ -204,16 +207,30 @@ async fn attempt<Svc: Service<Req>, Req>(
 // shows, and only when no where clause `Marker: AttemptTimeout<E>` hides its impl (so the
 // bound each needs is written on the error instead).
 macro_rules! retry_service {
-    ($($timeout:ty, [$($needs:tt)*]);*) => {$(
+    ($($(#[$cfg:meta])* $timeout:ty, $limiter:ty, $bulkhead:ty, [$($needs:tt)*]);* $(;)?) => {$(
+        $(#[$cfg])*
         impl<Svc, Req, S, W, P, V, A, B, F, L, G, Z, K, U> Service<Req>
-            for Retry<Svc, Spelled<S, W, P, V, A, B, F, L, G, Z, $timeout, K, U>>
+            for Retry<Svc, Spelled<S, W, P, V, A, B, F, L, G, Z, $timeout, K, U, $limiter, $bulkhead>>
         where
             Svc: Service<Req> + Clone + Send + 'static,
             Svc::Future: Send,
             Svc::Response: Send,
             Svc::Error: fmt::Display + Send,
             Req: Clone + Send + 'static,
-            Spelled<S, W, P, V, A, B, F, L, G, Z, $timeout, K, U>: Send + Sync + 'static,
+            // Each part rather than the whole policy: a bound on the policy, which names the
+            // guards' `'static`, is not one the async block's erased lifetimes can meet.
+            S: Send + Sync + 'static,
+            W: Send + Sync + 'static,
+            P: Send + Sync + 'static,
+            V: Send + Sync + 'static,
+            A: Send + Sync + 'static,
+            B: Send + Sync + 'static,
+            F: Send + Sync + 'static,
+            L: Send + Sync + 'static,
+            G: Send + Sync + 'static,
+            Z: Send + Sync + 'static,
+            K: Send + Sync + 'static,
+            U: Send + Sync + 'static,
             S: Stop,
             W: Wait,
             P: RetryError<Svc::Error>,
@@ -257,4 +274,19 @@ macro_rules! retry_service {
     )*};
 }
 
-retry_service!(NoTimeout, []; WithTimeout, [Svc::Error: From<Elapsed>,]);
+// … and one per limiter and bulkhead, for the same reason: their waits are futures of a
+// trait's method, `Send` only where the guard is known.
+retry_service!(
+    NoTimeout, NoLimiter, NoBulkhead, [];
+    WithTimeout, NoLimiter, NoBulkhead, [Svc::Error: From<Elapsed>,];
+    NoTimeout, &'static RateLimiter, NoBulkhead, [Svc::Error: From<RateLimited>,];
+    WithTimeout, &'static RateLimiter, NoBulkhead, [Svc::Error: From<Elapsed> + From<RateLimited>,];
+    #[cfg(feature = "tokio")]
+    NoTimeout, NoLimiter, &'static Bulkhead, [Svc::Error: From<BulkheadFull>,];
+    #[cfg(feature = "tokio")]
+    WithTimeout, NoLimiter, &'static Bulkhead, [Svc::Error: From<Elapsed> + From<BulkheadFull>,];
+    #[cfg(feature = "tokio")]
+    NoTimeout, &'static RateLimiter, &'static Bulkhead, [Svc::Error: From<RateLimited> + From<BulkheadFull>,];
+    #[cfg(feature = "tokio")]
+    WithTimeout, &'static RateLimiter, &'static Bulkhead, [Svc::Error: From<Elapsed> + From<RateLimited> + From<BulkheadFull>,];
+);

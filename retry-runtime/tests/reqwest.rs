@@ -85,3 +85,30 @@ fn a_request_that_cannot_be_built_is_permanent() {
     assert!(err.is_builder());
     assert!(!err.is_transient());
 }
+
+#[tokio::test]
+async fn the_sdk_presets_read_reqwest_responses_and_errors_as_the_sdks_do() {
+    use retry_runtime::classify::Sdk;
+    use std::time::SystemTime;
+    let now = SystemTime::now();
+    // A 409 (lock timeout) the SDKs retry, with the SDKs' own header for the delay.
+    let url =
+        serve_once("HTTP/1.1 409 Conflict\r\nretry-after-ms: 250\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    let reply = reqwest::get(url).await.unwrap();
+    assert!(Sdk::OpenAi.should_retry(&reply, now));
+    assert_eq!(Sdk::OpenAi.server_delay(&reply, now), Some(Duration::from_millis(250)));
+    // 425 is transient for `classify::response`, but neither SDK retries it.
+    let url = serve_once("HTTP/1.1 425 Too Early\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    let reply = reqwest::get(url).await.unwrap();
+    assert!(reply.is_transient());
+    assert!(!Sdk::Anthropic.should_retry(&reply, now));
+    // No response at all: both SDKs retry a refused connection.
+    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap().port();
+    let refused = reqwest::get(format!("http://127.0.0.1:{port}/")).await.unwrap_err();
+    assert!(Sdk::OpenAi.should_retry(&refused, now) && Sdk::Anthropic.should_retry(&refused, now));
+    // A status error carries the status but no headers: a 500 is retried on backoff.
+    let url = serve_once("HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    let err = reqwest::get(url).await.unwrap().error_for_status().unwrap_err();
+    assert!(Sdk::OpenAi.should_retry(&err, now));
+    assert_eq!(Sdk::OpenAi.server_delay(&err, now), None);
+}

@@ -170,3 +170,31 @@ fn retry_blocking_emits_the_same_events() {
         [retrying(Level::WARN, "retry", 1, "1ms", "io"), giving_up(Level::ERROR, "retry", 2, "io"),]
     );
 }
+
+// Spec §11: an outer layer that does not retry what a nested layer gave up on says why.
+#[tokio::test(start_paused = true)]
+async fn an_outer_layer_that_skips_a_nested_give_up_names_the_reason() {
+    let capture = Capture::default();
+    let _guard = capture.install();
+    let layer = |name| RetryPolicy::builder().name(name).stop(attempts(3)).wait(none()).build().unwrap();
+    let (outer, inner) = (layer("outer"), layer("inner"));
+    let _: Result<(), String> = outer.retry(|| inner.retry(|| async { Err("down".to_owned()) })).await;
+    let give_ups: Vec<_> = capture
+        .events()
+        .into_iter()
+        .filter(|e| e.fields.get("message").is_some_and(|m| m == "giving up"))
+        .map(|e| (e.level, e.fields["function"].clone(), e.fields["attempt"].clone(), e.fields["reason"].clone()))
+        .collect();
+    assert_eq!(
+        give_ups,
+        [
+            (Level::ERROR, "inner".to_owned(), "3".to_owned(), "the stop condition is met".to_owned()),
+            (
+                Level::ERROR,
+                "outer".to_owned(),
+                "1".to_owned(),
+                "a nested retry layer already retried and gave up".to_owned()
+            ),
+        ]
+    );
+}

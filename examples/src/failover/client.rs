@@ -9,6 +9,8 @@ use core::fmt;
 use core::time::Duration;
 use std::sync::{Mutex, PoisonError};
 
+use eventsource_stream::Eventsource as _;
+use futures_util::{Stream, StreamExt as _};
 use retry_runtime::classify::{HttpFailure, Transient};
 use retry_runtime::{CircuitBreaker, CircuitOpen, Elapsed, RetryBudget, RetryState, retry};
 use serde_json::{Value, json};
@@ -74,6 +76,14 @@ pub enum LlmError {
     CircuitOpen(CircuitOpen),
     /// A 2xx answer that is no chat completion.
     Malformed(String),
+    /// An `event: error` in a stream of server-sent events (Anthropic sends its 529
+    /// `overloaded_error` this way once the 200 is out): its `error.type` and message.
+    Event {
+        /// `overloaded_error`, `api_error`, …
+        kind: String,
+        /// What the provider said.
+        message: String,
+    },
 }
 
 impl LlmError {
@@ -82,7 +92,7 @@ impl LlmError {
         match self {
             Self::Http(failure) => Some(failure.status().as_u16()),
             Self::Transport(e) => e.status().map(|s| s.as_u16()),
-            Self::TimedOut(_) | Self::CircuitOpen(_) | Self::Malformed(_) => None,
+            Self::TimedOut(_) | Self::CircuitOpen(_) | Self::Malformed(_) | Self::Event { .. } => None,
         }
     }
 }
@@ -96,6 +106,8 @@ impl Transient for LlmError {
             Self::Transport(e) => e.is_transient(),
             Self::TimedOut(_) | Self::CircuitOpen(_) => true,
             Self::Malformed(_) => false,
+            // As the Anthropic SDK reads an error event: overloaded and internal errors pass.
+            Self::Event { kind, .. } => kind == "overloaded_error" || kind == "api_error",
         }
     }
 
@@ -127,6 +139,7 @@ impl fmt::Display for LlmError {
             Self::TimedOut(elapsed) => write!(f, "{elapsed}"),
             Self::CircuitOpen(open) => write!(f, "{open}"),
             Self::Malformed(why) => write!(f, "not a chat completion: {why}"),
+            Self::Event { kind, message } => write!(f, "event: error {kind} {message:?}"),
         }
     }
 }
@@ -213,6 +226,58 @@ impl Client {
             None => Err(LlmError::Malformed("no `choices[0].message.content`".into())),
         }
     }
+}
+
+/// Asks provider C for a streamed answer (`"stream": true`): the tokens, one item each, read
+/// with reqwest's byte stream and `eventsource-stream`'s parser. An error before the first
+/// token (a 529, an `event: error`, a connection cut, no token within 2 s) retries the whole
+/// request; once a token is out, an error ends the stream, since retrying would repeat the
+/// tokens already shown. The call returns once the first token is in.
+#[retry(
+    stop = attempts(3),
+    wait = exp_jitter(100ms, 2s, 50ms),
+    when = LlmError::is_transient,
+    retry_after = LlmError::retry_after,
+    retry_after_max = 5s,
+    first_item_timeout = 2s,
+    log = info,
+)]
+pub async fn stream_c(
+    client: &Client,
+    request: &ChatRequest,
+) -> Result<impl Stream<Item = Result<String, LlmError>>, LlmError> {
+    let url = format!("{}/{}/v1/messages", client.base, Provider::C.path());
+    let body = json!({
+        "model": Provider::C.model(),
+        "max_tokens": 256,
+        "stream": true,
+        "messages": [{"role": "user", "content": request.prompt}],
+    });
+    let response = client.http.post(url).header("x-request-id", request.id).json(&body).send().await?;
+    let status = response.status();
+    if !status.is_success() {
+        let headers = response.headers().clone();
+        let body = response.text().await?;
+        return Err(LlmError::Http(HttpFailure::new(status, headers, &body)));
+    }
+    let tokens = response.bytes_stream().eventsource().filter_map(|event| async move {
+        let event = match event {
+            Ok(event) => event,
+            Err(eventsource_stream::EventStreamError::Transport(e)) => return Some(Err(LlmError::Transport(e))),
+            Err(e) => return Some(Err(LlmError::Malformed(e.to_string()))),
+        };
+        let data: Value = serde_json::from_str(&event.data).unwrap_or_default();
+        match event.event.as_str() {
+            "content_block_delta" => data["delta"]["text"].as_str().map(|text| Ok(text.to_owned())),
+            "error" => Some(Err(LlmError::Event {
+                kind: data["error"]["type"].as_str().unwrap_or("unknown").to_owned(),
+                message: data["error"]["message"].as_str().unwrap_or_default().to_owned(),
+            })),
+            // `message_start`, `ping`, `message_stop`: nothing to show.
+            _ => None,
+        }
+    });
+    Ok(tokens)
 }
 
 tokio::task_local! {

@@ -1,5 +1,6 @@
 //! The LLM failover demo: a real HTTP server on 127.0.0.1 standing in for two
-//! OpenAI-compatible providers that fail as a script says ([`script`], [`server`]), a client
+//! OpenAI-compatible providers that fail as a script says ([`script`], [`server`]), and a
+//! third that streams server-sent events and fails before its first token, a client
 //! written as an application would write it, with `#[retry]` on each provider's call
 //! ([`client`]), and [`run`], which sends the requests and sums up what happened
 //! ([`Summary`]).
@@ -35,7 +36,7 @@ use tracing::Instrument;
 use client::{ChatRequest, Client, LlmError, PROVIDER_A, PROVIDER_B, Reply, WAITED, ask_a};
 pub use script::Scenario;
 use server::Server;
-pub use summary::{Outcome, RequestReport, Summary};
+pub use summary::{Outcome, RequestReport, StreamReport, Summary};
 
 /// One of the two stand-in providers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -44,6 +45,8 @@ pub enum Provider {
     A,
     /// The hot standby.
     B,
+    /// An Anthropic-style provider that streams its answer as server-sent events.
+    C,
 }
 
 impl Provider {
@@ -52,6 +55,7 @@ impl Provider {
         match self {
             Self::A => "a",
             Self::B => "b",
+            Self::C => "c",
         }
     }
 
@@ -60,6 +64,7 @@ impl Provider {
         match self {
             Self::A => "model-a-mini",
             Self::B => "model-b-haiku",
+            Self::C => "model-c-sonnet",
         }
     }
 }
@@ -69,6 +74,7 @@ impl fmt::Display for Provider {
         f.write_str(match self {
             Self::A => "A",
             Self::B => "B",
+            Self::C => "C",
         })
     }
 }
@@ -133,7 +139,50 @@ pub async fn run(options: &Options) -> io::Result<Summary> {
         finished.extend(done.map_err(io::Error::other)?);
     }
     finished.sort_by_key(|f: &Finished| f.id);
-    Ok(Summary::new(options, finished, &server.arrivals(), started.elapsed(), client.budget(), client.human_queue()))
+    let elapsed = started.elapsed();
+    let streamed = stream(&client, options.requests + 1).await;
+    let arrivals = server.arrivals();
+    let mut summary = Summary::new(options, finished, &arrivals, elapsed, client.budget(), client.human_queue());
+    summary.stream = StreamReport::new(streamed, &arrivals);
+    Ok(summary)
+}
+
+/// What the streamed request got: the tokens read, and the error that ended the stream or
+/// that the call gave up with.
+#[derive(Debug)]
+struct Streamed {
+    id: u32,
+    tokens: Vec<String>,
+    error: Option<LlmError>,
+}
+
+/// Asks provider C for a streamed answer and reads it to its end, logging each token.
+async fn stream(client: &Client, id: u32) -> Streamed {
+    use futures_util::StreamExt as _;
+    let span = tracing::info_span!("request", id);
+    async {
+        tracing::info!(target: "demo", "script: C streams, but its first stream fails before its first token");
+        let request = ChatRequest { id, prompt: format!("question {id}") };
+        let mut streamed = Streamed { id, tokens: Vec::new(), error: None };
+        match client::stream_c(client, &request).await {
+            Ok(tokens) => {
+                let mut tokens = std::pin::pin!(tokens);
+                while let Some(token) = tokens.next().await {
+                    match token {
+                        Ok(token) => {
+                            tracing::info!(target: "demo", "token: {token:?}");
+                            streamed.tokens.push(token);
+                        }
+                        Err(e) => streamed.error = Some(e),
+                    }
+                }
+            }
+            Err(e) => streamed.error = Some(e),
+        }
+        streamed
+    }
+    .instrument(span)
+    .await
 }
 
 /// One request as the client saw it.

@@ -43,13 +43,19 @@ pub enum Answer {
     },
     /// 400 `invalid_request_error`: the same request will always fail.
     BadRequest,
+    /// 200 `text/event-stream` whose first event is Anthropic's `event: error` with an
+    /// `overloaded_error`: the stream fails before its first token.
+    StreamOverloaded,
+    /// 200 `text/event-stream`: `message_start`, then a `content_block_delta` per token, one
+    /// of them cut by a `ping`, then `message_stop`.
+    Stream,
 }
 
 impl Answer {
     /// The status the server sends (a slow answer's too, if the client is still there).
     pub const fn status(self) -> u16 {
         match self {
-            Self::Complete | Self::Slow { .. } => 200,
+            Self::Complete | Self::Slow { .. } | Self::StreamOverloaded | Self::Stream => 200,
             Self::RetryAfter { .. } | Self::RetryAfterMs { .. } | Self::RateLimitReset { .. } => 429,
             Self::Unavailable => 503,
             Self::Overloaded { .. } => 529,
@@ -71,6 +77,8 @@ impl fmt::Display for Answer {
             Self::Overloaded { retry_after_ms: Some(ms) } => write!(f, "529 retry-after-ms: {ms}"),
             Self::Slow { ms } => write!(f, "200 too late ({ms} ms)"),
             Self::BadRequest => f.write_str("400"),
+            Self::StreamOverloaded => f.write_str("200 SSE `event: error` overloaded_error"),
+            Self::Stream => f.write_str("200 SSE tokens"),
         }
     }
 }
@@ -95,6 +103,7 @@ impl Script {
         let answers = match provider {
             Provider::A => &self.a,
             Provider::B => &self.b,
+            Provider::C => STREAMED,
         };
         let i = usize::try_from(attempt.saturating_sub(1)).unwrap_or(usize::MAX).min(answers.len() - 1);
         answers[i]
@@ -114,6 +123,13 @@ pub enum Scenario {
 }
 
 use Answer::{BadRequest, Complete, Overloaded, RateLimitReset, RetryAfter, RetryAfterMs, Slow, Unavailable};
+
+/// What the streaming provider C answers, in every scenario: a stream that fails before its
+/// first token, then one that streams.
+const STREAMED: &[Answer] = &[Answer::StreamOverloaded, Answer::Stream];
+
+/// The tokens of C's stream.
+pub const STREAMED_TOKENS: [&str; 5] = ["Streams ", "are ", "retried ", "until ", "their first token."];
 
 /// The tour, request by request: (what it shows, A's answers, B's answers).
 const TOUR: [(&str, &[Answer], &[Answer]); 14] = [

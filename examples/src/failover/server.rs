@@ -11,8 +11,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Bytes, Frame, Incoming};
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -23,7 +23,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 use super::Provider;
-use super::script::{Answer, Scenario};
+use super::script::{Answer, STREAMED_TOKENS, Scenario};
 
 /// One attempt as the server saw it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +47,12 @@ impl Arrival {
             Answer::RetryAfter { secs } => Some(Duration::from_secs(secs)),
             Answer::RetryAfterMs { ms } | Answer::RateLimitReset { ms } => Some(Duration::from_millis(ms)),
             Answer::Overloaded { retry_after_ms } => retry_after_ms.map(Duration::from_millis),
-            Answer::Complete | Answer::Unavailable | Answer::Slow { .. } | Answer::BadRequest => None,
+            Answer::Complete
+            | Answer::Unavailable
+            | Answer::Slow { .. }
+            | Answer::BadRequest
+            | Answer::StreamOverloaded
+            | Answer::Stream => None,
         }
     }
 }
@@ -133,12 +138,15 @@ async fn accept(listener: TcpListener, state: Arc<State>) {
     }
 }
 
-type Reply = Response<Full<Bytes>>;
+/// A whole body, or one sent a frame at a time (server-sent events).
+type Body = http_body_util::Either<Full<Bytes>, StreamBody<ReceiverStream>>;
+type Reply = Response<Body>;
 
 async fn respond(state: Arc<State>, request: Request<Incoming>) -> Result<Reply, Infallible> {
     let provider = match request.uri().path() {
         "/a/v1/chat/completions" => Provider::A,
         "/b/v1/chat/completions" => Provider::B,
+        "/c/v1/messages" => Provider::C,
         _ => return Ok(error(StatusCode::NOT_FOUND, "not_found_error", "no such endpoint")),
     };
     if request.method() != Method::POST {
@@ -198,7 +206,58 @@ async fn respond(state: Arc<State>, request: Request<Incoming>) -> Result<Reply,
             }
         }
         Answer::BadRequest => error(status, "invalid_request_error", "Invalid 'messages[0].content': string too long."),
+        Answer::StreamOverloaded => events(vec![(
+            "error",
+            json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}),
+        )]),
+        Answer::Stream => {
+            let mut sent =
+                vec![("message_start", json!({"type": "message_start", "message": {"id": format!("msg_{id}")}}))];
+            for (i, token) in STREAMED_TOKENS.iter().enumerate() {
+                if i == 2 {
+                    sent.push(("ping", json!({"type": "ping"})));
+                }
+                let delta =
+                    json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": token}});
+                sent.push(("content_block_delta", delta));
+            }
+            sent.push(("message_stop", json!({"type": "message_stop"})));
+            events(sent)
+        }
     })
+}
+
+/// A `text/event-stream` of `events`, one frame each, a few milliseconds apart, as a
+/// provider streams tokens: Anthropic's shape (`event: NAME`, `data: JSON`).
+fn events(events: Vec<(&'static str, Value)>) -> Reply {
+    let (frames, receiver) = tokio::sync::mpsc::channel(events.len().max(1));
+    tokio::spawn(async move {
+        for (name, data) in events {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            let frame = Frame::data(Bytes::from(format!("event: {name}\ndata: {data}\n\n")));
+            if frames.send(Ok(frame)).await.is_err() {
+                return; // the client hung up
+            }
+        }
+    });
+    let body = StreamBody::new(ReceiverStream(receiver));
+    let mut reply = Response::new(http_body_util::Either::Right(body));
+    reply.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    reply
+}
+
+/// The frames the task that writes an event stream sends, as a `Stream` for `StreamBody`.
+#[derive(Debug)]
+pub struct ReceiverStream(tokio::sync::mpsc::Receiver<Result<Frame<Bytes>, Infallible>>);
+
+impl futures_util::Stream for ReceiverStream {
+    type Item = Result<Frame<Bytes>, Infallible>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.0.poll_recv(cx)
+    }
 }
 
 /// An OpenAI chat completion that echoes the last message.
@@ -225,7 +284,7 @@ fn error(status: StatusCode, kind: &str, message: &str) -> Reply {
 }
 
 fn json_reply(status: StatusCode, body: &Value) -> Reply {
-    let mut reply = Response::new(Full::new(Bytes::from(body.to_string())));
+    let mut reply = Response::new(http_body_util::Either::Left(Full::new(Bytes::from(body.to_string()))));
     *reply.status_mut() = status;
     reply.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     reply

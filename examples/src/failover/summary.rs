@@ -100,6 +100,42 @@ impl RequestReport {
     }
 }
 
+/// The streamed request to provider C.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamReport {
+    /// Its `x-request-id`.
+    pub id: u32,
+    /// What C answered, attempt by attempt.
+    pub answers: Vec<Answer>,
+    /// The tokens the client read, in order.
+    pub tokens: Vec<String>,
+    /// The error that ended the stream, or that the call gave up with, as displayed.
+    pub error: Option<String>,
+}
+
+impl StreamReport {
+    pub(super) fn new(streamed: super::Streamed, arrivals: &[Arrival]) -> Self {
+        let answers =
+            arrivals.iter().filter(|a| a.request == streamed.id && a.provider == Provider::C).map(|a| a.answer);
+        Self {
+            id: streamed.id,
+            answers: answers.collect(),
+            tokens: streamed.tokens,
+            error: streamed.error.map(|e| e.to_string()),
+        }
+    }
+
+    /// The attempts that reached C.
+    pub fn attempts(&self) -> u32 {
+        self.answers.len().try_into().unwrap_or(u32::MAX)
+    }
+
+    /// Whether the stream was retried before its first token, and read to its end once.
+    pub fn retried_before_first_token(&self) -> bool {
+        self.attempts() > 1 && !self.tokens.is_empty() && self.error.is_none()
+    }
+}
+
 /// Whether the client kept to the waits the server asked for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ServerDelays {
@@ -127,6 +163,8 @@ pub struct Summary {
     pub budget: (u32, u32),
     /// The requests queued for a person, in order.
     pub human_queue: Vec<u32>,
+    /// The streamed request to C, after the others.
+    pub stream: StreamReport,
 }
 
 impl Summary {
@@ -152,7 +190,15 @@ impl Summary {
                 breaker_a: f.breaker_a,
             })
             .collect();
-        Self { options: *options, requests, elapsed, server_delays: server_delays(arrivals), budget, human_queue }
+        Self {
+            options: *options,
+            requests,
+            elapsed,
+            server_delays: server_delays(arrivals),
+            budget,
+            human_queue,
+            stream: StreamReport::default(),
+        }
     }
 
     /// The requests `served` answered.
@@ -353,6 +399,17 @@ impl fmt::Display for Summary {
             write!(f, "; #{id} at {provider}: asked for {asked:?}, came back after {gap:?}")?;
         }
         writeln!(f)?;
-        write!(f, "  retry budget {} of {} tokens left", self.budget.0, self.budget.1)
+        writeln!(f, "  retry budget {} of {} tokens left", self.budget.0, self.budget.1)?;
+        let s = &self.stream;
+        let answers: Vec<String> = s.answers.iter().map(ToString::to_string).collect();
+        write!(f, "  stream       #{} at C: {}", s.id, answers.join(", "))?;
+        if s.retried_before_first_token() {
+            write!(f, "; retried before its first token")?;
+        }
+        write!(f, "; {} tokens read once: {:?}", s.tokens.len(), s.tokens.concat())?;
+        match &s.error {
+            Some(error) => write!(f, "; ended by {error}"),
+            None => Ok(()),
+        }
     }
 }

@@ -3,18 +3,22 @@
 //!
 //! Here: the builder and call re-exports, the fences that give the user's code its types,
 //! the `const` checks of constant keys, and the guards added to a `policy = …`. The
-//! probes (`probe`, `describe`, `timeout_probe`, `breaker_probe`) and the typed callables
+//! probes (`probe`, `describe`, `timeout_probe`, `breaker_probe`, `shaping_probe`) and the typed callables
 //! (`typed`) have files of their own.
 
 mod breaker_probe;
 mod describe;
 mod probe;
+mod shaping_probe;
 mod timeout_probe;
 mod typed;
 
 pub use breaker_probe::{BreakerError, BreakerProbe, ViaFromCircuitOpen, ViaNoBreaker, breaker_error};
 pub use describe::{Describer, ViaDebug, ViaDisplay, ViaNothing};
 pub use probe::Probe;
+#[cfg(feature = "tokio")]
+pub use shaping_probe::{BulkheadError, BulkheadProbe, ViaFromBulkheadFull, ViaNoBulkhead, bulkhead_error};
+pub use shaping_probe::{LimiterError, LimiterProbe, ViaFromRateLimited, ViaNoLimiter, limiter_error};
 pub use timeout_probe::{TimeoutError, TimeoutProbe, ViaFromElapsed, ViaNoTimeout, timeout_error};
 pub use typed::{HookFn, Typed, error_predicate, hook, server_delay, value_predicate};
 
@@ -26,10 +30,12 @@ pub use crate::call::{Admit, Call, Describe, History, Kept, Next, Unkept};
 pub use crate::guards::{AttemptPermit, BreakerGuard, BudgetGuard, Guards, NoBreaker, NoBudget, NoPermit};
 pub use crate::hooks::Hooks;
 pub use crate::predicate::RetryError;
+pub use crate::shaping::{BulkheadGuard, LimiterGuard, NoBulkhead, NoLimiter, Shaped, Unshaped};
 use crate::sleep::{AsyncSleep, BlockingSleep};
+pub use crate::stream::expansion::{Owned, first_item, opened, opened_async, retry_stream};
 pub use crate::timeout::{AttemptTimeout, Blocking, Execution, NoTimeout, WithTimeout};
 pub use crate::wait::WaitList;
-pub use crate::{LogLevel, RetryPolicy, RetryPolicyBuilder, RetryState};
+pub use crate::{LogLevel, Nested, RetryPolicy, RetryPolicyBuilder, RetryState};
 
 pub use core::time::Duration;
 
@@ -84,6 +90,35 @@ pub fn attempt<R, Fut: Future<Output = R>>(fut: Fut) -> Fut {
 #[inline(always)]
 pub fn outcome<R: ResultParts>(r: R) -> Result<R::Ok, R::Err> {
     r.into_result()
+}
+
+pin_project_lite::pin_project! {
+    /// An attempt's future with its output read as a `Result` ([`outcome`] on each poll's
+    /// result): a struct with a pinned field, where an `async` block around the attempt added
+    /// a state of its own (8 bytes and a tag) to the function's future.
+    #[derive(Debug)]
+    pub struct Outcome<F> {
+        #[pin]
+        attempt: F,
+    }
+}
+
+impl<F: Future> Future for Outcome<F>
+where
+    F::Output: ResultParts,
+{
+    type Output = Result<<F::Output as ResultParts>::Ok, <F::Output as ResultParts>::Err>;
+
+    #[inline(always)]
+    fn poll(self: core::pin::Pin<&mut Self>, cx: &mut core::task::Context<'_>) -> core::task::Poll<Self::Output> {
+        self.project().attempt.poll(cx).map(ResultParts::into_result)
+    }
+}
+
+/// An async attempt's future, its output read as a `Result`.
+#[inline(always)]
+pub fn outcome_of<R: ResultParts, Fut: Future<Output = R>>(attempt: Fut) -> Outcome<Fut> {
+    Outcome { attempt }
 }
 
 /// The loop's `Result` as the function's return type.
@@ -189,18 +224,37 @@ pub const fn positive(d: Duration, message: &'static str) -> Duration {
 /// `policy = …` with `breaker = …`: the run-time policy, guarded by the breaker too (the
 /// guard comes from [`BreakerProbe`]).
 #[inline]
-pub fn with_breaker<S, W, P, V, A, X, H, K, U, K2>(
-    policy: RetryPolicy<S, W, P, V, A, X, H, Guards<K, U>>,
+pub fn with_breaker<S, W, P, V, A, X, H, K, U, R, Q, K2>(
+    policy: RetryPolicy<S, W, P, V, A, X, H, Guards<K, U, R, Q>>,
     guard: K2,
-) -> RetryPolicy<S, W, P, V, A, X, H, Guards<K2, U>> {
-    policy.map_guards(|guards| Guards { breaker: guard, budget: guards.budget })
+) -> RetryPolicy<S, W, P, V, A, X, H, Guards<K2, U, R, Q>> {
+    policy.map_guards(|Guards { budget, limiter, bulkhead, .. }| Guards { breaker: guard, budget, limiter, bulkhead })
 }
 
 /// `policy = …` with `budget = …`: the run-time policy, paying from the budget too.
 #[inline]
-pub fn with_budget<S, W, P, V, A, X, H, K, U>(
-    policy: RetryPolicy<S, W, P, V, A, X, H, Guards<K, U>>,
+pub fn with_budget<S, W, P, V, A, X, H, K, U, R, Q>(
+    policy: RetryPolicy<S, W, P, V, A, X, H, Guards<K, U, R, Q>>,
     budget: &crate::RetryBudget,
-) -> RetryPolicy<S, W, P, V, A, X, H, Guards<K, &crate::RetryBudget>> {
-    policy.map_guards(|guards| Guards { breaker: guards.breaker, budget })
+) -> RetryPolicy<S, W, P, V, A, X, H, Guards<K, &crate::RetryBudget, R, Q>> {
+    policy.map_guards(|Guards { breaker, limiter, bulkhead, .. }| Guards { breaker, budget, limiter, bulkhead })
+}
+
+/// `policy = …` with `limiter = …`: the run-time policy, paced by the limiter too.
+#[inline]
+pub fn with_limiter<S, W, P, V, A, X, H, K, U, R, Q>(
+    policy: RetryPolicy<S, W, P, V, A, X, H, Guards<K, U, R, Q>>,
+    limiter: &crate::RateLimiter,
+) -> RetryPolicy<S, W, P, V, A, X, H, Guards<K, U, &crate::RateLimiter, Q>> {
+    policy.map_guards(|Guards { breaker, budget, bulkhead, .. }| Guards { breaker, budget, limiter, bulkhead })
+}
+
+/// `policy = …` with `bulkhead = …`: the run-time policy, bounded by the bulkhead too.
+#[cfg(feature = "tokio")]
+#[inline]
+pub fn with_bulkhead<S, W, P, V, A, X, H, K, U, R, Q>(
+    policy: RetryPolicy<S, W, P, V, A, X, H, Guards<K, U, R, Q>>,
+    bulkhead: &crate::Bulkhead,
+) -> RetryPolicy<S, W, P, V, A, X, H, Guards<K, U, R, &crate::Bulkhead>> {
+    policy.map_guards(|Guards { breaker, budget, limiter, .. }| Guards { breaker, budget, limiter, bulkhead })
 }

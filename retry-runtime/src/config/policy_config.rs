@@ -231,7 +231,12 @@ impl FromStr for PolicyConfig {
                     let seed = parse_seed(value).map_err(in_key(key.name))?;
                     config.seed.replace(seed).is_some()
                 }
-                ValueKind::Patterns | ValueKind::Binding | ValueKind::Path | ValueKind::Code | ValueKind::Preset => {
+                ValueKind::Patterns
+                | ValueKind::Binding
+                | ValueKind::Path
+                | ValueKind::Code
+                | ValueKind::Preset
+                | ValueKind::Nesting => {
                     return Err(error(Problem::NotConfigurable { key: key.name }.to_string()));
                 }
             };

@@ -4,7 +4,7 @@ use core::time::Duration;
 
 use retry_grammar::{EXP_JITTER, EXPONENTIAL};
 
-use super::{Wait, WaitContext, grow, nanos, ordered, positive};
+use super::{AtLeast, Wait, WaitContext, grow, nanos, ordered, positive};
 use crate::PolicyError;
 
 /// `max(min, min(initial · 2^(n−1), max))`, no jitter: Tenacity's `wait_exponential`
@@ -52,7 +52,6 @@ pub struct Exponential {
     initial: Duration,
     max: Duration,
     base: f64,
-    min: Duration,
 }
 
 impl Exponential {
@@ -61,7 +60,7 @@ impl Exponential {
     /// # Default
     /// `base` is 2.
     pub const fn new(initial: Duration, max: Duration) -> Self {
-        Self { initial, max, base: 2.0, min: Duration::ZERO }
+        Self { initial, max, base: 2.0 }
     }
 
     /// Grows by `base` each retry instead of 2.
@@ -92,21 +91,19 @@ impl Exponential {
     /// assert_eq!(d, [3, 3, 4, 8]);
     /// ```
     #[must_use]
-    pub const fn with_min(mut self, min: Duration) -> Self {
-        self.min = min;
-        self
+    pub const fn with_min(self, min: Duration) -> AtLeast<Self> {
+        AtLeast::new(self, min, self.max, &EXPONENTIAL)
     }
 }
 
 impl Wait for Exponential {
     #[inline]
     fn delay(&self, ctx: &mut WaitContext<'_>) -> Duration {
-        grow(self.initial, self.base, ctx.attempt().saturating_sub(1), self.max).max(self.min)
+        grow(self.initial, self.base, ctx.attempt().saturating_sub(1), self.max)
     }
     fn validate(&self) -> Result<(), PolicyError> {
         positive(self.initial, &EXPONENTIAL)?;
         ordered(self.initial, self.max, &EXPONENTIAL)?;
-        ordered(self.min, self.max, &EXPONENTIAL)?;
         valid_base(self.base)
     }
 }
@@ -124,7 +121,6 @@ pub struct ExpJitter {
     jitter: Duration,
     // The base's bits, so that the strategy stays `Eq` and `Hash`.
     base: u64,
-    min: Duration,
 }
 
 const TWO: u64 = 2.0_f64.to_bits();
@@ -135,7 +131,7 @@ impl ExpJitter {
     /// # Default
     /// Base 2, no floor.
     pub const fn new(initial: Duration, max: Duration, jitter: Duration) -> Self {
-        Self { initial, max, jitter, base: TWO, min: Duration::ZERO }
+        Self { initial, max, jitter, base: TWO }
     }
 
     /// Grows by `base` each retry instead of 2 (Tenacity's `exp_base`).
@@ -165,9 +161,8 @@ impl ExpJitter {
     /// assert_eq!(w.delay(&mut WaitContext::new(1, s(0), &mut rng)), s(5));
     /// ```
     #[must_use]
-    pub const fn with_min(mut self, min: Duration) -> Self {
-        self.min = min;
-        self
+    pub const fn with_min(self, min: Duration) -> AtLeast<Self> {
+        AtLeast::new(self, min, self.max, &EXP_JITTER)
     }
 }
 
@@ -176,12 +171,8 @@ impl Wait for ExpJitter {
     #[inline]
     fn delay(&self, ctx: &mut WaitContext<'_>) -> Duration {
         let exp = ctx.attempt().saturating_sub(1);
-        if self.base != TWO || !self.min.is_zero() {
-            let base = grow(self.initial, f64::from_bits(self.base), exp, self.max);
-            let jitter = ctx.rng().between(Duration::ZERO, self.jitter);
-            return base.saturating_add(jitter).min(self.max).max(self.min);
-        }
-        if exp < 64
+        if self.base == TWO
+            && exp < 64
             && let (Some(initial), Some(max), Some(jitter)) = (nanos(self.initial), nanos(self.max), nanos(self.jitter))
         {
             // In whole nanoseconds, one conversion back at the end; the draw is the same as
@@ -192,17 +183,17 @@ impl Wait for ExpJitter {
             }
             return Duration::from_nanos(base.saturating_add(ctx.rng().below(jitter)).min(max));
         }
-        let base = grow(self.initial, 2.0, exp, self.max);
+        let base = grow(self.initial, f64::from_bits(self.base), exp, self.max);
         if base >= self.max {
             return self.max;
         }
         let jitter = ctx.rng().between(Duration::ZERO, self.jitter);
         base.saturating_add(jitter).min(self.max)
     }
+
     fn validate(&self) -> Result<(), PolicyError> {
         positive(self.initial, &EXP_JITTER)?;
         ordered(self.initial, self.max, &EXP_JITTER)?;
-        ordered(self.min, self.max, &EXP_JITTER)?;
         valid_base(f64::from_bits(self.base))
     }
 }

@@ -30,6 +30,7 @@ use crate::PolicyError;
 mod chain;
 mod constant;
 mod exponential;
+mod floor;
 mod incrementing;
 mod jitter;
 mod random;
@@ -39,6 +40,7 @@ mod scaled;
 pub use chain::{Chain, WaitList, chain};
 pub use constant::{Fixed, NoWait, fixed, none};
 pub use exponential::{ExpJitter, Exponential, exp_jitter, exponential};
+pub use floor::AtLeast;
 pub use incrementing::{Decrementing, Incrementing, decrementing, incrementing};
 pub use jitter::{DecorrelatedJitter, EqualJitter, FullJitter, decorrelated_jitter, equal_jitter, full_jitter};
 pub use random::{Random, random};
@@ -161,7 +163,7 @@ macro_rules! summable {
 }
 summable!(
     NoWait, Fixed, Random, Exponential, ExpJitter, FullJitter, EqualJitter, DecorrelatedJitter,
-    Incrementing, Decrementing, ScaledJitter, Chain<L>, Sum<A, B>
+    Incrementing, Decrementing, ScaledJitter, AtLeast<W>, Chain<L>, Sum<A, B>
 );
 
 /// `initial · base^exp`, capped at `cap`, without overflow for any `exp`.

@@ -6,6 +6,8 @@
 //! them the same way; this is a port of CPython 3.11's `email._parseaddr._parsedate_tz`
 //! with `calendar.timegm`, checked against the recorded SDK runs.
 
+use super::python_float::is_digitpart;
+
 const MONTHS: [&str; 24] = [
     "jan",
     "feb",
@@ -82,13 +84,7 @@ struct Fields {
 /// Python's `int()` of a field: optional whitespace and sign, digits with single `_`.
 fn int(text: &str) -> Option<i64> {
     let text = text.trim();
-    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
-    let plain = !digits.is_empty()
-        && !digits.starts_with('_')
-        && !digits.ends_with('_')
-        && !digits.contains("__")
-        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_');
-    if !plain {
+    if !is_digitpart(text.strip_prefix(['+', '-']).unwrap_or(text)) {
         return None;
     }
     // Years past i64 are no dates; refusing them is what `datetime.date` would do later.

@@ -39,7 +39,7 @@ fn is_decimal(text: &str) -> bool {
 }
 
 /// Digits with single underscores between them: `1`, `1_000`, not `_1`, `1_`, `1__0`.
-fn is_digitpart(text: &str) -> bool {
+pub(super) fn is_digitpart(text: &str) -> bool {
     !text.is_empty()
         && !text.starts_with('_')
         && !text.ends_with('_')
