@@ -75,6 +75,9 @@ pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q
     timed_out: AtomicBool,
     /// What this call's attempts tell the retried calls nested in them, and what they told.
     layer: nested::Layer,
+    /// When the running attempt began, if attempts are timed (`telemetry::time_attempts`).
+    #[cfg(feature = "metrics")]
+    attempt_started: core::cell::Cell<Option<Instant>>,
     outcome: PhantomData<fn() -> T>,
 }
 
@@ -348,6 +351,8 @@ where
             withdrawal: None,
             timed_out: AtomicBool::new(false),
             layer: nested::Layer::new(policy.settings.nested),
+            #[cfg(feature = "metrics")]
+            attempt_started: core::cell::Cell::new(None),
             outcome: PhantomData,
         }
     }
@@ -479,7 +484,14 @@ where
             Err(error) => self.policy.retry_error.retry(error),
         };
         #[cfg(feature = "metrics")]
-        crate::telemetry::attempt(self.name(), crate::telemetry::attempt_outcome(retryable, outcome.is_ok()));
+        {
+            let label = crate::telemetry::attempt_outcome(retryable, outcome.is_ok());
+            crate::telemetry::attempt(self.name(), label);
+            if let Some(started) = self.attempt_started.take() {
+                let took = (self.clock)(&self.policy.execution.sleeper).saturating_duration_since(started);
+                crate::telemetry::attempt_duration(self.name(), label, took);
+            }
+        }
         if !retryable {
             #[cfg(feature = "metrics")]
             if outcome.is_err() {
@@ -602,6 +614,8 @@ where
         Fut: Future<Output = Result<X, E>>,
         O: AttemptTimeout<E>,
     {
+        #[cfg(feature = "metrics")]
+        self.time_attempt();
         self.layer.attempt(O::bound(limit, &self.policy.execution.sleeper, attempt, &self.timed_out))
     }
 }
@@ -620,7 +634,29 @@ where
 
     /// Runs one attempt of blocking code, as the layer that retried calls inside it see.
     #[inline]
-    pub fn run_blocking<X>(&self, attempt: impl FnOnce() -> X) -> X {
+    pub fn run_blocking<X>(&self, attempt: impl FnOnce() -> X) -> X
+    where
+        C: Fn(&Z) -> Instant,
+    {
+        #[cfg(feature = "metrics")]
+        self.time_attempt();
         self.layer.within(attempt)
+    }
+}
+
+#[cfg(feature = "metrics")]
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
+    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
+where
+    K: BreakerGuard<E>,
+    C: Fn(&Z) -> Instant,
+{
+    /// Notes when the attempt about to run begins, if attempts are timed
+    /// (`telemetry::time_attempts`); [`after`](Self::after) records how long it ran.
+    #[inline]
+    fn time_attempt(&self) {
+        if crate::telemetry::timing_attempts() {
+            self.attempt_started.set(Some((self.clock)(&self.policy.execution.sleeper)));
+        }
     }
 }

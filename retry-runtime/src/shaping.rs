@@ -162,7 +162,9 @@ impl<E> BulkheadGuard<E> for NoBulkhead {
     }
 }
 
+/// Needs the `tokio` feature.
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 impl<'q, E: From<crate::BulkheadFull>> BulkheadGuard<E> for &'q crate::Bulkhead {
     const ACTIVE: bool = true;
     type Permit = crate::bulkhead::BulkheadPermit<'q>;

@@ -13,12 +13,13 @@
 //! |---|---|---|---|
 //! | [`ATTEMPTS`] | counter | `function`, `outcome` = `success` \| `retryable` \| `not_retryable` | once per attempt that ran; the only instrument a first-try success touches |
 //! | [`RETRIES`] | counter | `function`, `outcome` = `error` \| `timeout` | once per retry decided, before its sleep |
-//! | [`GIVE_UPS`] | counter | `function`, `reason` = `stop` \| `deadline` \| `budget` \| `breaker` \| `server_delay_too_long` \| `not_retryable` | once per call that ends with a failure (`other` for a reason added since) |
+//! | [`GIVE_UPS`] | counter | `function`, `reason` = `stop` \| `deadline` \| `budget` \| `breaker` \| `limiter_or_bulkhead` \| `server_delay_too_long` \| `not_retryable` | once per call that ends with a failure (`other` for a reason added since) |
 //! | [`DELAY`] | histogram, seconds | `function` | each sleep before a retry |
 //! | [`BREAKER_TRANSITIONS`] | counter | `breaker`, `from`, `to` = `closed` \| `open` \| `half_open` | each change of a breaker's state |
 //! | [`BREAKER_STATE`] | gauge | `breaker` | 0 closed, 1 half-open, 2 open, after each change |
 //! | [`BUDGET_REFUSALS`] | counter | `kind` = `error` \| `timeout` | each retry a budget could not pay for |
 //! | [`LIMITER_WAIT`] | histogram, seconds | — | each wait of a rate limiter for a permit |
+//! | [`ATTEMPT_DURATION`] | histogram, seconds | `function`, `outcome` as for [`ATTEMPTS`] | each attempt that ran, once [`time_attempts`]`(true)` was called (off by default: timing reads the clock twice an attempt) |
 //!
 //! `docs/metrics.md` sets them beside OpenTelemetry's semantic conventions and Polly v8's
 //! meter.
@@ -46,6 +47,7 @@
 
 use core::time::Duration;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use metrics::{Key, Label, Level, Metadata};
 
@@ -122,6 +124,59 @@ pub const BUDGET_REFUSALS: &str = "retry_budget_refusals_total";
 /// ```
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub const LIMITER_WAIT: &str = "retry_limiter_wait_seconds";
+
+/// How long each attempt ran, in seconds, by outcome (Polly:
+/// `resilience.polly.strategy.attempt.duration`; OpenTelemetry: a `…duration` histogram in
+/// seconds). Recorded only once [`time_attempts`]`(true)` was called: timing an attempt
+/// reads the clock at its start and its end, which a first-try success otherwise never
+/// does. Needs the `metrics` feature.
+///
+/// ```
+/// assert_eq!(retry_runtime::telemetry::ATTEMPT_DURATION, "retry_attempt_duration_seconds");
+/// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub const ATTEMPT_DURATION: &str = "retry_attempt_duration_seconds";
+
+/// Whether attempts are timed, for every call in the process.
+static TIMING: AtomicBool = AtomicBool::new(false);
+
+/// Times every attempt from now on into [`ATTEMPT_DURATION`] (`true`), or stops (`false`,
+/// the default). Process-wide, as a metrics recorder is; the clock is the policy's sleeper's
+/// (tokio's, paused in tests). Off, it costs one relaxed load an attempt. Needs the
+/// `metrics` feature.
+///
+/// ```
+/// use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+/// use retry_runtime::{RetryPolicy, telemetry};
+///
+/// telemetry::time_attempts(true);
+/// let recorder = DebuggingRecorder::new();
+/// let snapshotter = recorder.snapshotter();
+/// let policy = RetryPolicy::builder().name("timed").build().unwrap();
+/// metrics::with_local_recorder(&recorder, || {
+///     let _: Result<(), &str> = policy.retry_blocking(|| Ok(()));
+/// });
+/// telemetry::time_attempts(false);
+/// let timed = snapshotter.snapshot().into_vec().into_iter().any(|(key, _, _, value)| {
+///     key.key().name() == telemetry::ATTEMPT_DURATION && matches!(value, DebugValue::Histogram(ref s) if s.len() == 1)
+/// });
+/// assert!(timed);
+/// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub fn time_attempts(on: bool) {
+    TIMING.store(on, Ordering::Relaxed);
+}
+
+/// Whether [`time_attempts`] is on.
+#[inline]
+pub(crate) fn timing_attempts() -> bool {
+    TIMING.load(Ordering::Relaxed)
+}
+
+/// How long an attempt ran.
+pub(crate) fn attempt_duration(function: &'static str, outcome: &'static str, took: Duration) {
+    sample(ATTEMPT_DURATION, [("function", function), ("outcome", outcome)], took);
+}
 
 /// Where this crate's instruments say they come from.
 static METADATA: Metadata<'static> = Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
@@ -228,7 +283,9 @@ pub(crate) fn give_up(function: &'static str, reason: &'static str) {
 /// The label of a give-up event's message: the messages are written once, in `call.rs`.
 fn reason_label(message: &str) -> &'static str {
     // Named after the keys and the stop that decide them, through the grammar's table.
-    const LABELS: [(&str, &str); 5] = [
+    const LABELS: [(&str, &str); 6] = [
+        // Before `deadline`, which its message names too.
+        ("rate permit or bulkhead place", "limiter_or_bulkhead"),
         ("circuit breaker", BREAKER.name),
         (RETRY_AFTER_MAX.name, "server_delay_too_long"),
         ("stop condition", STOP.name),

@@ -45,6 +45,12 @@ enum Error {
     Busy,
     Bad,
     Open,
+    Full,
+}
+impl From<retry_runtime::BulkheadFull> for Error {
+    fn from(_: retry_runtime::BulkheadFull) -> Self {
+        Error::Full
+    }
 }
 impl From<CircuitOpen> for Error {
     fn from(_: CircuitOpen) -> Self {
@@ -174,4 +180,20 @@ fn a_server_delay_above_the_ceiling_is_a_give_up_of_its_own() {
             (&format!("{GIVE_UPS}{{function=f,reason=server_delay_too_long}}"), 1.0),
         ])
     );
+}
+
+/// Guards the reason `limiter_or_bulkhead`: a full bulkhead refuses the attempt, which is
+/// not one that ran.
+#[test]
+fn a_full_bulkhead_is_a_give_up_of_its_own() {
+    static POOL: retry_runtime::Bulkhead = retry_runtime::Bulkhead::new(1);
+    let policy = RetryPolicy::builder().name("f").bulkhead(&POOL).build().unwrap();
+    let held = POOL.try_acquire().expect("the only place");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    let seen = recorded(|| {
+        let out: Result<(), Error> = runtime.block_on(policy.retry(|| async { Ok(()) }));
+        assert_eq!(out, Err(Error::Full));
+    });
+    drop(held);
+    assert_eq!(seen, expect(&[(&format!("{GIVE_UPS}{{function=f,reason=limiter_or_bulkhead}}"), 1.0)]));
 }
