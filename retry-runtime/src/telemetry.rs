@@ -48,6 +48,7 @@
 use core::time::Duration;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use metrics::{Key, Label, Level, Metadata};
 
@@ -171,6 +172,34 @@ pub fn time_attempts(on: bool) {
 #[inline]
 pub(crate) fn timing_attempts() -> bool {
     TIMING.load(Ordering::Relaxed)
+}
+
+/// When an attempt began, in nanoseconds after the first timed attempt began (plus one, so
+/// that zero is "not timed"): the clock is the sleeper's, so the origin is one of its
+/// instants. An attempt that began before the origin (another runtime's paused clock) is
+/// timed from the origin.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Started(u64);
+
+/// The first timed attempt's start, on the clock that timed it.
+static ORIGIN: OnceLock<Instant> = OnceLock::new();
+
+impl Started {
+    /// Not timed.
+    pub(crate) const NOT: Self = Self(0);
+
+    /// An attempt beginning at `now`.
+    pub(crate) fn at(now: Instant) -> Self {
+        let origin = *ORIGIN.get_or_init(|| now);
+        let nanos = u64::try_from(now.saturating_duration_since(origin).as_nanos()).unwrap_or(u64::MAX - 1);
+        Self(nanos + 1)
+    }
+
+    /// How long from this start to `now`, if the attempt was timed.
+    pub(crate) fn until(self, now: Instant) -> Option<Duration> {
+        let began = ORIGIN.get()?.checked_add(Duration::from_nanos(self.0.checked_sub(1)?))?;
+        Some(now.saturating_duration_since(began))
+    }
 }
 
 /// How long an attempt ran.
