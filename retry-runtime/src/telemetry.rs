@@ -143,8 +143,8 @@ static TIMING: AtomicBool = AtomicBool::new(false);
 
 /// Times every attempt from now on into [`ATTEMPT_DURATION`] (`true`), or stops (`false`,
 /// the default). Process-wide, as a metrics recorder is; the clock is the policy's sleeper's
-/// (tokio's, paused in tests). Off, it costs one relaxed load an attempt. Needs the
-/// `metrics` feature.
+/// (tokio's, paused in tests). Off, it costs one relaxed load an attempt.
+/// Needs the `metrics` feature.
 ///
 /// ```
 /// use metrics_util::debugging::{DebugValue, DebuggingRecorder};
