@@ -489,7 +489,10 @@ where
         {
             let label = crate::telemetry::attempt_outcome(retryable, outcome.is_ok());
             crate::telemetry::attempt(self.name(), label);
-            if let Some(took) = self.attempt_started.take().until((self.clock)(&self.policy.execution.sleeper)) {
+            let started = self.attempt_started.take();
+            if started.is_timed()
+                && let Some(took) = started.until((self.clock)(&self.policy.execution.sleeper))
+            {
                 crate::telemetry::attempt_duration(self.name(), label, took);
             }
         }

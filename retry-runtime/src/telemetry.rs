@@ -195,6 +195,12 @@ impl Started {
         Self(nanos + 1)
     }
 
+    /// Whether the attempt was timed: the clock is read again only then.
+    #[inline]
+    pub(crate) const fn is_timed(self) -> bool {
+        self.0 != 0
+    }
+
     /// How long from this start to `now`, if the attempt was timed.
     pub(crate) fn until(self, now: Instant) -> Option<Duration> {
         let began = ORIGIN.get()?.checked_add(Duration::from_nanos(self.0.checked_sub(1)?))?;
