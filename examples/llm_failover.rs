@@ -6,6 +6,7 @@
 //! ```text
 //! cargo run --example llm_failover
 //! cargo run --example llm_failover -- --scenario storm --concurrency 8
+//! cargo run --example llm_failover -- --metrics 127.0.0.1:9000   # then curl http://127.0.0.1:9000/metrics
 //! ```
 //!
 //! What to look for in the log (one line per attempt that failed, per wait, per breaker
@@ -41,6 +42,9 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use std::net::SocketAddr;
+
+use examples::failover::metrics::MetricsServer;
 use examples::failover::{Options, Scenario, run};
 
 const USAGE: &str = "\
@@ -56,12 +60,15 @@ Options:
   --seed <u64>         draws the storm's failures, and the tour's past its 14 requests [default: 1]
   --requests <u32>     how many requests [default: 14 for tour, 40 for storm]
   --concurrency <u32>  requests in flight at once [default: 1 for tour, 4 for storm]
+  --metrics <ADDR>     serve the runtime's metrics in Prometheus's text format at
+                       http://ADDR/metrics (e.g. 127.0.0.1:9000), until Ctrl-C after the run
   -h, --help           print this help
 ";
 
-/// `Ok(None)` when help was asked for.
-fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
+/// `Ok(None)` when help was asked for; beside the options, where to serve the metrics.
+fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(Options, Option<SocketAddr>)>, String> {
     let (mut scenario, mut seed, mut requests, mut concurrency) = (Scenario::Tour, 1, None, None);
+    let mut metrics = None;
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((flag, value)) => (flag.to_owned(), Some(value.to_owned())),
@@ -83,10 +90,14 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
             "--seed" => seed = number(&flag, &value()?)?,
             "--requests" => requests = Some(number(&flag, &value()?)?),
             "--concurrency" => concurrency = Some(number(&flag, &value()?)?),
+            "--metrics" => {
+                let address = value()?;
+                metrics = Some(address.parse().map_err(|_| format!("`--metrics` expects IP:PORT, got `{address}`"))?);
+            }
             _ => {
                 return Err(format!(
                     "unknown argument `{flag}`; expected one of `--scenario`, `--seed`, `--requests`, \
-                     `--concurrency`, `--help`"
+                     `--concurrency`, `--metrics`, `--help`"
                 ));
             }
         }
@@ -101,7 +112,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
     if options.concurrency == 0 {
         return Err("`--concurrency` must be at least 1".into());
     }
-    Ok(Some(options))
+    Ok(Some((options, metrics)))
 }
 
 fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
@@ -110,8 +121,8 @@ fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let options = match parse(std::env::args().skip(1)) {
-        Ok(Some(options)) => options,
+    let (options, metrics) = match parse(std::env::args().skip(1)) {
+        Ok(Some(parsed)) => parsed,
         Ok(None) => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -128,9 +139,23 @@ async fn main() -> ExitCode {
         .with_ansi(std::io::stdout().is_terminal())
         .init();
 
+    let server = match metrics.map(MetricsServer::start) {
+        Some(starting) => match starting.await {
+            Ok(server) => Some(server),
+            Err(error) => {
+                eprintln!("error: cannot serve the metrics: {error}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
     match run(&options).await {
         Ok(summary) => {
             println!("\n{summary}");
+            if let Some(server) = server {
+                println!("\nmetrics at http://{}/metrics; Ctrl-C to stop", server.address());
+                let _ = tokio::signal::ctrl_c().await;
+            }
             ExitCode::SUCCESS
         }
         Err(error) => {

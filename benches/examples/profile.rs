@@ -9,6 +9,9 @@
 //! valgrind --tool=callgrind target/release/examples/profile hedged_op 100000
 //! perf record -g target/release/examples/profile guarded_op 100000000
 //! ```
+//!
+//! `retry_op_recorded` is `retry_op` with a recorder installed (metrics-util's
+//! `DebuggingRecorder`); build with `--features metrics` for it to record anything.
 
 use std::cell::Cell;
 use std::hint::black_box;
@@ -25,6 +28,9 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let case = args.next().unwrap_or_else(|| "retry_op".to_owned());
     let calls: u64 = args.next().map_or(10_000_000, |n| n.parse().expect("a number of calls"));
+    if case == "retry_op_recorded" {
+        metrics_util::debugging::DebuggingRecorder::new().install().expect("the first recorder");
+    }
     benches::open_breakers();
     benches::warm_up();
     // The card's policy as a value, built once, as a user of `RetryPolicy` would.
@@ -39,7 +45,7 @@ fn main() {
         let out = match case.as_str() {
             "op" => poll_once(op(x)),
             "hand_loop_op" => poll_once(hand_loop_op(x)),
-            "retry_op" => poll_once(retry_op(x)),
+            "retry_op" | "retry_op_recorded" => poll_once(retry_op(x)),
             "guarded_op" => poll_once(guarded_op(x)),
             "refused_op" => poll_once(refused_op(x, &Cell::new(0))),
             "isolated_op" => poll_once(isolated_op(x, &Cell::new(0))),

@@ -371,6 +371,10 @@ impl RetryBudget {
                 let left = tokens.checked_sub(cost)?;
                 Some((left, debt))
             });
+        #[cfg(feature = "metrics")]
+        if !paid {
+            crate::telemetry::budget_refusal(kind);
+        }
         paid.then_some(Withdrawal { cost })
     }
 

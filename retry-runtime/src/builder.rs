@@ -551,7 +551,10 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Builder<S, W, P, V, A, B, F, L
     }
 
     /// The bulkhead with the guard the attribute picked (see `BulkheadProbe`).
+    ///
+    /// Needs the `tokio` feature.
     #[cfg(feature = "tokio")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
     pub const fn bulkhead_marked<Q2>(
         self,
         guard: Q2,
@@ -804,7 +807,10 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Builder<S, W, P, V, A, B, F, L
     /// assert_eq!(out, Err(Error::Full));
     /// # }
     /// ```
+    ///
+    /// Needs the `tokio` feature.
     #[cfg(feature = "tokio")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
     pub fn bulkhead(
         self,
         bulkhead: &crate::Bulkhead,

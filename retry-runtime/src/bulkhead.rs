@@ -4,6 +4,8 @@
 //! The permits are a tokio [`Semaphore`] (`Semaphore::const_new`, so a bulkhead can be a
 //! `static`): fair, first come first served, and cancel-safe. A dropped wait leaves the
 //! queue, and a dropped [`BulkheadPermit`] gives its place back.
+//!
+//! Needs the `tokio` feature.
 
 use core::fmt;
 use core::time::Duration;
@@ -14,6 +16,8 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// At most `max_concurrent` attempts at once; others wait in a queue of bounded length for
 /// a bounded time, or are refused with [`BulkheadFull`] (`bulkhead = NAME`, §10).
+///
+/// Needs the `tokio` feature.
 ///
 /// # Default
 /// No queue: an attempt that finds every place taken is refused at once (Polly v8's
@@ -39,6 +43,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub struct Bulkhead {
     permits: Semaphore,
     max_concurrent: usize,
@@ -198,6 +203,8 @@ impl Drop for Queued<'_> {
 /// A place in a [`Bulkhead`], given back when dropped (including when the attempt's future
 /// is cancelled).
 ///
+/// Needs the `tokio` feature.
+///
 /// ```
 /// use retry_runtime::bulkhead::Bulkhead;
 /// let bulkhead = Bulkhead::new(1);
@@ -209,6 +216,7 @@ impl Drop for Queued<'_> {
 /// ```
 #[derive(Debug)]
 #[must_use = "the place is given back as soon as the permit is dropped"]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub struct BulkheadPermit<'a> {
     _permit: SemaphorePermit<'a>,
 }
@@ -217,12 +225,15 @@ pub struct BulkheadPermit<'a> {
 /// reached its bound. The attempt did not run. A function with `bulkhead = NAME` returns it
 /// as `E::from(BulkheadFull)`.
 ///
+/// Needs the `tokio` feature.
+///
 /// ```
 /// use retry_runtime::bulkhead::BulkheadFull;
 /// assert_eq!(BulkheadFull.to_string(), "bulkhead is full");
 /// let _: &dyn std::error::Error = &BulkheadFull;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub struct BulkheadFull;
 
 impl fmt::Display for BulkheadFull {

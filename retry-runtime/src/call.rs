@@ -75,6 +75,11 @@ pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q
     pub(crate) timed_out: AtomicBool,
     /// What this call's attempts tell the retried calls nested in them, and what they told.
     pub(crate) layer: nested::Layer,
+    /// When the running attempt began, if attempts are timed (`telemetry::time_attempts`):
+    /// 8 bytes rather than an `Option<Instant>`'s 16, which the future's size bound has no
+    /// room for.
+    #[cfg(feature = "metrics")]
+    attempt_started: core::cell::Cell<crate::telemetry::Started>,
     outcome: PhantomData<fn() -> T>,
 }
 
@@ -348,6 +353,8 @@ where
             withdrawal: None,
             timed_out: AtomicBool::new(false),
             layer: nested::Layer::new(policy.settings.nested),
+            #[cfg(feature = "metrics")]
+            attempt_started: core::cell::Cell::new(crate::telemetry::Started::NOT),
             outcome: PhantomData,
         }
     }
@@ -456,6 +463,8 @@ where
     }
 
     fn give_up(&self, outcome: Result<T, E>, reason: &'static str) -> Next<T, E> {
+        #[cfg(feature = "metrics")]
+        crate::telemetry::give_up(self.name(), reason);
         if G::ACTIVE {
             self.policy.hooks.on_give_up.call(&self.view(Some(&outcome), None));
         }
@@ -481,7 +490,22 @@ where
             Ok(value) => self.policy.retry_value.retry(value),
             Err(error) => self.policy.retry_error.retry(error),
         };
+        #[cfg(feature = "metrics")]
+        {
+            let label = crate::telemetry::attempt_outcome(retryable, outcome.is_ok());
+            crate::telemetry::attempt(self.name(), label);
+            let started = self.attempt_started.take();
+            if started.is_timed()
+                && let Some(took) = started.until((self.clock)(&self.policy.execution.sleeper))
+            {
+                crate::telemetry::attempt_duration(self.name(), label, took);
+            }
+        }
         if !retryable {
+            #[cfg(feature = "metrics")]
+            if outcome.is_err() {
+                crate::telemetry::not_retried(self.name());
+            }
             // Reported in place: the settled permit stays until the next attempt's replaces it.
             if K::ACTIVE
                 && let Some(permit) = &mut self.permit
@@ -554,6 +578,8 @@ where
         if !guards::pay(self.policy.guards.budget.budget(), kind, &mut self.withdrawal) {
             return self.give_up(outcome, "the retry budget is empty");
         }
+        #[cfg(feature = "metrics")]
+        crate::telemetry::retry(self.name(), kind, delay);
         if L::ACTIVE {
             self.policy.hooks.before_sleep.call(&self.view(Some(&outcome), Some(delay)));
         }
@@ -597,6 +623,8 @@ where
         Fut: Future<Output = Result<X, E>>,
         O: AttemptTimeout<E>,
     {
+        #[cfg(feature = "metrics")]
+        self.time_attempt();
         self.layer.attempt(O::bound(limit, &self.policy.execution.sleeper, attempt, &self.timed_out))
     }
 }
@@ -615,7 +643,29 @@ where
 
     /// Runs one attempt of blocking code, as the layer that retried calls inside it see.
     #[inline]
-    pub fn run_blocking<X>(&self, attempt: impl FnOnce() -> X) -> X {
+    pub fn run_blocking<X>(&self, attempt: impl FnOnce() -> X) -> X
+    where
+        C: Fn(&Z) -> Instant,
+    {
+        #[cfg(feature = "metrics")]
+        self.time_attempt();
         self.layer.within(attempt)
+    }
+}
+
+#[cfg(feature = "metrics")]
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
+    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
+where
+    K: BreakerGuard<E>,
+    C: Fn(&Z) -> Instant,
+{
+    /// Notes when the attempt about to run begins, if attempts are timed
+    /// (`telemetry::time_attempts`); [`after`](Self::after) records how long it ran.
+    #[inline]
+    fn time_attempt(&self) {
+        if crate::telemetry::timing_attempts() {
+            self.attempt_started.set(crate::telemetry::Started::at((self.clock)(&self.policy.execution.sleeper)));
+        }
     }
 }

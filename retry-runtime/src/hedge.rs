@@ -292,6 +292,8 @@ where
         if B::ACTIVE {
             policy.hooks.before.call(&self.view(None, None));
         }
+        #[cfg(feature = "metrics")]
+        crate::telemetry::hedge(self.name());
         let level = self.level();
         if log::enabled(level) {
             log::hedging(level, self.name(), self.attempt, after);

@@ -90,6 +90,7 @@ mod timeout;
 pub mod breaker;
 pub mod budget;
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod bulkhead;
 pub mod classify;
 pub mod config;
@@ -98,8 +99,17 @@ pub mod hooks;
 pub mod limiter;
 pub mod predicate;
 pub mod presets;
+#[cfg(feature = "reqwest-middleware")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest-middleware")))]
+pub mod reqwest_middleware;
 pub mod sleep;
 pub mod stop;
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub mod telemetry;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod tower;
 pub mod wait;
 
 #[doc(hidden)]
@@ -123,3 +133,9 @@ pub use timeout::Elapsed;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/attribute.md")]
 pub struct AttributeDocs;
+
+/// Runs the README's Rust snippets as doctests (those not marked `ignore`): each that claims
+/// to compile does. They use the features they show, so they run with all of them.
+#[cfg(all(doctest, feature = "tokio", feature = "tower", feature = "reqwest-middleware"))]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDocs;

@@ -163,7 +163,9 @@ impl<E> BulkheadGuard<E> for NoBulkhead {
     }
 }
 
+/// Needs the `tokio` feature.
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 impl<'q, E: From<crate::BulkheadFull>> BulkheadGuard<E> for &'q crate::Bulkhead {
     const ACTIVE: bool = true;
     type Permit = crate::bulkhead::BulkheadPermit<'q>;
@@ -202,8 +204,8 @@ pub struct Shaped<RP, QP> {
     place: Option<QP>,
 }
 
-impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
-    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
+impl<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
+    Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 where
     S: Stop,
     P: RetryError<E>,
@@ -217,13 +219,18 @@ where
 {
     /// Waits for the limiter's permit and then the bulkhead's place for the attempt about to
     /// start, neither past the call's deadline (its `deadline` stop, from the call's start).
-    /// Cancel-safe: a dropped wait holds nothing.
+    /// Cancel-safe: a dropped wait holds nothing. The wait holds the policy, not the call,
+    /// so that a call whose future must be `Send` (tower's, reqwest-middleware's) need not be
+    /// `Sync`.
     ///
     /// # Errors
     /// `E::from(RateLimited)` or `E::from(BulkheadFull)`: give up with
     /// `Call::shaping_refused`.
-    pub async fn shape(&self) -> Result<Shaped<R::Permit, Q::Permit>, E> {
-        shape(self.policy(), self.deadline()).await
+    pub fn shape(
+        &self,
+    ) -> impl Future<Output = Result<Shaped<R::Permit, Q::Permit>, E>>
+    + use<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H> {
+        shape(self.policy(), self.deadline())
     }
 
     /// Gives the attempt's place back and reports its outcome on its rate permit; the caller

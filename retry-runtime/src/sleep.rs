@@ -71,6 +71,8 @@ impl BlockingSleep for ThreadSleep {
 
 /// `tokio::time::sleep` on tokio's clock (which a paused test clock controls).
 ///
+/// Needs the `tokio` feature.
+///
 /// ```
 /// use retry_runtime::sleep::{AsyncSleep, TokioSleep};
 /// use std::time::Duration;
@@ -82,9 +84,12 @@ impl BlockingSleep for ThreadSleep {
 /// ```
 #[cfg(feature = "tokio")]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub struct TokioSleep;
 
+/// Needs the `tokio` feature.
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 impl AsyncSleep for TokioSleep {
     type Sleep = tokio::time::Sleep;
     fn sleep(&self, delay: Duration) -> Self::Sleep {
@@ -140,7 +145,9 @@ impl BlockingSleep for NoSleep {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DefaultSleep;
 
+/// Needs the `tokio` feature.
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 impl AsyncSleep for DefaultSleep {
     type Sleep = tokio::time::Sleep;
     #[inline]

@@ -143,3 +143,26 @@ async fn a_full_bulkhead_refuses_with_the_callers_error_and_a_place_lasts_one_at
     let _held = ONE.try_acquire().unwrap();
     assert_eq!(refused_place().await, Err(Error::Full));
 }
+
+static STREAMS: RateLimiter = RateLimiter::per_second(1);
+
+/// Fails before its first item on the first two openings, then yields when it opened.
+#[retry(stop = attempts(3), wait = none, limiter = STREAMS)]
+async fn paced_stream(
+    start: Instant,
+    opened: &AtomicUsize,
+) -> Result<impl futures_util::Stream<Item = Result<Duration, Error>>, Error> {
+    let item = if opened.fetch_add(1, Ordering::Relaxed) < 2 { Err(Error::Down) } else { Ok(start.elapsed()) };
+    Ok(futures_util::stream::iter([item]))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_streams_openings_are_paced_too() {
+    // With no wait between attempts, only the limiter spaces the openings: 0 s, 1 s, 2 s.
+    use futures_util::StreamExt as _;
+    let opened = AtomicUsize::new(0);
+    let start = Instant::now();
+    let items: Vec<_> = paced_stream(start, &opened).await.unwrap().collect().await;
+    assert_eq!(items, [Ok(Duration::from_secs(2))]);
+    assert_eq!(opened.load(Ordering::Relaxed), 3);
+}

@@ -18,6 +18,7 @@
 //! ```
 
 pub mod client;
+pub mod metrics;
 pub mod script;
 pub mod server;
 mod summary;

@@ -124,6 +124,25 @@ impl Server {
         format!("http://{}", self.address)
     }
 
+    /// The tour's providers ([`Scenario::Tour`], seed 1), for a test that sends its requests
+    /// by hand.
+    ///
+    /// # Errors
+    /// When no port can be bound.
+    pub async fn tour() -> io::Result<Self> {
+        Self::start(Scenario::Tour, Scenario::Tour.default_requests(), 1).await
+    }
+
+    /// `http://127.0.0.1:PORT/{a,b}/v1/chat/completions`.
+    pub fn chat_url(&self, provider: Provider) -> String {
+        format!("{}/{}/v1/chat/completions", self.base_url(), provider.path())
+    }
+
+    /// How many attempts of request `id` reached `provider`.
+    pub fn attempts(&self, provider: Provider, id: u32) -> usize {
+        self.arrivals().iter().filter(|a| a.request == id && a.provider == provider).count()
+    }
+
     /// Every attempt so far, in the order they arrived.
     pub fn arrivals(&self) -> Vec<Arrival> {
         self.state.log.lock().unwrap_or_else(PoisonError::into_inner).arrivals.clone()

@@ -273,8 +273,11 @@ pub fn with_limiter<S, W, P, V, A, X, H, K, U, R, Q>(
 }
 
 /// `policy = …` with `bulkhead = …`: the run-time policy, bounded by the bulkhead too.
+///
+/// Needs the `tokio` feature.
 #[cfg(feature = "tokio")]
 #[inline]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub fn with_bulkhead<S, W, P, V, A, X, H, K, U, R, Q>(
     policy: RetryPolicy<S, W, P, V, A, X, H, Guards<K, U, R, Q>>,
     bulkhead: &crate::Bulkhead,

@@ -58,9 +58,13 @@ impl<E> ViaNoLimiter for Probe<E> {
     label = "a call this bulkhead refuses must become the error type `{Self}`",
     note = "add `impl From<retry_runtime::BulkheadFull> for {Self}`, so that a refused call is returned as your error"
 )]
+/// Needs the `tokio` feature.
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub trait BulkheadError: From<crate::BulkheadFull> {}
 
+/// Needs the `tokio` feature.
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 impl<E: From<crate::BulkheadFull>> BulkheadError for E {}
 
 /// Checks, where `bulkhead = …` is written, that the error type can carry a refusal.
@@ -68,35 +72,51 @@ impl<E: From<crate::BulkheadFull>> BulkheadError for E {}
 /// ```
 /// retry_runtime::__private::bulkhead_error::<retry_runtime::BulkheadFull>();
 /// ```
+///
+/// Needs the `tokio` feature.
 #[cfg(feature = "tokio")]
 #[inline(always)]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub const fn bulkhead_error<E: BulkheadError>() {}
 
 /// Picks the policy's bulkhead guard for `E`, as [`LimiterProbe`] does.
+///
+/// Needs the `tokio` feature.
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub type BulkheadProbe<E> = Probe<E>;
 
 /// Picks the bulkhead.
+///
+/// Needs the `tokio` feature.
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub trait ViaFromBulkheadFull {
     /// The guard.
     fn guard<'q>(&self, bulkhead: &'q crate::Bulkhead) -> &'q crate::Bulkhead;
 }
 /// Picks no bulkhead.
+///
+/// Needs the `tokio` feature.
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub trait ViaNoBulkhead {
     /// The guard.
     fn guard(&self, bulkhead: &crate::Bulkhead) -> crate::shaping::NoBulkhead;
 }
 
+/// Needs the `tokio` feature.
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 impl<E: From<crate::BulkheadFull>> ViaFromBulkheadFull for &Probe<E> {
     #[inline(always)]
     fn guard<'q>(&self, bulkhead: &'q crate::Bulkhead) -> &'q crate::Bulkhead {
         bulkhead
     }
 }
+/// Needs the `tokio` feature.
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 impl<E> ViaNoBulkhead for Probe<E> {
     #[inline(always)]
     fn guard(&self, _: &crate::Bulkhead) -> crate::shaping::NoBulkhead {

@@ -725,7 +725,9 @@ impl fmt::Debug for CircuitBreaker {
     }
 }
 
-fn announce(breaker: &str, old: BreakerState, new: BreakerState, isolated: bool) {
+fn announce(breaker: &'static str, old: BreakerState, new: BreakerState, isolated: bool) {
+    #[cfg(feature = "metrics")]
+    crate::telemetry::breaker_transition(breaker, old, new);
     match new {
         BreakerState::Open => tracing::warn!(
             target: "retry", breaker, new_state = %new, old_state = %old, isolated,

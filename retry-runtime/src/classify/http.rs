@@ -29,6 +29,8 @@ use crate::headers::{retry_after, retry_after_ms, should_retry};
 /// `None` when none of them says anything (OpenAI sends its reset headers on every
 /// response; with tokens and requests left they do not ask for a wait).
 ///
+/// Needs the `http` feature.
+///
 /// ```
 /// use retry_runtime::classify::server_delay;
 /// use http::HeaderMap;
@@ -58,6 +60,8 @@ pub fn server_delay(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
 
 /// What a failed response means for a retry: the result of [`response`].
 ///
+/// Needs the `http` feature.
+///
 /// ```
 /// use retry_runtime::classify::{Transient, Verdict};
 /// use std::time::Duration;
@@ -75,6 +79,8 @@ pub struct Verdict {
     pub retry_after: Option<Duration>,
 }
 
+/// Needs the `http` feature.
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 impl Transient for Verdict {
     fn is_transient(&self) -> bool {
         self.transient
@@ -98,6 +104,8 @@ impl Transient for Verdict {
 ///
 /// The delay is [`server_delay`]`(headers, now)`. The body is searched as text, so a
 /// snippet of it is enough.
+///
+/// Needs the `http` feature.
 ///
 /// ```
 /// use retry_runtime::classify::response;
@@ -130,6 +138,8 @@ pub fn response(status: StatusCode, headers: &HeaderMap, body: &str, now: System
 /// By [`response`] on its status and headers (the body is not read), with the delay
 /// measured from the time of the call.
 ///
+/// Needs the `http` feature.
+///
 /// ```
 /// use retry_runtime::classify::Transient;
 /// use std::time::Duration;
@@ -154,6 +164,8 @@ impl<B> Transient for http::Response<B> {
 /// A failed HTTP response kept as an error value: its status, headers and the start of
 /// its body, classified by [`response`] when it is made. Put it in your error type and
 /// forward [`Transient`] to it.
+///
+/// Needs the `http` feature.
 ///
 /// The body is classified whole, then kept up to [`HttpFailure::BODY_LIMIT`] bytes (cut at
 /// a character boundary) for messages.
@@ -257,6 +269,8 @@ impl HttpFailure {
     }
 }
 
+/// Needs the `http` feature.
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 impl Transient for HttpFailure {
     fn is_transient(&self) -> bool {
         self.inner.verdict.transient

@@ -8,6 +8,8 @@ use super::{Transient, status_is_transient};
 
 /// Transient when the request may succeed if sent again:
 ///
+/// Needs the `reqwest` feature.
+///
 /// | error | transient |
 /// |---|---|
 /// | has a status (from `error_for_status`) | by [`status_is_transient`] |
@@ -45,6 +47,8 @@ impl Transient for reqwest::Error {
 /// By [`response`] on its status and headers (the body is not read):
 /// `x-should-retry`, then the status; the delay by [`server_delay`],
 /// measured from the time of the call.
+///
+/// Needs the `reqwest` feature.
 ///
 /// ```
 /// use retry_runtime::classify::Transient;

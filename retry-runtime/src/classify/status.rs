@@ -35,6 +35,8 @@ pub const fn status_is_transient(status: u16) -> bool {
 
 /// By [`status_is_transient`]; a bare status says nothing about when to retry.
 ///
+/// Needs the `http` feature.
+///
 /// ```
 /// use retry_runtime::classify::Transient;
 /// use http::StatusCode;

@@ -138,6 +138,8 @@ impl<'de> Visitor<'de> for ConfigVisitor {
 /// `key = value, …` line as one string; every key is checked as
 /// [`build`](PolicyConfig::build) checks it, and an unknown key is an error.
 ///
+/// Needs the `serde` feature.
+///
 /// Durations are the attribute's words (`"250ms"`) or numbers of seconds (`0.5`); `log`
 /// is a level's name. Reading needs a self-describing format (JSON, TOML, YAML…).
 ///
@@ -170,6 +172,8 @@ impl<'de> Deserialize<'de> for PolicyConfig {
 
 /// A ready policy from the same keys as [`PolicyConfig`] (§7: "a `RetryPolicy` can be
 /// deserialized").
+///
+/// Needs the `serde` feature.
 ///
 /// ```
 /// use retry_runtime::RetryPolicy;

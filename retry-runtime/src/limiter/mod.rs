@@ -215,6 +215,8 @@ impl RateLimiter {
     /// Waits for a permit for one attempt, on the default sleeper (tokio's timer), never
     /// past `deadline` (on the limiter's clock: tokio's with the `tokio` feature).
     ///
+    /// Needs the `tokio` feature.
+    ///
     /// # Errors
     /// [`RateLimited`] at once when the wait would end after `deadline`.
     ///
@@ -235,6 +237,7 @@ impl RateLimiter {
     /// # }
     /// ```
     #[cfg(feature = "tokio")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
     pub async fn acquire(&self, deadline: Option<Instant>) -> Result<RatePermit<'_>, RateLimited> {
         self.acquire_with(&crate::sleep::TokioSleep, deadline).await
     }
@@ -300,6 +303,8 @@ impl RateLimiter {
     /// ([`ProviderLimits::from_headers`]: OpenAI's `x-ratelimit-*` and Anthropic's
     /// `anthropic-ratelimit-*`).
     ///
+    /// Needs the `http` feature.
+    ///
     /// ```
     /// use http::HeaderMap;
     /// use retry_runtime::limiter::RateLimiter;
@@ -314,6 +319,7 @@ impl RateLimiter {
     /// # }
     /// ```
     #[cfg(feature = "http")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
     pub fn observe_headers(&self, headers: &http::HeaderMap) {
         self.observe(ProviderLimits::from_headers(headers, std::time::SystemTime::now()));
     }
@@ -360,6 +366,8 @@ enum Wait {
 
 async fn sleep_for<Z: AsyncSleep>(sleeper: &Z, delay: Duration) {
     if !delay.is_zero() {
+        #[cfg(feature = "metrics")]
+        crate::telemetry::limiter_wait(delay);
         sleeper.sleep(delay).await;
     }
 }

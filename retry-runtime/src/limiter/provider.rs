@@ -54,6 +54,8 @@ impl ProviderLimits {
     /// [`rfc3339_reset`](crate::headers::rfc3339_reset), measured from `now`). Where both
     /// are present, OpenAI's win; what cannot be read is `None`.
     ///
+    /// Needs the `http` feature.
+    ///
     /// ```
     /// use http::HeaderMap;
     /// use retry_runtime::limiter::ProviderLimits;
@@ -66,6 +68,7 @@ impl ProviderLimits {
     /// assert_eq!(limits.remaining_requests, Some(0));
     /// assert_eq!(limits.reset_requests, Some(Duration::from_millis(1500)));
     /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
     pub fn from_headers(headers: &http::HeaderMap, now: std::time::SystemTime) -> Self {
         use crate::classify::provider::{ANTHROPIC_PREFIX, OPENAI_RESETS, REMAINING_SUFFIX, RESET_SUFFIX, value};
         use crate::headers::{go_duration, rfc3339_reset};

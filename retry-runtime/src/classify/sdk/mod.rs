@@ -205,6 +205,8 @@ mod http_impls {
         Some(values.fold(first, |all, next| Cow::Owned(format!("{all}, {next}"))))
     }
 
+    /// Needs the `http` feature.
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
     impl FailedRequest for HttpFailure {
         fn status(&self) -> Option<u16> {
             Some(self.status().as_u16())
@@ -220,6 +222,8 @@ mod http_impls {
         }
     }
 
+    /// Needs the `http` feature.
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
     impl<B> FailedRequest for http::Response<B> {
         fn status(&self) -> Option<u16> {
             Some(self.status().as_u16())
@@ -237,6 +241,8 @@ mod reqwest_impls {
     use super::FailedRequest;
     use super::http_impls::joined;
 
+    /// Needs the `reqwest` feature.
+    #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
     impl FailedRequest for reqwest::Response {
         fn status(&self) -> Option<u16> {
             Some(self.status().as_u16())
@@ -248,6 +254,9 @@ mod reqwest_impls {
 
     /// A status from `error_for_status` (with no headers); otherwise a transport failure,
     /// which the SDKs retry whatever it was.
+    ///
+    /// Needs the `reqwest` feature.
+    #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
     impl FailedRequest for reqwest::Error {
         fn status(&self) -> Option<u16> {
             reqwest::Error::status(self).map(|s| s.as_u16())
