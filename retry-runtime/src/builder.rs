@@ -30,17 +30,17 @@ use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
 use core::time::Duration;
 
-use crate::guards::{Guards, NoBreaker, NoBudget};
+use crate::guards::{Breaker, BudgetGuard, Guards, NoBreaker, NoBudget};
 use crate::hooks::{Hooks, NoHook};
 use crate::log::LogLevel;
 use crate::policy::{DEFAULT_NAME, DEFAULT_STOP, DEFAULT_WAIT, RetryPolicy, Settings, Spelled};
 use crate::predicate::{AnyError, NoServerDelay, NoValue};
-use crate::shaping::{NoBulkhead, NoLimiter};
+use crate::shaping::{Limiter, NoBulkhead, NoLimiter};
 use crate::sleep::DefaultSleep;
 use crate::stop::{Attempts, Stop};
 use crate::timeout::{Execution, NoTimeout, WithTimeout};
 use crate::wait::{FullJitter, Wait};
-use crate::{CircuitBreaker, PolicyError, RateLimiter, RetryBudget};
+use crate::PolicyError;
 
 /// The builder's `build` checks the keys at run time and returns a `Result`.
 #[doc(hidden)]
@@ -517,10 +517,10 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Builder<S, W, P, V, A, B, F, L
         self.swap_breaker(guard).forget_default()
     }
 
-    pub const fn budget(
+    pub const fn budget<U2: BudgetGuard>(
         self,
-        budget: &RetryBudget,
-    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, &RetryBudget, R, Q, Prechecked> {
+        budget: U2,
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U2, R, Q, Prechecked> {
         self.swap_budget(budget).forget_default()
     }
 
@@ -694,10 +694,10 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Builder<S, W, P, V, A, B, F, L
     /// assert_eq!((out, runs), (Err(Error::Open), 2)); // the third attempt was refused
     /// assert_eq!(BREAKER.state(), BreakerState::Open);
     /// ```
-    pub fn breaker(
+    pub fn breaker<'b, K2: Breaker + ?Sized>(
         self,
-        breaker: &CircuitBreaker,
-    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, &CircuitBreaker, U, R, Q, Checked> {
+        breaker: &'b K2,
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, &'b K2, U, R, Q, Checked> {
         self.into_slots().swap_breaker(breaker).drop_old().into_checked()
     }
 
@@ -718,10 +718,13 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Builder<S, W, P, V, A, B, F, L
     /// let _: Result<(), &str> = policy.retry_blocking(|| { runs += 1; Err("down") });
     /// assert_eq!(runs, 3); // two retries of 5 tokens each emptied the bucket
     /// ```
-    pub fn budget(
+    pub fn budget<'u, U2: ?Sized>(
         self,
-        budget: &RetryBudget,
-    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, &RetryBudget, R, Q, Checked> {
+        budget: &'u U2,
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, &'u U2, R, Q, Checked>
+    where
+        &'u U2: BudgetGuard,
+    {
         self.into_slots().swap_budget(budget).drop_old().into_checked()
     }
 
@@ -753,10 +756,10 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Builder<S, W, P, V, A, B, F, L
     /// assert_eq!(start.elapsed(), Duration::from_secs(1));
     /// # }
     /// ```
-    pub fn limiter(
+    pub fn limiter<'r, R2: Limiter + ?Sized>(
         self,
-        limiter: &RateLimiter,
-    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, &RateLimiter, Q, Checked> {
+        limiter: &'r R2,
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, &'r R2, Q, Checked> {
         self.into_slots().swap_limiter(limiter).drop_old().into_checked()
     }
 

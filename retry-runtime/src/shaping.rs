@@ -118,6 +118,19 @@ impl<'r, E: From<RateLimited>> LimiterGuard<E> for &'r RateLimiter {
     }
 }
 
+/// A rate limiter that a policy holds by reference (`limiter = NAME`, `.limiter(&L)`):
+/// [`RateLimiter`], or (with the `redis` feature) one whose pace every process shares.
+/// `&L` is then a [`LimiterGuard`].
+///
+/// ```
+/// use retry_runtime::{RateLimiter, __private::Limiter};
+/// fn takes<L: Limiter + ?Sized>(_: &L) {}
+/// takes(&RateLimiter::per_second(1));
+/// ```
+pub trait Limiter {}
+
+impl Limiter for RateLimiter {}
+
 /// Bounds the attempts in flight through a bulkhead, if the policy has one; a refusal
 /// becomes `E::from(BulkheadFull)`.
 ///
