@@ -30,6 +30,7 @@ use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
 use core::time::Duration;
 
+use crate::PolicyError;
 use crate::guards::{Breaker, BudgetGuard, Guards, NoBreaker, NoBudget};
 use crate::hooks::{Hooks, NoHook};
 use crate::log::LogLevel;
@@ -40,7 +41,6 @@ use crate::sleep::DefaultSleep;
 use crate::stop::{Attempts, Stop};
 use crate::timeout::{Execution, NoTimeout, WithTimeout};
 use crate::wait::{FullJitter, Wait};
-use crate::PolicyError;
 
 /// The builder's `build` checks the keys at run time and returns a `Result`.
 #[doc(hidden)]
@@ -694,10 +694,10 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Builder<S, W, P, V, A, B, F, L
     /// assert_eq!((out, runs), (Err(Error::Open), 2)); // the third attempt was refused
     /// assert_eq!(BREAKER.state(), BreakerState::Open);
     /// ```
-    pub fn breaker<'b, K2: Breaker + ?Sized>(
+    pub fn breaker<K2: Breaker + ?Sized>(
         self,
-        breaker: &'b K2,
-    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, &'b K2, U, R, Q, Checked> {
+        breaker: &K2,
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, &K2, U, R, Q, Checked> {
         self.into_slots().swap_breaker(breaker).drop_old().into_checked()
     }
 
@@ -756,10 +756,10 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Builder<S, W, P, V, A, B, F, L
     /// assert_eq!(start.elapsed(), Duration::from_secs(1));
     /// # }
     /// ```
-    pub fn limiter<'r, R2: Limiter + ?Sized>(
+    pub fn limiter<R2: Limiter + ?Sized>(
         self,
-        limiter: &'r R2,
-    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, &'r R2, Q, Checked> {
+        limiter: &R2,
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, &R2, Q, Checked> {
         self.into_slots().swap_limiter(limiter).drop_old().into_checked()
     }
 

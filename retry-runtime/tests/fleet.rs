@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use retry_runtime::fleet::{Fleet, FleetBreaker, FleetBudget, FleetLimiter, FleetOptions};
 use retry_runtime::limiter::ProviderLimits;
-use retry_runtime::{BreakerState, CircuitBreaker, CircuitOpen, RateLimited, RetryBudget, RetryPolicy, stop::attempts, wait::none};
+use retry_runtime::{
+    BreakerState, CircuitBreaker, CircuitOpen, RateLimited, RetryBudget, RetryPolicy, stop::attempts, wait::none,
+};
 use support::{Events, NAMESPACE, RedisServer, URL, collect, env, now_ms, role, runtime, say, spawn, unique_namespace};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -413,7 +415,8 @@ async fn outage_child() {
 // ---------------------------------------------------------------------------------------
 // Keys: expiry, namespaces, garbage
 
-static SHORT_LIVED: FleetBreaker = FleetBreaker::new("short", CircuitBreaker::consecutive(1, Duration::from_millis(200)));
+static SHORT_LIVED: FleetBreaker =
+    FleetBreaker::new("short", CircuitBreaker::consecutive(1, Duration::from_millis(200)));
 static SHORT_BUDGET: FleetBudget = FleetBudget::new("short", RetryBudget::aws_standard());
 
 fn keys(url: &str, namespace: &str) -> Vec<String> {
@@ -428,11 +431,18 @@ fn keys_expire_once_nothing_uses_them() {
     runtime().block_on(async {
         let namespace = unique_namespace("expiry");
         let url = support::machine_url();
-        let options = FleetOptions::new().with_key_ttl(Duration::from_millis(800)).with_refresh(Duration::from_secs(60));
+        let options =
+            FleetOptions::new().with_key_ttl(Duration::from_millis(800)).with_refresh(Duration::from_secs(60));
         let fleet = fleet(&url, &namespace, options);
         SHORT_LIVED.join(&fleet).unwrap();
         SHORT_BUDGET.join(&fleet).unwrap();
-        let policy = RetryPolicy::builder().stop(attempts(2)).wait(none()).breaker(&SHORT_LIVED).budget(&SHORT_BUDGET).build().unwrap();
+        let policy = RetryPolicy::builder()
+            .stop(attempts(2))
+            .wait(none())
+            .breaker(&SHORT_LIVED)
+            .budget(&SHORT_BUDGET)
+            .build()
+            .unwrap();
         fleet.sync().await.unwrap();
         let _: Result<(), Error> = policy.retry(|| async { Err(Error::Down) }).await;
         fleet.sync().await.unwrap();
@@ -461,7 +471,13 @@ fn a_namespace_isolates_two_applications() {
         APP_TWO_BUDGET.join(&two).unwrap();
         one.sync().await.unwrap();
         two.sync().await.unwrap();
-        let policy = RetryPolicy::builder().stop(attempts(5)).wait(none()).breaker(&APP_ONE).budget(&APP_ONE_BUDGET).build().unwrap();
+        let policy = RetryPolicy::builder()
+            .stop(attempts(5))
+            .wait(none())
+            .breaker(&APP_ONE)
+            .budget(&APP_ONE_BUDGET)
+            .build()
+            .unwrap();
         let _: Result<(), Error> = policy.retry(|| async { Err(Error::Down) }).await;
         one.shutdown().await;
         two.sync().await.unwrap();
@@ -471,7 +487,11 @@ fn a_namespace_isolates_two_applications() {
         assert_eq!(one.budget_tokens(&APP_ONE_BUDGET).await.unwrap(), 5);
         let policy = RetryPolicy::builder().stop(attempts(5)).wait(none()).budget(&APP_ONE_BUDGET).build().unwrap();
         let _: Result<(), Error> = policy.retry(|| async { Err(Error::Down) }).await;
-        assert_eq!(two.budget_tokens(&APP_TWO_BUDGET).await.unwrap(), 10 - APP_TWO_BUDGET.leased(), "the other application's tokens");
+        assert_eq!(
+            two.budget_tokens(&APP_TWO_BUDGET).await.unwrap(),
+            10 - APP_TWO_BUDGET.leased(),
+            "the other application's tokens"
+        );
         two.shutdown().await;
     });
 }
@@ -522,5 +542,8 @@ fn bad_urls_and_names_are_errors() {
         assert!(matches!(Fleet::connect("nonsense", "app"), Err(retry_runtime::fleet::FleetError::Url(_))));
         assert!(matches!(Fleet::connect("redis://127.0.0.1:6379", ""), Err(retry_runtime::fleet::FleetError::Name(_))));
     });
-    assert_eq!(Fleet::connect("redis://127.0.0.1:6379", "app").unwrap_err(), retry_runtime::fleet::FleetError::NoRuntime);
+    assert_eq!(
+        Fleet::connect("redis://127.0.0.1:6379", "app").unwrap_err(),
+        retry_runtime::fleet::FleetError::NoRuntime
+    );
 }

@@ -51,6 +51,9 @@ const REPORT_FAILURE: u8 = 2;
 /// #[derive(Debug, PartialEq)]
 /// enum Error { Down, Open }
 /// impl From<CircuitOpen> for Error { fn from(_: CircuitOpen) -> Self { Error::Open } }
+/// impl std::fmt::Display for Error {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { write!(f, "{self:?}") }
+/// }
 ///
 /// static PROVIDER_A: FleetBreaker =
 ///     FleetBreaker::new("doc-provider-a", CircuitBreaker::consecutive(2, Duration::from_secs(30)));
@@ -316,7 +319,17 @@ impl Fleet {
         let key = |part: &str| format!("{}:breaker:{}:{part}", inner.namespace, breaker.name);
         // A probe success is what closes the fleet's circuit: the script's own words.
         let mut invocation = inner.store.scripts.breaker.prepare_invoke();
-        invocation.key(key("open")).key(key("probes")).arg(0).arg(REPORT_SUCCESS).arg(1).arg(0).arg(1).arg(1).arg(1).arg(0);
+        invocation
+            .key(key("open"))
+            .key(key("probes"))
+            .arg(0)
+            .arg(REPORT_SUCCESS)
+            .arg(1)
+            .arg(0)
+            .arg(1)
+            .arg(1)
+            .arg(1)
+            .arg(0);
         inner.store.eval::<(i64, i64, i64)>(&invocation).await?;
         breaker.shared_until.store(0, Ordering::Release);
         breaker.publish_until.store(0, Ordering::Release);

@@ -264,7 +264,10 @@ impl FleetBudget {
         exchange.pending = None;
         drop(exchange);
         // A request made before the lease ran out again: another round at once.
-        if self.low.swap(false, Ordering::AcqRel) && !last && self.lease.load(Ordering::Acquire) < self.lease_size(fleet).0 / 2 {
+        if self.low.swap(false, Ordering::AcqRel)
+            && !last
+            && self.lease.load(Ordering::Acquire) < self.lease_size(fleet).0 / 2
+        {
             fleet.wake();
         }
         Ok(())

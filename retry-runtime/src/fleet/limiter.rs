@@ -156,7 +156,8 @@ impl FleetLimiter {
     /// ```
     pub fn observe(&self, limits: ProviderLimits) {
         self.local.observe(limits);
-        if let (Some(link), Some(remaining), Some(reset)) = (self.link.get(), limits.remaining_requests, limits.reset_requests)
+        if let (Some(link), Some(remaining), Some(reset)) =
+            (self.link.get(), limits.remaining_requests, limits.reset_requests)
         {
             *self.window.lock().unwrap_or_else(PoisonError::into_inner) = Some((remaining, reset, Instant::now()));
             self.window_due.store(true, Ordering::Release);

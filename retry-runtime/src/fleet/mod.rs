@@ -552,9 +552,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// A namespace or guard name: non-empty, printable, no whitespace (it is part of every key).
 pub(crate) fn check_name(name: &str, what: &str) -> Result<(), FleetError> {
     if name.is_empty() || name.len() > 200 || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(FleetError::Name(format!(
-            "the {what} `{name}` must be 1 to 200 characters without whitespace"
-        )));
+        return Err(FleetError::Name(format!("the {what} `{name}` must be 1 to 200 characters without whitespace")));
     }
     Ok(())
 }

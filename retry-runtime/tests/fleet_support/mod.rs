@@ -116,7 +116,10 @@ pub fn collect(children: Vec<Child>, bound: Duration) -> Vec<Report> {
                 }
                 std::thread::sleep(Duration::from_millis(10));
             }
-            lines.join().unwrap()
+            let report = lines.join().unwrap();
+            // Seen with --nocapture: what each process saw, for a failing run's reader.
+            eprintln!("child {i}: {:?}", report.values);
+            report
         })
         .collect()
 }
