@@ -227,6 +227,27 @@ impl BudgetGuard for &RetryBudget {
     }
 }
 
+/// A reference to a budget's reference (`budget = b` with `b: &RetryBudget`): the budget it
+/// reaches, as deref coercion would.
+impl<'c, U: ?Sized> BudgetGuard for &&'c U
+where
+    &'c U: BudgetGuard,
+{
+    const ACTIVE: bool = <&'c U as BudgetGuard>::ACTIVE;
+    #[inline(always)]
+    fn record_request(&self) {
+        <&'c U as BudgetGuard>::record_request(*self);
+    }
+    #[inline(always)]
+    fn try_pay(&self, kind: RetryKind) -> bool {
+        <&'c U as BudgetGuard>::try_pay(*self, kind)
+    }
+    #[inline(always)]
+    fn on_success(&self, paid: Option<RetryKind>) {
+        <&'c U as BudgetGuard>::on_success(*self, paid);
+    }
+}
+
 /// A circuit breaker that a policy holds by reference (`breaker = NAME`, `.breaker(&B)`):
 /// [`CircuitBreaker`], or (with the `redis` feature) one whose open state every process
 /// shares. `&B` is then a [`BreakerGuard`].
@@ -239,6 +260,22 @@ impl BudgetGuard for &RetryBudget {
 pub trait Breaker {}
 
 impl Breaker for CircuitBreaker {}
+
+/// A reference to a breaker's reference (`breaker = b` with `b: &CircuitBreaker`): the
+/// breaker it reaches, as deref coercion would.
+impl<K: Breaker + ?Sized> Breaker for &K {}
+
+impl<'c, E, K: ?Sized> BreakerGuard<E> for &&'c K
+where
+    &'c K: BreakerGuard<E>,
+{
+    const ACTIVE: bool = <&'c K as BreakerGuard<E>>::ACTIVE;
+    type Permit = <&'c K as BreakerGuard<E>>::Permit;
+    #[inline(always)]
+    fn admit(&self, now: impl FnOnce() -> Instant, permit: &mut Option<Self::Permit>) -> Result<(), E> {
+        <&'c K as BreakerGuard<E>>::admit(*self, now, permit)
+    }
+}
 
 /// Withdraws for a retry of `kind`; `true` when there is no budget to ask.
 /// Records what was paid for in `into` (the cost follows from the kind, so the call keeps
