@@ -5,6 +5,7 @@
 //! cargo build --profile bench -p benches --example profile
 //! valgrind --tool=callgrind target/release/examples/profile retry_flaky 100000
 //! valgrind --tool=callgrind target/release/examples/profile adaptive_limiter 100000
+//! valgrind --tool=callgrind target/release/examples/profile fleet_guarded_op 100000   # Redis at REDIS_URL
 //! perf record -g target/release/examples/profile guarded_op 100000000
 //! ```
 
@@ -20,6 +21,9 @@ fn main() {
     let case = args.next().unwrap_or_else(|| "retry_op".to_owned());
     let calls: u64 = args.next().map_or(10_000_000, |n| n.parse().expect("a number of calls"));
     benches::open_breakers();
+    if case.starts_with("fleet_") {
+        benches::fleet::join_fleet();
+    }
     benches::warm_up();
     let mut sum = 0u64;
     for _ in 0..calls {
@@ -31,6 +35,8 @@ fn main() {
             "guarded_op" => poll_once(guarded_op(x)),
             "refused_op" => poll_once(refused_op(x, &Cell::new(0))),
             "isolated_op" => poll_once(isolated_op(x, &Cell::new(0))),
+            "fleet_guarded_op" => poll_once(benches::fleet::fleet_guarded_op(x)),
+            "fleet_refused_op" => poll_once(benches::fleet::fleet_refused_op(x, &Cell::new(0))),
             "hand_loop_flaky" => block_on(hand_loop_flaky(&Cell::new(3))),
             "retry_flaky" => block_on(retry_flaky(&Cell::new(3))),
             "no_limiter" => Ok(x),

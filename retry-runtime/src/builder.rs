@@ -31,7 +31,7 @@ use core::mem::ManuallyDrop;
 use core::time::Duration;
 
 use crate::PolicyError;
-use crate::guards::{Breaker, BudgetGuard, Guards, NoBreaker, NoBudget};
+use crate::guards::{Breaker, Budget, BudgetGuard, Guards, NoBreaker, NoBudget};
 use crate::hooks::{Hooks, NoHook};
 use crate::log::LogLevel;
 use crate::policy::{DEFAULT_NAME, DEFAULT_STOP, DEFAULT_WAIT, RetryPolicy, Settings, Spelled};
@@ -718,13 +718,10 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Builder<S, W, P, V, A, B, F, L
     /// let _: Result<(), &str> = policy.retry_blocking(|| { runs += 1; Err("down") });
     /// assert_eq!(runs, 3); // two retries of 5 tokens each emptied the bucket
     /// ```
-    pub fn budget<'u, U2: ?Sized>(
+    pub fn budget<U2: Budget + ?Sized>(
         self,
-        budget: &'u U2,
-    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, &'u U2, R, Q, Checked>
-    where
-        &'u U2: BudgetGuard,
-    {
+        budget: &U2,
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, &U2, R, Q, Checked> {
         self.into_slots().swap_budget(budget).drop_old().into_checked()
     }
 

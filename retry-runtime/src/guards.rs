@@ -248,6 +248,21 @@ where
     }
 }
 
+/// A retry budget that a policy holds by reference (`budget = NAME`, `.budget(&B)`):
+/// [`RetryBudget`], or (with the `redis` feature) one whose tokens every process shares.
+/// `&B` is then a [`BudgetGuard`].
+///
+/// ```
+/// use retry_runtime::{RetryBudget, __private::Budget};
+/// fn takes<B: Budget + ?Sized>(_: &B) {}
+/// takes(&RetryBudget::aws_standard());
+/// ```
+pub trait Budget {}
+
+impl Budget for RetryBudget {}
+
+impl<U: Budget + ?Sized> Budget for &U {}
+
 /// A circuit breaker that a policy holds by reference (`breaker = NAME`, `.breaker(&B)`):
 /// [`CircuitBreaker`], or (with the `redis` feature) one whose open state every process
 /// shares. `&B` is then a [`BreakerGuard`].

@@ -547,3 +547,40 @@ fn bad_urls_and_names_are_errors() {
         retry_runtime::fleet::FleetError::NoRuntime
     );
 }
+
+static KEYED_BREAKER: FleetBreaker =
+    FleetBreaker::new("keyed", CircuitBreaker::consecutive(2, Duration::from_secs(30)));
+static KEYED_BUDGET: FleetBudget = FleetBudget::new("keyed", RetryBudget::token_bucket(10, 5, 10, 0));
+static KEYED_PACE: FleetLimiter = FleetLimiter::per_second("keyed", 1000);
+
+#[retry_runtime::retry(
+    stop = attempts(5),
+    wait = none,
+    breaker = KEYED_BREAKER,
+    budget = KEYED_BUDGET,
+    limiter = KEYED_PACE,
+    log = off
+)]
+async fn keyed(runs: &std::sync::atomic::AtomicU32) -> Result<(), Error> {
+    runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Err(Error::Down)
+}
+
+#[test]
+fn the_attribute_keys_take_the_fleet_guards() {
+    // `breaker = NAME`, `budget = NAME`, `limiter = NAME` with the shared forms: no new key.
+    runtime().block_on(async {
+        let fleet = fleet(&support::machine_url(), &unique_namespace("keys"), FleetOptions::new());
+        KEYED_BREAKER.join(&fleet).unwrap();
+        KEYED_BUDGET.join(&fleet).unwrap();
+        KEYED_PACE.join(&fleet).unwrap();
+        fleet.sync().await.unwrap();
+        let runs = std::sync::atomic::AtomicU32::new(0);
+        assert_eq!(keyed(&runs).await, Err(Error::Open), "two failures open the breaker");
+        assert_eq!(runs.load(std::sync::atomic::Ordering::Relaxed), 2);
+        fleet.shutdown().await;
+        // Two retries were paid (5 tokens each), then the open breaker refused the third attempt.
+        assert_eq!(fleet.budget_tokens(&KEYED_BUDGET).await.unwrap(), 0);
+        assert!(KEYED_BREAKER.fleet_open_for().is_some());
+    });
+}

@@ -27,7 +27,9 @@ use std::time::Instant;
 
 pub use crate::builder::{Checked, Group, KeysBuilder, Prechecked};
 pub use crate::call::{Admit, Call, Describe, History, Kept, Next, Unkept};
-pub use crate::guards::{AttemptPermit, Breaker, BreakerGuard, BudgetGuard, Guards, NoBreaker, NoBudget, NoPermit};
+pub use crate::guards::{
+    AttemptPermit, Breaker, BreakerGuard, Budget, BudgetGuard, Guards, NoBreaker, NoBudget, NoPermit,
+};
 pub use crate::hooks::Hooks;
 pub use crate::predicate::RetryError;
 pub use crate::shaping::{BulkheadGuard, Limiter, LimiterGuard, NoBulkhead, NoLimiter, Shaped, Unshaped};

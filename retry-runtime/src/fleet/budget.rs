@@ -14,7 +14,7 @@ use super::store::Synced;
 use super::{Fleet, FleetError, Inner, check_name, millis};
 use crate::RetryBudget;
 use crate::budget::RetryKind;
-use crate::guards::BudgetGuard;
+use crate::guards::{Budget, BudgetGuard};
 
 /// A [`RetryBudget`] whose tokens every process of the [`Fleet`] shares (`budget = NAME` and
 /// `.budget(&B)` take it as they take a local one), in the same forms: the AWS SDKs'
@@ -356,6 +356,8 @@ impl fmt::Debug for FleetBudget {
             .finish()
     }
 }
+
+impl Budget for FleetBudget {}
 
 impl BudgetGuard for &FleetBudget {
     const ACTIVE: bool = true;
