@@ -52,3 +52,15 @@ fn fleet_open_breaker_rejects() -> Result<u64, LlmError> {
     debug_assert_eq!((out, runs.get()), (Err(LlmError::CircuitOpen), 0));
     out
 }
+
+/// A local limiter with room: `acquire(None)` + `record(Success)` on a current-thread runtime.
+#[divan::bench]
+fn local_limiter_acquire_and_record() {
+    benches::fleet::shaped_local(black_box(&benches::fleet::LOCAL_PACE));
+}
+
+/// The shared limiter with room: the same, with its Redis round trip (GCRA in Lua).
+#[divan::bench]
+fn fleet_limiter_acquire_and_record() {
+    benches::fleet::shaped_fleet(black_box(&benches::fleet::FLEET_PACE));
+}

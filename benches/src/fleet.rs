@@ -10,8 +10,8 @@ use core::cell::Cell;
 use core::time::Duration;
 use std::sync::mpsc;
 
-use retry_runtime::fleet::{Fleet, FleetBreaker, FleetBudget, FleetOptions};
-use retry_runtime::{CircuitBreaker, RetryBudget, retry};
+use retry_runtime::fleet::{Fleet, FleetBreaker, FleetBudget, FleetLimiter, FleetOptions};
+use retry_runtime::{CircuitBreaker, RateLimiter, RetryBudget, retry};
 
 use crate::{LlmError, op};
 
@@ -23,6 +23,30 @@ pub static FLEET_OPEN: FleetBreaker =
     FleetBreaker::new("bench-open", CircuitBreaker::consecutive(1, Duration::from_secs(3600)));
 /// The AWS SDKs' standard budget, shared.
 pub static FLEET_BUDGET: FleetBudget = FleetBudget::new("bench-budget", RetryBudget::aws_standard());
+
+/// A shared limiter with room for every attempt: what one Redis round trip costs an attempt.
+pub static FLEET_PACE: FleetLimiter = FleetLimiter::per_second("bench-pace", u32::MAX);
+/// The local limiter with the same room, for comparison.
+pub static LOCAL_PACE: RateLimiter = RateLimiter::per_second(u32::MAX);
+
+/// One permit from `limiter` and its report, on a runtime of the bench's own.
+pub fn shaped_fleet(limiter: &FleetLimiter) {
+    bench_runtime().block_on(async {
+        limiter.acquire(None).await.expect("room").record(retry_runtime::limiter::Outcome::Success);
+    });
+}
+
+/// The same with the local limiter, on the same runtime.
+pub fn shaped_local(limiter: &RateLimiter) {
+    bench_runtime().block_on(async {
+        limiter.acquire(None).await.expect("room").record(retry_runtime::limiter::Outcome::Success);
+    });
+}
+
+fn bench_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime"))
+}
 
 /// [`op`] behind the shared breaker and budget: `guarded_op`'s keys with the fleet's guards.
 #[retry(
@@ -56,11 +80,14 @@ pub fn join_fleet() {
         runtime.block_on(async move {
             let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
             let namespace = format!("bench-{}", std::process::id());
-            let options = FleetOptions::new().with_refresh(Duration::from_secs(60));
+            // A generous bound: under valgrind every round trip is tens of times slower.
+            let options =
+                FleetOptions::new().with_refresh(Duration::from_secs(60)).with_store_timeout(Duration::from_secs(5));
             let fleet = Fleet::connect_with(&url, &namespace, options).expect("a fleet");
             FLEET_CLOSED.join(&fleet).expect("joined once");
             FLEET_OPEN.join(&fleet).expect("joined once");
             FLEET_BUDGET.join(&fleet).expect("joined once");
+            FLEET_PACE.join(&fleet).expect("joined once");
             fleet.sync().await.expect("Redis answers");
             let _: Result<u64, LlmError> = fleet_refused_op_failing().await;
             fleet.sync().await.expect("Redis answers");

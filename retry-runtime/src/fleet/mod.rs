@@ -274,7 +274,8 @@ impl FleetOptions {
 pub enum FleetError {
     /// The URL is not one the Redis client can connect to.
     Url(String),
-    /// A namespace or guard name that is empty or holds whitespace or `:`-free rules broken.
+    /// A namespace or guard name that is empty, longer than 200 bytes, or holds whitespace
+    /// or control characters (it is part of every key).
     Name(String),
     /// [`Fleet::connect`] was called outside a tokio runtime: the fleet's task needs one.
     NoRuntime,
