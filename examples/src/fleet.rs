@@ -191,10 +191,7 @@ pub async fn worker() -> Result<(), String> {
             Ok(Reply { served_by: Served::Provider(Provider::B), .. }) => report.by_b += 1,
             _ => report.unanswered += 1,
         }
-        tokio::time::sleep(
-            (started + every * u32::try_from(n).unwrap_or(u32::MAX)).saturating_duration_since(Instant::now()),
-        )
-        .await;
+        tokio::time::sleep((started + every * n).saturating_duration_since(Instant::now())).await;
     }
     // The store may have just come back: a few rounds to write what waited, then the lease back.
     for _ in 0..30 {
