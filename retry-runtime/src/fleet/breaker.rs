@@ -267,7 +267,7 @@ impl FleetBreaker {
             .arg(millis(fleet.options.key_ttl))
             .arg(releases);
         let outcome = fleet.store.eval::<(i64, i64, i64)>(&invocation).await;
-        match self.synced.record(outcome, "breaker", self.name) {
+        match self.synced.record(outcome, "FleetBreaker", self.name) {
             Ok((until, granted, redis_now)) => {
                 let skew = redis_now - i64::try_from(wall_ms()).unwrap_or(i64::MAX);
                 self.skew.store(skew, Ordering::Release);
@@ -435,7 +435,7 @@ impl Drop for FleetBreakerPermit<'_> {
 impl fmt::Debug for FleetBreakerPermit<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FleetBreakerPermit")
-            .field("breaker", &self.breaker.name)
+            .field("fleet_breaker", &self.breaker.name)
             .field("fleet_probe", &self.fleet_probe)
             .finish()
     }

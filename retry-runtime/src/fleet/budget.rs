@@ -33,8 +33,9 @@ use crate::guards::{Budget, BudgetGuard};
 /// plus what was refunded and deposited (less what the capacity cut off). When every
 /// process has [shut down](Fleet::shutdown), the bucket alone holds that sum. Two
 /// approximations, both bounded by one lease per process: a process may refuse a retry
-/// while another's lease still holds tokens; and the capacity caps the bucket, not the
-/// bucket and the leases together.
+/// while another's lease still holds tokens (or before its first lease has arrived: joining
+/// asks for it at once, and [`Fleet::sync`] waits for it); and the capacity caps the bucket,
+/// not the bucket and the leases together.
 ///
 /// A process that dies without shutting down gets its lease refunded to the bucket once it
 /// has not renewed it for [`key_ttl`](super::FleetOptions::with_key_ttl): what it held at its
@@ -213,6 +214,16 @@ impl FleetBudget {
     /// One round: writes the deposits and debits, renews the lease and tops it up; `last`
     /// gives the whole lease back.
     pub(crate) async fn sync(&self, fleet: &Inner, last: bool) -> Result<(), FleetError> {
+        // A request resent from before the last round asked for a lease: one more gives it back.
+        let gave_back = self.exchange(fleet, last).await?;
+        if last && !gave_back {
+            self.exchange(fleet, last).await?;
+        }
+        Ok(())
+    }
+
+    /// One request and its reply; `true` if it gave the whole lease back.
+    async fn exchange(&self, fleet: &Inner, last: bool) -> Result<bool, FleetError> {
         let request = {
             let mut exchange = self.exchange.lock().unwrap_or_else(PoisonError::into_inner);
             match exchange.pending {
@@ -256,7 +267,7 @@ impl FleetBudget {
             .arg(millis(fleet.options.key_ttl))
             .arg(request.seq);
         let outcome = fleet.store.eval::<(i64, i64, i64)>(&invocation).await;
-        let (adjust, recorded, tokens) = self.synced.record(outcome, "budget", self.name)?;
+        let (adjust, recorded, tokens) = self.synced.record(outcome, "FleetBudget", self.name)?;
         self.lease.fetch_add(adjust, Ordering::AcqRel);
         self.shared.store(tokens, Ordering::Release);
         let mut exchange = self.exchange.lock().unwrap_or_else(PoisonError::into_inner);
@@ -270,7 +281,7 @@ impl FleetBudget {
         {
             fleet.wake();
         }
-        Ok(())
+        Ok(request.want == 0 && request.most == 0)
     }
 
     /// Pays `cost` from the lease, or `false`.

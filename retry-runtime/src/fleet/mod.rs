@@ -388,6 +388,10 @@ impl Fleet {
     /// ```
     pub fn connect_with(url: &str, namespace: &str, options: FleetOptions) -> Result<Self, FleetError> {
         check_name(namespace, "namespace")?;
+        // A zero refresh would run rounds back to back, a zero timeout would fail them all.
+        let floor = Duration::from_millis(1);
+        let options =
+            options.with_refresh(options.refresh.max(floor)).with_store_timeout(options.store_timeout.max(floor));
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| FleetError::NoRuntime)?;
         let store = Store::open(url, namespace, options.store_timeout)?;
         let inner = Arc::new(Inner {
