@@ -182,8 +182,9 @@ impl AttemptPermit for BreakerPermit<'_> {
 /// ```
 /// use retry_runtime::{RetryBudget, budget::RetryKind, __private::BudgetGuard};
 /// static BUDGET: RetryBudget = RetryBudget::token_bucket(10, 5, 10, 1);
-/// assert!((&BUDGET).try_pay(RetryKind::Error));
-/// (&BUDGET).on_success(Some(RetryKind::Error)); // the retry succeeded: refunded
+/// let guard = &BUDGET;
+/// assert!(guard.try_pay(RetryKind::Error));
+/// BudgetGuard::on_success(&guard, Some(RetryKind::Error)); // the retry succeeded: refunded
 /// assert_eq!(BUDGET.available(), 10);
 /// ```
 pub trait BudgetGuard {

@@ -584,3 +584,85 @@ fn the_attribute_keys_take_the_fleet_guards() {
         assert!(KEYED_BREAKER.fleet_open_for().is_some());
     });
 }
+
+static PROBER_A: FleetBreaker = FleetBreaker::new("prober", CircuitBreaker::consecutive(1, Duration::from_millis(300)));
+static PROBER_B: FleetBreaker = FleetBreaker::new("prober", CircuitBreaker::consecutive(1, Duration::from_millis(300)));
+const PROBE_TTL: Duration = Duration::from_millis(600);
+
+#[test]
+fn a_prober_that_dies_frees_its_permit_after_the_probe_ttl() {
+    // Two handles stand for two processes; A takes the fleet's only probe permit and never
+    // reports (its future is forgotten, as a crash would leave it).
+    runtime().block_on(async {
+        let (url, namespace) = (support::machine_url(), unique_namespace("prober"));
+        let options = FleetOptions::new().with_refresh(Duration::from_millis(50)).with_probe_ttl(PROBE_TTL);
+        let (a, b) = (fleet(&url, &namespace, options), fleet(&url, &namespace, options));
+        PROBER_A.join(&a).unwrap();
+        PROBER_B.join(&b).unwrap();
+        let policy_a = RetryPolicy::builder().stop(attempts(1)).wait(none()).breaker(&PROBER_A).build().unwrap();
+        let policy_b = RetryPolicy::builder().stop(attempts(1)).wait(none()).breaker(&PROBER_B).build().unwrap();
+        let _: Result<(), Error> = policy_a.retry(|| async { Err(Error::Down) }).await;
+        a.sync().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(350)).await; // the cooldown is over: half-open
+        b.sync().await.unwrap();
+        // A asks for a permit, gets it at the next round, and its probe hangs.
+        assert_eq!(policy_a.retry(|| async { Ok(()) }).await, Err::<(), _>(Error::Open));
+        a.sync().await.unwrap();
+        let mut hung = Box::pin(policy_a.retry(|| std::future::pending::<Result<(), Error>>()));
+        assert!(tokio::time::timeout(Duration::from_millis(20), &mut hung).await.is_err(), "the probe runs");
+        core::mem::forget(hung);
+        let granted_at = Instant::now();
+        // B is refused while A's permit lives, and probes once it has expired.
+        let mut admitted = None;
+        while granted_at.elapsed() < PROBE_TTL * 3 {
+            let out: Result<(), Error> = policy_b.retry(|| async { Ok(()) }).await;
+            if out.is_ok() {
+                admitted = Some(granted_at.elapsed());
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let admitted = admitted.expect("B never probed: the dead prober's permit did not expire");
+        assert!(
+            admitted >= PROBE_TTL - Duration::from_millis(50),
+            "B probed after {admitted:?}, while A's permit lived"
+        );
+        assert!(admitted <= PROBE_TTL + Duration::from_millis(300), "B probed only after {admitted:?}");
+        // B's probe succeeded: the circuit is closed for A too.
+        a.sync().await.unwrap();
+        assert_eq!(PROBER_A.fleet_open_for(), None);
+        assert_eq!(policy_a.retry(|| async { Ok(()) }).await, Ok::<(), Error>(()));
+    });
+}
+
+static UNWAITED: FleetBreaker = FleetBreaker::new("unwaited", CircuitBreaker::consecutive(5, Duration::from_secs(30)));
+static UNWAITED_BUDGET: FleetBudget = FleetBudget::new("unwaited", RetryBudget::aws_standard());
+
+#[test]
+fn a_first_try_success_never_waits_on_the_store() {
+    // The store is paused (it takes connections and answers nothing): calls through the
+    // shared breaker and budget take no longer than without it.
+    let server = RedisServer::start();
+    runtime().block_on(async {
+        let fleet = fleet(&server.url(), &unique_namespace("unwaited"), FleetOptions::new());
+        UNWAITED.join(&fleet).unwrap();
+        UNWAITED_BUDGET.join(&fleet).unwrap();
+        fleet.sync().await.unwrap();
+        server.pause();
+        let policy = RetryPolicy::builder()
+            .stop(attempts(3))
+            .wait(none())
+            .breaker(&UNWAITED)
+            .budget(&UNWAITED_BUDGET)
+            .build()
+            .unwrap();
+        let mut slowest = Duration::ZERO;
+        for _ in 0..10_000 {
+            let began = Instant::now();
+            assert_eq!(policy.retry(|| async { Ok(1) }).await, Ok::<_, Error>(1));
+            slowest = slowest.max(began.elapsed());
+        }
+        server.resume();
+        assert!(slowest < Duration::from_millis(5), "a first try took {slowest:?} with the store paused");
+    });
+}

@@ -37,8 +37,8 @@ const REPORT_FAILURE: u8 = 2;
 /// - past it, the fleet is half-open: at most [`half_open_probes`](CircuitBreaker::half_open_probes)
 ///   calls fleet-wide run, each on a permit taken from a count in Redis that expires after
 ///   [`probe_ttl`](super::FleetOptions::with_probe_ttl) (a crashed prober frees it); a
-///   probe's success closes the circuit everywhere (and resets a local breaker that is
-///   open), its failure opens it again for the cooldown.
+///   probe's success closes the circuit everywhere (and closes a local breaker that is
+///   open or half-open, unless isolated), its failure opens it again for the cooldown.
 ///
 /// While the store is down it is its local breaker again, except that an open-until time
 /// already read still refuses until it passes.
@@ -276,8 +276,13 @@ impl FleetBreaker {
                 if granted == 1 {
                     self.grants.fetch_add(1, Ordering::AcqRel);
                 }
-                // Closed by a probe elsewhere: this process follows, even if it had opened.
-                if was != 0 && local_until == 0 && self.local.opened_until().is_some() {
+                // Closed by a probe elsewhere: this process follows, even if it had opened (an
+                // isolated breaker is held open by hand, and stays so).
+                if was != 0
+                    && local_until == 0
+                    && self.local.state() != BreakerState::Closed
+                    && !self.local.is_isolated()
+                {
                     self.local.reset();
                 }
                 Ok(())
