@@ -628,7 +628,9 @@ fn a_prober_that_dies_frees_its_permit_after_the_probe_ttl() {
             "B probed after {admitted:?}, while A's permit lived"
         );
         assert!(admitted <= PROBE_TTL + Duration::from_millis(300), "B probed only after {admitted:?}");
-        // B's probe succeeded: the circuit is closed for A too.
+        // B's probe succeeded: once B has written it (its task does at once; here by hand, not
+        // to race it), the circuit is closed for A too.
+        b.sync().await.unwrap();
         a.sync().await.unwrap();
         assert_eq!(PROBER_A.fleet_open_for(), None);
         assert_eq!(policy_a.retry(|| async { Ok(()) }).await, Ok::<(), Error>(()));
