@@ -28,8 +28,11 @@ use crate::{RateLimited, RateLimiter};
 /// counters and every process waits for the provider's window to reset once it is used up.
 ///
 /// This is the one shared guard that asks Redis on an attempt's path: the pace is what it
-/// shares. While the store is away it paces with its local limiter, so each process goes
-/// at the fleet's whole rate: N processes at most N times the rate, as without sharing.
+/// shares. Cells taken ahead and held locally would spare that round trip, but each process
+/// could then send what it holds into a window another process has just found used up, so
+/// every attempt asks for its own. While the store is away it paces with its local limiter,
+/// so each process goes at the fleet's whole rate: N processes at most N times the rate, as
+/// without sharing.
 ///
 /// ```
 /// use retry_runtime::fleet::{Fleet, FleetLimiter};
