@@ -45,6 +45,14 @@ impl fmt::Display for Error {
 
 const REFRESH: Duration = Duration::from_millis(200);
 
+/// The multi-process tests run one at a time: their timings are the children's, and a
+/// dozen processes starting at once on a small machine would blur them.
+static ONE_FLEET_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_FLEET_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn fleet(url: &str, namespace: &str, options: FleetOptions) -> Fleet {
     Fleet::connect_with(url, namespace, options).expect("a good URL and namespace")
 }
@@ -65,6 +73,7 @@ fn breaker_opened_by_one_process_is_refused_by_the_others_and_probed_once_fleet_
     if let Some(role) = role() {
         return runtime().block_on(breaker_child(role));
     }
+    let _serial = one_at_a_time();
     let namespace = unique_namespace("breaker");
     let url = support::machine_url();
     let children = spawn(
@@ -154,6 +163,7 @@ fn budget_withdrawals_across_processes_are_exact() {
     if let Some(_role) = role() {
         return runtime().block_on(budget_child());
     }
+    let _serial = one_at_a_time();
     let namespace = unique_namespace("budget");
     let url = support::machine_url();
     let children = spawn("budget_withdrawals_across_processes_are_exact", 4, &[(NAMESPACE, &namespace), (URL, &url)]);
@@ -205,6 +215,7 @@ fn limiter_paces_every_process_together() {
     if let Some(_role) = role() {
         return runtime().block_on(limiter_child());
     }
+    let _serial = one_at_a_time();
     let namespace = unique_namespace("limiter");
     let url = support::machine_url();
     let children = spawn("limiter_paces_every_process_together", 3, &[(NAMESPACE, &namespace), (URL, &url)]);
@@ -279,6 +290,7 @@ fn store_paused_mid_run_loses_and_double_counts_nothing() {
     if let Some(_role) = role() {
         return runtime().block_on(outage_child());
     }
+    let _serial = one_at_a_time();
     let server = RedisServer::start();
     let namespace = unique_namespace("pause");
     let children = spawn(
@@ -313,6 +325,7 @@ fn store_killed_and_restarted_mid_run_every_call_still_ends_right() {
     if let Some(_role) = role() {
         return runtime().block_on(outage_child());
     }
+    let _serial = one_at_a_time();
     let mut server = RedisServer::start();
     let namespace = unique_namespace("kill");
     let children = spawn(
