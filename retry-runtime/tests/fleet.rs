@@ -621,7 +621,7 @@ fn a_prober_that_dies_frees_its_permit_after_the_probe_ttl() {
         // A asks for a permit, gets it at the next round, and its probe hangs.
         assert_eq!(policy_a.retry(|| async { Ok(()) }).await, Err::<(), _>(Error::Open));
         a.sync().await.unwrap();
-        let mut hung = Box::pin(policy_a.retry(|| std::future::pending::<Result<(), Error>>()));
+        let mut hung = Box::pin(policy_a.retry(std::future::pending::<Result<(), Error>>));
         assert!(tokio::time::timeout(Duration::from_millis(20), &mut hung).await.is_err(), "the probe runs");
         core::mem::forget(hung);
         let granted_at = Instant::now();
