@@ -681,3 +681,52 @@ fn a_first_try_success_never_waits_on_the_store() {
         assert!(slowest < Duration::from_millis(5), "a first try took {slowest:?} with the store paused");
     });
 }
+
+static SHARE_A: FleetBudget = FleetBudget::new("share", RetryBudget::percent_with_reserve(10, 0, 100));
+static SHARE_B: FleetBudget = FleetBudget::new("share", RetryBudget::percent_with_reserve(10, 0, 100));
+
+#[test]
+fn the_percent_form_counts_every_process_s_requests() {
+    // Retries at most 10 % of the fleet's requests: five requests here and five there pay
+    // for one retry, wherever it is made.
+    runtime().block_on(async {
+        let (url, namespace) = (support::machine_url(), unique_namespace("share"));
+        let (a, b) = (fleet(&url, &namespace, FleetOptions::new()), fleet(&url, &namespace, FleetOptions::new()));
+        SHARE_A.join(&a).unwrap();
+        SHARE_B.join(&b).unwrap();
+        let policy_a = RetryPolicy::builder().stop(attempts(2)).wait(none()).budget(&SHARE_A).build().unwrap();
+        let policy_b = RetryPolicy::builder().stop(attempts(2)).wait(none()).budget(&SHARE_B).build().unwrap();
+        for _ in 0..5 {
+            assert_eq!(policy_a.retry(|| async { Ok(()) }).await, Ok::<(), Error>(()));
+            assert_eq!(policy_b.retry(|| async { Ok(()) }).await, Ok::<(), Error>(()));
+        }
+        a.sync().await.unwrap();
+        b.sync().await.unwrap();
+        a.sync().await.unwrap(); // B's deposits reached the bucket after A's first round
+        assert_eq!(SHARE_A.leased() + SHARE_B.leased() + a.budget_tokens(&SHARE_A).await.unwrap(), 100);
+        // A may find its own lease empty while B's holds the retry (the leases' bound): what
+        // is exact is that the fleet pays one retry for the ten requests, and no more.
+        let (mut runs_a, mut runs_b) = (0, 0);
+        let _: Result<(), Error> = policy_a
+            .retry(|| {
+                runs_a += 1;
+                async { Err(Error::Down) }
+            })
+            .await;
+        let _: Result<(), Error> = policy_b
+            .retry(|| {
+                runs_b += 1;
+                async { Err(Error::Down) }
+            })
+            .await;
+        let _: Result<(), Error> = policy_a
+            .retry(|| {
+                runs_a += 1;
+                async { Err(Error::Down) }
+            })
+            .await;
+        assert_eq!(runs_a + runs_b, 3 + 1, "three calls and one retry paid by ten requests");
+        a.shutdown().await;
+        b.shutdown().await;
+    });
+}

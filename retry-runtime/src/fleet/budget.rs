@@ -25,7 +25,8 @@ use crate::guards::{Budget, BudgetGuard};
 /// Redis, starting as the local budget was when it joined, and withdrawals and refunds are
 /// atomic (a Lua script). Each process pays from a lease of
 /// [`lease_retries`](super::FleetOptions::with_lease_retries) retries' worth of tokens, so no
-/// retry waits on Redis; a round tops the lease up (at once when it runs low).
+/// retry waits on Redis; a round tops the lease up (at once when it runs low). Leases are
+/// lent in whole retries, and one too small to pay a retry goes back to the bucket.
 ///
 /// # What "exact" means
 /// Tokens are neither made nor lost by sharing: at any time, the bucket's tokens plus what
@@ -204,6 +205,16 @@ impl FleetBudget {
         i64::from(self.local.cost(kind))
     }
 
+    /// The cheapest retry's cost: leases are lent in multiples of it, so that tokens split
+    /// among processes still pay whole retries.
+    fn unit(&self) -> i64 {
+        match (self.cost(RetryKind::Error), self.cost(RetryKind::Timeout)) {
+            (0, 0) => 1,
+            (0, c) | (c, 0) => c,
+            (a, b) => a.min(b),
+        }
+    }
+
     /// The lease to aim for and the most to hold, in tokens.
     fn lease_size(&self, fleet: &Inner) -> (i64, i64) {
         let one = self.cost(RetryKind::Error).max(self.cost(RetryKind::Timeout)).max(1);
@@ -265,7 +276,8 @@ impl FleetBudget {
             .arg(request.most)
             .arg(millis(fleet.options.key_ttl))
             .arg(millis(fleet.options.key_ttl))
-            .arg(request.seq);
+            .arg(request.seq)
+            .arg(self.unit());
         let outcome = fleet.store.eval::<(i64, i64, i64)>(&invocation).await;
         let (adjust, recorded, tokens) = self.synced.record(outcome, "FleetBudget", self.name)?;
         self.lease.fetch_add(adjust, Ordering::AcqRel);
@@ -327,7 +339,8 @@ impl Fleet {
             .arg(0)
             .arg(millis(inner.options.key_ttl))
             .arg(millis(inner.options.key_ttl))
-            .arg(0);
+            .arg(0)
+            .arg(budget.unit());
         let (_, _, tokens) = inner.store.eval::<(i64, i64, i64)>(&invocation).await?;
         Ok(tokens)
     }

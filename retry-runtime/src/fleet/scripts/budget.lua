@@ -4,7 +4,7 @@
 -- ARGV: 1 pid, 2 capacity, 3 initial tokens, 4 initial debt, 5 tokens held now,
 -- 6 tokens the process believes its lease records, 7 deposits, 8 debit (paid while the store
 -- was away), 9 tokens wanted, 10 most tokens to hold, 11 lease TTL ms, 12 key TTL ms, 13 seq
--- (0: a read, never repeated)
+-- (0: a read, never repeated), 14 the cheapest retry's cost (a lease is lent in whole retries)
 -- Returns {adjustment to the held tokens, tokens the lease now records, tokens in the bucket}.
 local pid = ARGV[1]
 local seq = tonumber(ARGV[13])
@@ -21,6 +21,7 @@ local held, expected = tonumber(ARGV[5]), tonumber(ARGV[6])
 local deposit, debit = tonumber(ARGV[7]), tonumber(ARGV[8])
 local want, most = tonumber(ARGV[9]), tonumber(ARGV[10])
 local lease_ttl, key_ttl = tonumber(ARGV[11]), tonumber(ARGV[12])
+local unit = math.max(1, tonumber(ARGV[14]) or 1)
 -- Absent (expired) or garbage: a fresh bucket of the budget's form.
 local tokens = tonumber(redis.call('HGET', KEYS[1], 'tokens'))
 local debt = tonumber(redis.call('HGET', KEYS[1], 'debt'))
@@ -46,13 +47,20 @@ local repaid = math.min(deposit, debt)
 debt = debt - repaid
 tokens = math.min(cap, tokens + deposit - repaid) - debit
 local adjust = 0
+-- A lease too small to pay one retry goes back, so that its tokens can be lent whole.
+if held > 0 and held < unit then
+  tokens = math.min(cap, tokens + held)
+  adjust = -held
+  held = 0
+end
 if held > most then
   adjust = most - held
   tokens = math.min(cap, tokens + held - most)
   held = most
 end
-if held < want and tokens > 0 then
+if held < want and tokens >= unit then
   local grant = math.min(want - held, tokens)
+  grant = grant - grant % unit
   tokens = tokens - grant
   adjust = adjust + grant
   held = held + grant
