@@ -314,7 +314,7 @@ fn store_paused_mid_run_loses_and_double_counts_nothing() {
         assert_eq!(report.one("wrong"), 0, "child {i}: calls that ended wrong");
         // The limiter asks Redis on the attempt's path: never longer than the bound.
         let slowest = report.one("slowest_ms");
-        assert!(slowest <= STORE_TIMEOUT.as_millis() as u64 + 60, "child {i}: a call took {slowest} ms");
+        assert!(slowest <= STORE_TIMEOUT.as_millis() as u64 + 100, "child {i}: a call took {slowest} ms");
         assert_eq!(report.one("down_events"), 1, "child {i}: one event when the store went away");
         assert_eq!(report.one("back_events"), 1, "child {i}: one event when it came back");
     }
@@ -342,7 +342,7 @@ fn store_killed_and_restarted_mid_run_every_call_still_ends_right() {
         assert!(report.one("calls") > 50, "child {i} made few calls: {report:?}");
         assert_eq!(report.one("wrong"), 0, "child {i}: calls that ended wrong");
         let slowest = report.one("slowest_ms");
-        assert!(slowest <= STORE_TIMEOUT.as_millis() as u64 + 60, "child {i}: a call took {slowest} ms");
+        assert!(slowest <= STORE_TIMEOUT.as_millis() as u64 + 100, "child {i}: a call took {slowest} ms");
         assert_eq!(report.one("down_events"), 1, "child {i}: one event when the store went away");
         assert_eq!(report.one("back_events"), 1, "child {i}: one event when it came back");
         assert_eq!(report.one("up_at_end"), 1, "child {i} did not reconnect");
