@@ -25,8 +25,8 @@ const REPORT_SUCCESS: u8 = 1;
 const REPORT_FAILURE: u8 = 2;
 
 /// A [`CircuitBreaker`] whose *open* decision every process of the [`Fleet`] shares
-/// (`breaker = NAME` and `.breaker(&B)` take it as they take a local one). Needs the
-/// `redis` feature.
+/// (`breaker = NAME` and `.breaker(&B)` take it as they take a local one).
+/// Needs the `redis` feature.
 ///
 /// Until it [joins](Self::join) a fleet it is its local breaker and nothing more. Joined:
 /// - its local breaker still counts this process's failures and decides to open;

@@ -172,7 +172,7 @@ impl FleetLimiter {
     }
 
     /// [`observe`](Self::observe) of the counters in a response's headers
-    /// ([`ProviderLimits::from_headers`]).
+    /// ([`ProviderLimits::from_headers`]). Needs the `http` feature.
     ///
     /// ```
     /// use retry_runtime::fleet::FleetLimiter;
@@ -186,6 +186,7 @@ impl FleetLimiter {
     /// # }
     /// ```
     #[cfg(feature = "http")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
     pub fn observe_headers(&self, headers: &http::HeaderMap) {
         self.observe(ProviderLimits::from_headers(headers, std::time::SystemTime::now()));
     }

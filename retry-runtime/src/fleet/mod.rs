@@ -301,8 +301,8 @@ impl fmt::Display for FleetError {
 impl std::error::Error for FleetError {}
 
 /// One application's shared state in Redis: a connection, a namespace that every key
-/// starts with, and the background task that keeps the joined guards in step. Needs the
-/// `redis` feature.
+/// starts with, and the background task that keeps the joined guards in step.
+/// Needs the `redis` feature.
 ///
 /// Cheap to clone (one `Arc`). The task runs until [`shutdown`](Self::shutdown) or the
 /// end of the runtime.
