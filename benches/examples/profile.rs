@@ -7,6 +7,7 @@
 //! valgrind --tool=callgrind target/release/examples/profile adaptive_limiter 100000
 //! valgrind --tool=callgrind target/release/examples/profile policy_op 100000
 //! valgrind --tool=callgrind target/release/examples/profile hedged_op 100000
+//! valgrind --tool=callgrind target/release/examples/profile fleet_guarded_op 100000   # Redis at REDIS_URL
 //! perf record -g target/release/examples/profile guarded_op 100000000
 //! ```
 //!
@@ -32,6 +33,9 @@ fn main() {
         metrics_util::debugging::DebuggingRecorder::new().install().expect("the first recorder");
     }
     benches::open_breakers();
+    if case.starts_with("fleet_") {
+        benches::fleet::join_fleet();
+    }
     benches::warm_up();
     // The card's policy as a value, built once, as a user of `RetryPolicy` would.
     let policy = benches::card_policy();
@@ -49,6 +53,8 @@ fn main() {
             "guarded_op" => poll_once(guarded_op(x)),
             "refused_op" => poll_once(refused_op(x, &Cell::new(0))),
             "isolated_op" => poll_once(isolated_op(x, &Cell::new(0))),
+            "fleet_guarded_op" => poll_once(benches::fleet::fleet_guarded_op(x)),
+            "fleet_refused_op" => poll_once(benches::fleet::fleet_refused_op(x, &Cell::new(0))),
             "hand_loop_flaky" => block_on(hand_loop_flaky(&Cell::new(3))),
             "retry_flaky" => block_on(retry_flaky(&Cell::new(3))),
             "policy_op" => poll_once(policy.retry(|| op(x))),

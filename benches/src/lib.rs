@@ -19,6 +19,8 @@ use retry_runtime::sleep::{AsyncSleep, DefaultSleep, NoSleep};
 use retry_runtime::{CircuitBreaker, CircuitOpen, RetryBudget, RetryPolicy, retry};
 use std::future::Ready;
 
+pub mod fleet;
+
 /// The error of the operation: two transient kinds and one that is never retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LlmError {

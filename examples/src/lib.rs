@@ -2,6 +2,7 @@
 //! file of its own beside `Cargo.toml`.
 
 pub mod failover;
+pub mod fleet;
 pub mod herd;
 pub mod outage;
 pub mod plot;

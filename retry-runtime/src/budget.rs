@@ -409,6 +409,20 @@ impl RetryBudget {
         });
     }
 
+    /// What a fleet's shared bucket of this form starts from and how it pays.
+    #[cfg(feature = "redis")]
+    pub(crate) fn form(&self) -> BudgetForm {
+        let (tokens, debt) = unpack(self.state.load(Ordering::Relaxed));
+        BudgetForm {
+            capacity: self.capacity,
+            tokens,
+            debt,
+            success_reward: self.success_reward,
+            refund: self.refund,
+            request_deposit: self.request_deposit,
+        }
+    }
+
     /// `tokens + amount`, at most `capacity`.
     fn add(&self, tokens: u32, amount: u32) -> u32 {
         tokens.saturating_add(amount).min(self.capacity)
@@ -441,6 +455,18 @@ impl fmt::Debug for RetryBudget {
             .field("reserve_owed", &debt)
             .finish()
     }
+}
+
+/// A [`RetryBudget`]'s parameters and state, as a fleet's shared bucket takes them.
+#[cfg(feature = "redis")]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BudgetForm {
+    pub(crate) capacity: u32,
+    pub(crate) tokens: u32,
+    pub(crate) debt: u32,
+    pub(crate) success_reward: u32,
+    pub(crate) refund: bool,
+    pub(crate) request_deposit: u32,
 }
 
 const fn pack(tokens: u32, debt: u32) -> u64 {

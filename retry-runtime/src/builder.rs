@@ -30,17 +30,17 @@ use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
 use core::time::Duration;
 
-use crate::guards::{Guards, NoBreaker, NoBudget};
+use crate::PolicyError;
+use crate::guards::{Breaker, Budget, BudgetGuard, Guards, NoBreaker, NoBudget};
 use crate::hooks::{Hooks, NoHook};
 use crate::log::LogLevel;
 use crate::policy::{DEFAULT_NAME, DEFAULT_STOP, DEFAULT_WAIT, RetryPolicy, Settings, Spelled};
 use crate::predicate::{AnyError, NoServerDelay, NoValue};
-use crate::shaping::{NoBulkhead, NoLimiter};
+use crate::shaping::{Limiter, NoBulkhead, NoLimiter};
 use crate::sleep::DefaultSleep;
 use crate::stop::{Attempts, Stop};
 use crate::timeout::{Execution, NoTimeout, WithTimeout};
 use crate::wait::{FullJitter, Wait};
-use crate::{CircuitBreaker, PolicyError, RateLimiter, RetryBudget};
 
 /// The builder's `build` checks the keys at run time and returns a `Result`.
 #[doc(hidden)]
@@ -535,10 +535,10 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Builder<S, W, P, V, A, B, F, L
         self.swap_breaker(guard).forget_default()
     }
 
-    pub const fn budget(
+    pub const fn budget<U2: BudgetGuard>(
         self,
-        budget: &RetryBudget,
-    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, &RetryBudget, R, Q, Prechecked> {
+        budget: U2,
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U2, R, Q, Prechecked> {
         self.swap_budget(budget).forget_default()
     }
 
@@ -715,10 +715,10 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Builder<S, W, P, V, A, B, F, L
     /// assert_eq!((out, runs), (Err(Error::Open), 2)); // the third attempt was refused
     /// assert_eq!(BREAKER.state(), BreakerState::Open);
     /// ```
-    pub fn breaker(
+    pub fn breaker<K2: Breaker + ?Sized>(
         self,
-        breaker: &CircuitBreaker,
-    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, &CircuitBreaker, U, R, Q, Checked> {
+        breaker: &K2,
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, &K2, U, R, Q, Checked> {
         self.into_slots().swap_breaker(breaker).drop_old().into_checked()
     }
 
@@ -739,10 +739,10 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Builder<S, W, P, V, A, B, F, L
     /// let _: Result<(), &str> = policy.retry_blocking(|| { runs += 1; Err("down") });
     /// assert_eq!(runs, 3); // two retries of 5 tokens each emptied the bucket
     /// ```
-    pub fn budget(
+    pub fn budget<U2: Budget + ?Sized>(
         self,
-        budget: &RetryBudget,
-    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, &RetryBudget, R, Q, Checked> {
+        budget: &U2,
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, &U2, R, Q, Checked> {
         self.into_slots().swap_budget(budget).drop_old().into_checked()
     }
 
@@ -774,10 +774,10 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Builder<S, W, P, V, A, B, F, L
     /// assert_eq!(start.elapsed(), Duration::from_secs(1));
     /// # }
     /// ```
-    pub fn limiter(
+    pub fn limiter<R2: Limiter + ?Sized>(
         self,
-        limiter: &RateLimiter,
-    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, &RateLimiter, Q, Checked> {
+        limiter: &R2,
+    ) -> Builder<S, W, P, V, A, B, F, L, G, Z, O, K, U, &R2, Q, Checked> {
         self.into_slots().swap_limiter(limiter).drop_old().into_checked()
     }
 

@@ -414,10 +414,8 @@ where
     #[inline]
     pub fn before_attempt(&mut self) -> Admit<E> {
         self.attempt = self.attempt.saturating_add(1);
-        if self.attempt == 1
-            && let Some(budget) = self.policy.guards.budget.budget()
-        {
-            budget.record_request();
+        if self.attempt == 1 && U::ACTIVE {
+            self.policy.guards.budget.record_request();
         }
         if K::ACTIVE {
             let (clock, sleeper) = (&self.clock, &self.policy.execution.sleeper);
@@ -516,10 +514,8 @@ where
                     Err(_) => permit.ignore(),
                 }
             }
-            if outcome.is_ok()
-                && let Some(budget) = self.policy.guards.budget.budget()
-            {
-                budget.on_success(self.withdrawal.take().map(|kind| budget.withdrawn(kind)));
+            if outcome.is_ok() && U::ACTIVE {
+                self.policy.guards.budget.on_success(self.withdrawal.take());
             }
             return Next::Return(outcome);
         }
@@ -575,7 +571,7 @@ where
         }
         // `&mut self`: a plain read and write, not an atomic swap.
         let kind = if core::mem::take(self.timed_out.get_mut()) { RetryKind::Timeout } else { RetryKind::Error };
-        if !guards::pay(self.policy.guards.budget.budget(), kind, &mut self.withdrawal) {
+        if !guards::pay(&self.policy.guards.budget, kind, &mut self.withdrawal) {
             return self.give_up(outcome, "the retry budget is empty");
         }
         #[cfg(feature = "metrics")]

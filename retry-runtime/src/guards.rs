@@ -56,8 +56,8 @@ pub struct NoBreaker;
 /// Every policy until [`budget`](crate::RetryPolicyBuilder::budget) is called.
 ///
 /// ```
-/// use retry_runtime::__private::{BudgetGuard, NoBudget};
-/// assert!(NoBudget.budget().is_none());
+/// use retry_runtime::{budget::RetryKind, __private::{BudgetGuard, NoBudget}};
+/// assert!(!NoBudget::ACTIVE && NoBudget.try_pay(RetryKind::Error));
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NoBudget;
@@ -176,29 +176,120 @@ impl AttemptPermit for BreakerPermit<'_> {
     }
 }
 
-/// Pays for each retry from a retry budget, if the policy has one.
+/// Pays for each retry from a retry budget, if the policy has one: a [`RetryBudget`], or
+/// (with the `redis` feature) a budget whose tokens every process shares.
 ///
 /// ```
-/// use retry_runtime::{RetryBudget, __private::BudgetGuard};
-/// static BUDGET: RetryBudget = RetryBudget::aws_standard();
-/// assert_eq!((&BUDGET).budget().map(RetryBudget::capacity), Some(500));
+/// use retry_runtime::{RetryBudget, budget::RetryKind, __private::BudgetGuard};
+/// static BUDGET: RetryBudget = RetryBudget::token_bucket(10, 5, 10, 1);
+/// let guard = &BUDGET;
+/// assert!(guard.try_pay(RetryKind::Error));
+/// BudgetGuard::on_success(&guard, Some(RetryKind::Error)); // the retry succeeded: refunded
+/// assert_eq!(BUDGET.available(), 10);
 /// ```
 pub trait BudgetGuard {
-    /// The budget, if there is one.
-    fn budget(&self) -> Option<&RetryBudget>;
+    /// Whether there is a budget at all.
+    const ACTIVE: bool;
+    /// A call made its first attempt ([`RetryBudget::record_request`]).
+    fn record_request(&self);
+    /// Takes the cost of one retry of `kind`; `false` (taking nothing) when the budget
+    /// cannot pay, and the call must not retry.
+    fn try_pay(&self, kind: RetryKind) -> bool;
+    /// The call succeeded: `paid` is the kind of the retry that succeeded, `None` after a
+    /// first-try success ([`RetryBudget::on_success`]).
+    fn on_success(&self, paid: Option<RetryKind>);
 }
 
 impl BudgetGuard for NoBudget {
+    const ACTIVE: bool = false;
     #[inline(always)]
-    fn budget(&self) -> Option<&RetryBudget> {
-        None
+    fn record_request(&self) {}
+    #[inline(always)]
+    fn try_pay(&self, _: RetryKind) -> bool {
+        true
     }
+    #[inline(always)]
+    fn on_success(&self, _: Option<RetryKind>) {}
 }
 
 impl BudgetGuard for &RetryBudget {
+    const ACTIVE: bool = true;
     #[inline(always)]
-    fn budget(&self) -> Option<&RetryBudget> {
-        Some(self)
+    fn record_request(&self) {
+        RetryBudget::record_request(self);
+    }
+    #[inline(always)]
+    fn try_pay(&self, kind: RetryKind) -> bool {
+        self.try_withdraw(kind).is_some()
+    }
+    #[inline(always)]
+    fn on_success(&self, paid: Option<RetryKind>) {
+        RetryBudget::on_success(self, paid.map(|kind| self.withdrawn(kind)));
+    }
+}
+
+/// A reference to a budget's reference (`budget = b` with `b: &RetryBudget`): the budget it
+/// reaches, as deref coercion would.
+impl<'c, U: ?Sized> BudgetGuard for &&'c U
+where
+    &'c U: BudgetGuard,
+{
+    const ACTIVE: bool = <&'c U as BudgetGuard>::ACTIVE;
+    #[inline(always)]
+    fn record_request(&self) {
+        <&'c U as BudgetGuard>::record_request(*self);
+    }
+    #[inline(always)]
+    fn try_pay(&self, kind: RetryKind) -> bool {
+        <&'c U as BudgetGuard>::try_pay(*self, kind)
+    }
+    #[inline(always)]
+    fn on_success(&self, paid: Option<RetryKind>) {
+        <&'c U as BudgetGuard>::on_success(*self, paid);
+    }
+}
+
+/// A retry budget that a policy holds by reference (`budget = NAME`, `.budget(&B)`):
+/// [`RetryBudget`], or (with the `redis` feature) one whose tokens every process shares.
+/// `&B` is then a [`BudgetGuard`].
+///
+/// ```
+/// use retry_runtime::{RetryBudget, __private::Budget};
+/// fn takes<B: Budget + ?Sized>(_: &B) {}
+/// takes(&RetryBudget::aws_standard());
+/// ```
+pub trait Budget {}
+
+impl Budget for RetryBudget {}
+
+impl<U: Budget + ?Sized> Budget for &U {}
+
+/// A circuit breaker that a policy holds by reference (`breaker = NAME`, `.breaker(&B)`):
+/// [`CircuitBreaker`], or (with the `redis` feature) one whose open state every process
+/// shares. `&B` is then a [`BreakerGuard`].
+///
+/// ```
+/// use retry_runtime::{CircuitBreaker, __private::Breaker};
+/// fn takes<B: Breaker + ?Sized>(_: &B) {}
+/// takes(&CircuitBreaker::polly());
+/// ```
+pub trait Breaker {}
+
+impl Breaker for CircuitBreaker {}
+
+/// A reference to a breaker's reference (`breaker = b` with `b: &CircuitBreaker`): the
+/// breaker it reaches, as deref coercion would.
+impl<K: Breaker + ?Sized> Breaker for &K {}
+
+impl<'c, E, K: ?Sized> BreakerGuard<E> for &&'c K
+where
+    &'c K: BreakerGuard<E>,
+{
+    const ACTIVE: bool = <&'c K as BreakerGuard<E>>::ACTIVE;
+    type Permit = <&'c K as BreakerGuard<E>>::Permit;
+    #[inline(always)]
+    fn admit(&self, now: impl FnOnce() -> Instant, permit: &mut Option<Self::Permit>) -> Result<(), E> {
+        <&'c K as BreakerGuard<E>>::admit(*self, now, permit)
     }
 }
 
@@ -206,15 +297,13 @@ impl BudgetGuard for &RetryBudget {
 /// Records what was paid for in `into` (the cost follows from the kind, so the call keeps
 /// one byte instead of the [`Withdrawal`](crate::budget::Withdrawal)).
 #[inline]
-pub(crate) fn pay(budget: Option<&RetryBudget>, kind: RetryKind, into: &mut Option<RetryKind>) -> bool {
-    match budget {
-        None => true,
-        Some(budget) => match budget.try_withdraw(kind) {
-            Some(_) => {
-                *into = Some(kind);
-                true
-            }
-            None => false,
-        },
+pub(crate) fn pay<U: BudgetGuard>(budget: &U, kind: RetryKind, into: &mut Option<RetryKind>) -> bool {
+    if !U::ACTIVE {
+        return true;
     }
+    let paid = budget.try_pay(kind);
+    if paid {
+        *into = Some(kind);
+    }
+    paid
 }

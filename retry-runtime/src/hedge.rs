@@ -280,9 +280,7 @@ where
             let (clock, sleeper) = (self.clock, &policy.execution.sleeper);
             policy.guards.breaker.admit(|| clock(sleeper), &mut permit).ok()?;
         }
-        if let Some(budget) = policy.guards.budget.budget()
-            && budget.try_withdraw(RetryKind::Error).is_none()
-        {
+        if U::ACTIVE && !policy.guards.budget.try_pay(RetryKind::Error) {
             if let Some(permit) = &mut permit {
                 permit.ignore();
             }

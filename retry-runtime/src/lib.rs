@@ -94,6 +94,9 @@ pub mod budget;
 pub mod bulkhead;
 pub mod classify;
 pub mod config;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod fleet;
 pub mod headers;
 pub mod hooks;
 pub mod limiter;

@@ -309,4 +309,12 @@ retry_middleware!(
     NoTimeout, &'static RateLimiter, &'static crate::Bulkhead;
     #[cfg(feature = "tokio")]
     WithTimeout, &'static RateLimiter, &'static crate::Bulkhead;
+    #[cfg(feature = "redis")]
+    NoTimeout, &'static crate::fleet::FleetLimiter, NoBulkhead;
+    #[cfg(feature = "redis")]
+    WithTimeout, &'static crate::fleet::FleetLimiter, NoBulkhead;
+    #[cfg(feature = "redis")]
+    NoTimeout, &'static crate::fleet::FleetLimiter, &'static crate::Bulkhead;
+    #[cfg(feature = "redis")]
+    WithTimeout, &'static crate::fleet::FleetLimiter, &'static crate::Bulkhead;
 );

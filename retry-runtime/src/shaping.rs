@@ -119,6 +119,43 @@ impl<'r, E: From<RateLimited>> LimiterGuard<E> for &'r RateLimiter {
     }
 }
 
+/// A rate limiter that a policy holds by reference (`limiter = NAME`, `.limiter(&L)`):
+/// [`RateLimiter`], or (with the `redis` feature) one whose pace every process shares.
+/// `&L` is then a [`LimiterGuard`].
+///
+/// ```
+/// use retry_runtime::{RateLimiter, __private::Limiter};
+/// fn takes<L: Limiter + ?Sized>(_: &L) {}
+/// takes(&RateLimiter::per_second(1));
+/// ```
+pub trait Limiter {}
+
+impl Limiter for RateLimiter {}
+
+/// A reference to a limiter's reference (`limiter = l` with `l: &RateLimiter`): the limiter
+/// it reaches, as deref coercion would.
+impl<L: Limiter + ?Sized> Limiter for &L {}
+
+impl<'c, E, L: ?Sized> LimiterGuard<E> for &&'c L
+where
+    &'c L: LimiterGuard<E>,
+{
+    const ACTIVE: bool = <&'c L as LimiterGuard<E>>::ACTIVE;
+    type Permit = <&'c L as LimiterGuard<E>>::Permit;
+    #[inline(always)]
+    fn acquire<Z: AsyncSleep>(
+        &self,
+        sleeper: &Z,
+        deadline: Option<Instant>,
+    ) -> impl Future<Output = Result<Option<Self::Permit>, E>> {
+        <&'c L as LimiterGuard<E>>::acquire(*self, sleeper, deadline)
+    }
+    #[inline(always)]
+    fn record(permit: Self::Permit, outcome: RateOutcome) {
+        <&'c L as LimiterGuard<E>>::record(permit, outcome);
+    }
+}
+
 /// Bounds the attempts in flight through a bulkhead, if the policy has one; a refusal
 /// becomes `E::from(BulkheadFull)`.
 ///

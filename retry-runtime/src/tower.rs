@@ -289,4 +289,12 @@ retry_service!(
     NoTimeout, &'static RateLimiter, &'static Bulkhead, [Svc::Error: From<RateLimited> + From<BulkheadFull>,];
     #[cfg(feature = "tokio")]
     WithTimeout, &'static RateLimiter, &'static Bulkhead, [Svc::Error: From<Elapsed> + From<RateLimited> + From<BulkheadFull>,];
+    #[cfg(feature = "redis")]
+    NoTimeout, &'static crate::fleet::FleetLimiter, NoBulkhead, [Svc::Error: From<RateLimited>,];
+    #[cfg(feature = "redis")]
+    WithTimeout, &'static crate::fleet::FleetLimiter, NoBulkhead, [Svc::Error: From<Elapsed> + From<RateLimited>,];
+    #[cfg(feature = "redis")]
+    NoTimeout, &'static crate::fleet::FleetLimiter, &'static Bulkhead, [Svc::Error: From<RateLimited> + From<BulkheadFull>,];
+    #[cfg(feature = "redis")]
+    WithTimeout, &'static crate::fleet::FleetLimiter, &'static Bulkhead, [Svc::Error: From<Elapsed> + From<RateLimited> + From<BulkheadFull>,];
 );

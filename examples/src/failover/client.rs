@@ -226,7 +226,10 @@ impl Client {
     }
 
     /// One attempt: one `POST …/v1/chat/completions`.
-    async fn complete(&self, provider: Provider, request: &ChatRequest) -> Result<Reply, LlmError> {
+    ///
+    /// # Errors
+    /// The provider's error answer, or the transport's error.
+    pub async fn complete(&self, provider: Provider, request: &ChatRequest) -> Result<Reply, LlmError> {
         let url = format!("{}/{}/v1/chat/completions", self.base, provider.path());
         let body = json!({
             "model": provider.model(),

@@ -123,6 +123,10 @@ pub enum Scenario {
     /// the requests, B is sometimes overloaded; the breakers, the budget and the fallbacks
     /// share the load.
     Storm,
+    /// Several processes, each numbering its own requests: A is down for the requests of
+    /// phase 1 ([`Scenario::fleet_id`]), up before and after; B is always up. What
+    /// `cargo run --example fleet` runs.
+    Fleet,
 }
 
 use Answer::{BadRequest, Complete, Overloaded, RateLimitReset, RetryAfter, RetryAfterMs, Slow, Unavailable};
@@ -181,14 +185,14 @@ impl Scenario {
     pub const fn default_requests(self) -> u32 {
         match self {
             Self::Tour => TOUR.len() as u32,
-            Self::Storm => 40,
+            Self::Storm | Self::Fleet => 40,
         }
     }
 
     /// How many requests are in flight at once unless told.
     pub const fn default_concurrency(self) -> u32 {
         match self {
-            Self::Tour => 1,
+            Self::Tour | Self::Fleet => 1,
             Self::Storm => 4,
         }
     }
@@ -197,7 +201,7 @@ impl Scenario {
     /// cooldown has to pass in the time the requests take, not in a burst.
     pub const fn pace(self) -> Option<core::time::Duration> {
         match self {
-            Self::Tour => None,
+            Self::Tour | Self::Fleet => None,
             Self::Storm => Some(core::time::Duration::from_millis(50)),
         }
     }
@@ -206,8 +210,14 @@ impl Scenario {
     pub fn intent(self, id: u32) -> Option<&'static str> {
         match self {
             Self::Tour => TOUR.get(index(id)).map(|(intent, _, _)| *intent),
-            Self::Storm => None,
+            Self::Storm | Self::Fleet => None,
         }
+    }
+
+    /// A fleet request's id: its phase (0 A up, 1 A down, 2 A back), the worker that sends
+    /// it and its number there.
+    pub const fn fleet_id(phase: u32, worker: u32, n: u32) -> u32 {
+        phase * 10_000_000 + worker * 100_000 + n % 100_000
     }
 
     /// The script of request `id` (1-based) in a run of `requests`; `seed` draws whatever
@@ -225,6 +235,10 @@ impl Scenario {
                 let b =
                     (0..3).map(|_| if rng.random_bool(0.2) { Overloaded { retry_after_ms: None } } else { Complete });
                 Script { a, b: b.collect() }
+            }
+            Self::Fleet => {
+                let a = if id / 10_000_000 == 1 { Unavailable } else { Complete };
+                Script { a: vec![a], b: vec![Complete] }
             }
         }
     }

@@ -2,7 +2,7 @@
 //! picks the breaker guard without repeating that error.
 
 use super::Probe;
-use crate::guards::NoBreaker;
+use crate::guards::{Breaker, NoBreaker};
 
 /// An error type that a call refused by an open circuit can become.
 ///
@@ -29,23 +29,23 @@ pub type BreakerProbe<E> = Probe<E>;
 /// Picks the breaker.
 pub trait ViaFromCircuitOpen {
     /// The guard.
-    fn guard<'b>(&self, breaker: &'b crate::CircuitBreaker) -> &'b crate::CircuitBreaker;
+    fn guard<'b, K: Breaker + ?Sized>(&self, breaker: &'b K) -> &'b K;
 }
 /// Picks no breaker.
 pub trait ViaNoBreaker {
     /// The guard.
-    fn guard(&self, breaker: &crate::CircuitBreaker) -> NoBreaker;
+    fn guard<K: Breaker + ?Sized>(&self, breaker: &K) -> NoBreaker;
 }
 
 impl<E: From<crate::CircuitOpen>> ViaFromCircuitOpen for &Probe<E> {
     #[inline(always)]
-    fn guard<'b>(&self, breaker: &'b crate::CircuitBreaker) -> &'b crate::CircuitBreaker {
+    fn guard<'b, K: Breaker + ?Sized>(&self, breaker: &'b K) -> &'b K {
         breaker
     }
 }
 impl<E> ViaNoBreaker for Probe<E> {
     #[inline(always)]
-    fn guard(&self, _: &crate::CircuitBreaker) -> NoBreaker {
+    fn guard<K: Breaker + ?Sized>(&self, _: &K) -> NoBreaker {
         NoBreaker
     }
 }

@@ -27,10 +27,12 @@ use std::time::Instant;
 
 pub use crate::builder::{Checked, Group, KeysBuilder, Prechecked};
 pub use crate::call::{Admit, Call, Describe, History, Kept, Next, Unkept};
-pub use crate::guards::{AttemptPermit, BreakerGuard, BudgetGuard, Guards, NoBreaker, NoBudget, NoPermit};
+pub use crate::guards::{
+    AttemptPermit, Breaker, BreakerGuard, Budget, BudgetGuard, Guards, NoBreaker, NoBudget, NoPermit,
+};
 pub use crate::hooks::Hooks;
 pub use crate::predicate::RetryError;
-pub use crate::shaping::{BulkheadGuard, LimiterGuard, NoBulkhead, NoLimiter, Shaped, Unshaped};
+pub use crate::shaping::{BulkheadGuard, Limiter, LimiterGuard, NoBulkhead, NoLimiter, Shaped, Unshaped};
 use crate::sleep::{AsyncSleep, BlockingSleep};
 pub use crate::stream::expansion::{Owned, first_item, opened, opened_async, retry_stream};
 pub use crate::timeout::{AttemptTimeout, Blocking, Execution, NoTimeout, WithTimeout};
@@ -256,19 +258,19 @@ pub fn with_breaker<S, W, P, V, A, X, H, K, U, R, Q, K2>(
 
 /// `policy = …` with `budget = …`: the run-time policy, paying from the budget too.
 #[inline]
-pub fn with_budget<S, W, P, V, A, X, H, K, U, R, Q>(
+pub fn with_budget<S, W, P, V, A, X, H, K, U, R, Q, U2: BudgetGuard>(
     policy: RetryPolicy<S, W, P, V, A, X, H, Guards<K, U, R, Q>>,
-    budget: &crate::RetryBudget,
-) -> RetryPolicy<S, W, P, V, A, X, H, Guards<K, &crate::RetryBudget, R, Q>> {
+    budget: U2,
+) -> RetryPolicy<S, W, P, V, A, X, H, Guards<K, U2, R, Q>> {
     policy.map_guards(|Guards { breaker, limiter, bulkhead, .. }| Guards { breaker, budget, limiter, bulkhead })
 }
 
 /// `policy = …` with `limiter = …`: the run-time policy, paced by the limiter too.
 #[inline]
-pub fn with_limiter<S, W, P, V, A, X, H, K, U, R, Q>(
+pub fn with_limiter<S, W, P, V, A, X, H, K, U, R, Q, R2>(
     policy: RetryPolicy<S, W, P, V, A, X, H, Guards<K, U, R, Q>>,
-    limiter: &crate::RateLimiter,
-) -> RetryPolicy<S, W, P, V, A, X, H, Guards<K, U, &crate::RateLimiter, Q>> {
+    limiter: R2,
+) -> RetryPolicy<S, W, P, V, A, X, H, Guards<K, U, R2, Q>> {
     policy.map_guards(|Guards { breaker, budget, bulkhead, .. }| Guards { breaker, budget, limiter, bulkhead })
 }
 

@@ -2,7 +2,7 @@
 //! the probes that pick each guard without repeating that error (as `breaker_probe.rs`).
 
 use super::Probe;
-use crate::shaping::NoLimiter;
+use crate::shaping::{Limiter, NoLimiter};
 
 /// An error type that a call the limiter cannot pace before its deadline can become.
 #[diagnostic::on_unimplemented(
@@ -30,23 +30,23 @@ pub type LimiterProbe<E> = Probe<E>;
 /// Picks the limiter.
 pub trait ViaFromRateLimited {
     /// The guard.
-    fn guard<'r>(&self, limiter: &'r crate::RateLimiter) -> &'r crate::RateLimiter;
+    fn guard<'r, R: Limiter + ?Sized>(&self, limiter: &'r R) -> &'r R;
 }
 /// Picks no limiter.
 pub trait ViaNoLimiter {
     /// The guard.
-    fn guard(&self, limiter: &crate::RateLimiter) -> NoLimiter;
+    fn guard<R: Limiter + ?Sized>(&self, limiter: &R) -> NoLimiter;
 }
 
 impl<E: From<crate::RateLimited>> ViaFromRateLimited for &Probe<E> {
     #[inline(always)]
-    fn guard<'r>(&self, limiter: &'r crate::RateLimiter) -> &'r crate::RateLimiter {
+    fn guard<'r, R: Limiter + ?Sized>(&self, limiter: &'r R) -> &'r R {
         limiter
     }
 }
 impl<E> ViaNoLimiter for Probe<E> {
     #[inline(always)]
-    fn guard(&self, _: &crate::RateLimiter) -> NoLimiter {
+    fn guard<R: Limiter + ?Sized>(&self, _: &R) -> NoLimiter {
         NoLimiter
     }
 }

@@ -31,7 +31,7 @@ pub struct CircuitOpen {
 }
 
 impl CircuitOpen {
-    pub(super) fn new(until: Option<Instant>, now: Instant) -> Self {
+    pub(crate) fn new(until: Option<Instant>, now: Instant) -> Self {
         Self { until, retry_in: until.map(|until| until.saturating_duration_since(now)) }
     }
 

@@ -559,6 +559,16 @@ impl CircuitBreaker {
         }
     }
 
+    /// When the circuit, open, will admit a probe; `None` unless it is open with a known end.
+    /// What a fleet's breaker publishes after a failure.
+    #[cfg(feature = "redis")]
+    pub(crate) fn opened_until(&self) -> Option<Instant> {
+        match self.lock().phase {
+            Phase::Open { until } => until,
+            _ => None,
+        }
+    }
+
     /// Holds the circuit open until [`reset`](Self::reset), whatever its state (Polly's
     /// `Isolate`): every call is refused, with no [`until`](CircuitOpen::until). Permits
     /// already out report into nothing.

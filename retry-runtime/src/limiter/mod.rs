@@ -482,7 +482,7 @@ pub struct RateLimited {
 }
 
 impl RateLimited {
-    const fn new(retry_in: Duration) -> Self {
+    pub(crate) const fn new(retry_in: Duration) -> Self {
         Self { retry_in }
     }
 
