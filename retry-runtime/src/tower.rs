@@ -7,8 +7,8 @@
 //! stop, the wait, the predicates on the error (`when`) and on the response (`when_ok`),
 //! the server's delay (`retry_after`, `retry_after_max`, `retry_after_exact`), the
 //! per-attempt `timeout`, the hooks, the events, the breaker, the budget, a `hedge`, and a
-//! limiter and a bulkhead held as `&'static` ([`RateLimiter`](crate::RateLimiter),
-//! [`Bulkhead`](crate::Bulkhead), and with the `redis` feature a `fleet::FleetLimiter`: the
+//! limiter and a bulkhead held as `&'static` ([`RateLimiter`],
+//! [`Bulkhead`], and with the `redis` feature a `fleet::FleetLimiter`: the
 //! service's future is `Send` only for a limiter it knows).
 //!
 //! Each attempt sends a clone of the request to a clone of the inner service. The first
