@@ -59,8 +59,14 @@ fn local_limiter_acquire_and_record() {
     benches::fleet::shaped_local(black_box(&benches::fleet::LOCAL_PACE));
 }
 
-/// The shared limiter with room: the same, with its Redis round trip (GCRA in Lua).
+/// The shared limiter with room, leases of 4 cells (the default): mostly a cell in hand.
 #[divan::bench]
 fn fleet_limiter_acquire_and_record() {
     benches::fleet::shaped_fleet(black_box(&benches::fleet::FLEET_PACE));
+}
+
+/// The shared limiter without a lease: every attempt's Redis round trip (GCRA in Lua).
+#[divan::bench]
+fn fleet_limiter_unleased_acquire_and_record() {
+    benches::fleet::shaped_fleet(black_box(&benches::fleet::FLEET_PACE_UNLEASED));
 }

@@ -24,8 +24,12 @@ pub static FLEET_OPEN: FleetBreaker =
 /// The AWS SDKs' standard budget, shared.
 pub static FLEET_BUDGET: FleetBudget = FleetBudget::new("bench-budget", RetryBudget::aws_standard());
 
-/// A shared limiter with room for every attempt: what one Redis round trip costs an attempt.
+/// A shared limiter with room for every attempt, its cells taken in leases of 4 (the
+/// default): an attempt spends a cell in hand, or asks Redis when the lease is spent before
+/// the fleet's task has topped it up.
 pub static FLEET_PACE: FleetLimiter = FleetLimiter::per_second("bench-pace", u32::MAX);
+/// The same without a lease (`with_limiter_lease(0)`): one Redis round trip an attempt.
+pub static FLEET_PACE_UNLEASED: FleetLimiter = FleetLimiter::per_second("bench-pace-unleased", u32::MAX);
 /// The local limiter with the same room, for comparison.
 pub static LOCAL_PACE: RateLimiter = RateLimiter::per_second(u32::MAX);
 
@@ -88,6 +92,8 @@ pub fn join_fleet() {
             FLEET_OPEN.join(&fleet).expect("joined once");
             FLEET_BUDGET.join(&fleet).expect("joined once");
             FLEET_PACE.join(&fleet).expect("joined once");
+            let unleased = Fleet::connect_with(&url, &namespace, options.with_limiter_lease(0)).expect("a fleet");
+            FLEET_PACE_UNLEASED.join(&unleased).expect("joined once");
             fleet.sync().await.expect("Redis answers");
             let _: Result<u64, LlmError> = fleet_refused_op_failing().await;
             fleet.sync().await.expect("Redis answers");

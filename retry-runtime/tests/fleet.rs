@@ -260,17 +260,110 @@ fn a_used_up_provider_window_holds_back_the_other_processes() {
         WINDOW_A.join(&a).unwrap();
         WINDOW_B.join(&b).unwrap();
         WINDOW_B.acquire(None).await.unwrap().record(retry_runtime::limiter::Outcome::Success);
+        // B took a lease of 4 cells and spent one (its task may have topped it up since).
+        assert!(WINDOW_B.held() >= 3, "B holds {}", WINDOW_B.held());
         WINDOW_A.observe(ProviderLimits {
             remaining_requests: Some(0),
             reset_requests: Some(Duration::from_millis(600)),
             ..ProviderLimits::default()
         });
         a.sync().await.unwrap();
+        // B learns at its next round (its task's, within a refresh; here by hand): the cells it
+        // holds are not spent into the used-up window.
+        b.sync().await.unwrap();
         let start = Instant::now();
         WINDOW_B.acquire(None).await.unwrap().record(retry_runtime::limiter::Outcome::Success);
         let waited = start.elapsed();
         assert!(waited >= Duration::from_millis(450), "B went after {waited:?}, before the window reset");
         assert!(waited < Duration::from_millis(900), "B waited {waited:?}");
+    });
+}
+
+static A_LEASE: FleetLimiter = FleetLimiter::per_second("leased", 1000);
+
+#[test]
+fn a_limiter_attempt_with_a_cell_in_hand_never_waits_on_the_store() {
+    // The first attempt takes a lease; the round tops it up; with the store paused, the
+    // cells in hand are spent without a wait (one on the paused store would last 1 s).
+    let server = RedisServer::start();
+    runtime().block_on(async {
+        let options =
+            FleetOptions::new().with_store_timeout(Duration::from_secs(1)).with_refresh(Duration::from_secs(5));
+        let fleet = fleet(&server.url(), &unique_namespace("leased"), options);
+        A_LEASE.join(&fleet).unwrap();
+        A_LEASE.acquire(None).await.unwrap().record(retry_runtime::limiter::Outcome::Success);
+        // 3 held, or 4 if the task's round came first.
+        assert!(A_LEASE.held() >= 3, "holds {}", A_LEASE.held());
+        fleet.sync().await.unwrap();
+        assert_eq!(A_LEASE.held(), 4, "the round tops the lease up once a cell was spent");
+        server.pause();
+        let began = Instant::now();
+        for _ in 0..4 {
+            A_LEASE.acquire(None).await.unwrap().record(retry_runtime::limiter::Outcome::Success);
+        }
+        let took = began.elapsed();
+        // Spent from the lease (the task's round to top it up waits on the paused store).
+        assert_eq!(A_LEASE.held(), 0);
+        server.resume();
+        assert!(took < Duration::from_millis(100), "four attempts with cells in hand took {took:?}");
+    });
+}
+
+/// A slow pace (one cell each 7.5 s, a burst of 8), so that nothing refills during the test.
+static GIVER: FleetLimiter = FleetLimiter::per_minute("give-back", 8);
+static TAKER: FleetLimiter = FleetLimiter::per_minute("give-back", 8);
+
+#[test]
+fn unspent_cells_go_back_to_the_fleet_s_pace() {
+    // A holds a lease of 2 (a quarter of the burst) and spends 1; the other cell goes back
+    // when A shuts down, so B can take 7 of the 8 at once, not 6.
+    runtime().block_on(async {
+        let (url, namespace) = (support::machine_url(), unique_namespace("give-back"));
+        let a = fleet(&url, &namespace, FleetOptions::new());
+        let b = fleet(&url, &namespace, FleetOptions::new().with_limiter_lease(0));
+        GIVER.join(&a).unwrap();
+        TAKER.join(&b).unwrap();
+        GIVER.acquire(None).await.unwrap().record(retry_runtime::limiter::Outcome::Success);
+        // 1 held, or 2 if A's task topped the lease up first: either goes back.
+        assert!(GIVER.held() >= 1, "A holds {}", GIVER.held());
+        a.shutdown().await;
+        assert_eq!(GIVER.held(), 0);
+        let mut taken = 0;
+        while TAKER.acquire(Some(Instant::now())).await.is_ok() {
+            taken += 1;
+            assert_eq!(TAKER.held(), 0, "a lease of 0 holds nothing");
+        }
+        assert_eq!(taken, 7, "B took {taken} cells at once");
+        b.shutdown().await;
+    });
+}
+
+static EXPIRING: FleetLimiter = FleetLimiter::per_minute("expiring", 8);
+static AFTER_EXPIRY: FleetLimiter = FleetLimiter::per_minute("expiring", 8);
+
+#[test]
+fn cells_held_a_refresh_unspent_go_back_at_the_next_round() {
+    runtime().block_on(async {
+        let (url, namespace) = (support::machine_url(), unique_namespace("expiring"));
+        let a = fleet(&url, &namespace, FleetOptions::new().with_refresh(Duration::from_millis(50)));
+        let b = fleet(&url, &namespace, FleetOptions::new().with_limiter_lease(0));
+        EXPIRING.join(&a).unwrap();
+        AFTER_EXPIRY.join(&b).unwrap();
+        EXPIRING.acquire(None).await.unwrap().record(retry_runtime::limiter::Outcome::Success);
+        // A's task tops the lease up at its first round, then gives both cells back once they
+        // have been held a refresh unspent.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while EXPIRING.held() > 0 || Instant::now() < deadline - Duration::from_millis(1800) {
+            assert!(Instant::now() < deadline, "A still holds {} cells", EXPIRING.held());
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let mut taken = 0;
+        while AFTER_EXPIRY.acquire(Some(Instant::now())).await.is_ok() {
+            taken += 1;
+        }
+        assert_eq!(taken, 7, "B took {taken} cells at once: A spent one, gave the rest back");
+        a.shutdown().await;
+        b.shutdown().await;
     });
 }
 

@@ -27,12 +27,18 @@ use crate::{RateLimited, RateLimiter};
 /// the wait never crosses the call's deadline. [`observe`](Self::observe) a response's
 /// counters and every process waits for the provider's window to reset once it is used up.
 ///
-/// This is the one shared guard that asks Redis on an attempt's path: the pace is what it
-/// shares. Cells taken ahead and held locally would spare that round trip, but each process
-/// could then send what it holds into a window another process has just found used up, so
-/// every attempt asks for its own. While the store is away it paces with its local limiter,
-/// so each process goes at the fleet's whole rate: N processes at most N times the rate, as
-/// without sharing.
+/// A process takes its cells a few at a time ([`limiter_lease`](super::FleetOptions::with_limiter_lease),
+/// 4 by default, at most a quarter of the burst) and holds them, so that an attempt with a
+/// cell in hand sends nothing to Redis and waits on nothing; the background round tops the
+/// lease up once a cell is spent, and gives back to the fleet's pace the cells held longer
+/// than one [`refresh`](super::FleetOptions::with_refresh) unspent. Every cell is still
+/// counted by the one GCRA when it is taken, so over any time `W` the fleet sends at most
+/// `burst + rate × W` attempts, plus the cells its processes held when `W` began (at most a
+/// lease each). A provider's window found used up stops the cells in hand: at once in the
+/// process that read it, at its next round (within a refresh) in the others.
+///
+/// While the store is away it paces with its local limiter, so each process goes at the
+/// fleet's whole rate: N processes at most N times the rate, as without sharing.
 ///
 /// ```
 /// use retry_runtime::fleet::{Fleet, FleetLimiter};
@@ -58,6 +64,18 @@ pub struct FleetLimiter {
     /// A provider's window not yet written: requests left, and the time to its reset.
     window: Mutex<Option<(u64, Duration, Instant)>>,
     window_due: AtomicBool,
+    lease: Mutex<Lease>,
+}
+
+/// Cells taken from the fleet's pace and not yet spent.
+struct Lease {
+    held: u32,
+    /// When the cells in hand stop being spent (the next round gives them back).
+    until: Option<Instant>,
+    /// A cell was spent since the last round, which tops the lease up.
+    spent: bool,
+    /// The provider's window is used up: the cells in hand are not spent.
+    stopped: bool,
 }
 
 impl FleetLimiter {
@@ -98,6 +116,7 @@ impl FleetLimiter {
             link: OnceLock::new(),
             window: Mutex::new(None),
             window_due: AtomicBool::new(false),
+            lease: Mutex::new(Lease { held: 0, until: None, spent: false, stopped: false }),
         }
     }
 
@@ -162,10 +181,11 @@ impl FleetLimiter {
         if let (Some(link), Some(remaining), Some(reset)) =
             (self.link.get(), limits.remaining_requests, limits.reset_requests)
         {
-            *self.window.lock().unwrap_or_else(PoisonError::into_inner) = Some((remaining, reset, Instant::now()));
+            *lock(&self.window) = Some((remaining, reset, Instant::now()));
             self.window_due.store(true, Ordering::Release);
-            // A used-up window is news every process needs now.
+            // A used-up window is news every process needs now, and this one has read it.
             if remaining == 0 {
+                lock(&self.lease).stopped = true;
                 link.wake();
             }
         }
@@ -215,16 +235,20 @@ impl FleetLimiter {
         deadline: Option<Instant>,
     ) -> Result<FleetRatePermit<'_>, RateLimited> {
         let Some(link) = self.link.get() else { return self.local_permit(sleeper, deadline).await };
+        if self.spend_held(link) {
+            return Ok(FleetRatePermit { local: None });
+        }
         loop {
             if !link.store.is_up() {
                 return self.local_permit(sleeper, deadline).await;
             }
-            let key = |part: &str| format!("{}:limiter:{}:{part}", link.namespace, self.name);
-            let mut invocation = link.store.scripts.gcra.prepare_invoke();
-            invocation.key(key("tat")).key(key("window")).arg(self.interval_us).arg(self.burst);
-            let wait = match link.store.eval::<(i64, i64)>(&invocation).await {
-                Ok((1, _)) => return Ok(FleetRatePermit { local: None }),
-                Ok((_, wait_us)) => Duration::from_micros(u64::try_from(wait_us).unwrap_or(0).max(1)),
+            let wanted = self.lease_size(link).max(1);
+            let wait = match self.ask(link, wanted, 0).await {
+                Ok((granted @ 1.., _, _)) => {
+                    self.hold(link, granted - 1);
+                    return Ok(FleetRatePermit { local: None });
+                }
+                Ok((_, wait_us, _)) => Duration::from_micros(wait_us.max(1)),
                 // The store's event says so; this attempt is paced locally.
                 Err(_) => return self.local_permit(sleeper, deadline).await,
             };
@@ -236,6 +260,51 @@ impl FleetLimiter {
         }
     }
 
+    /// The lease a process holds: the fleet's option, at most a quarter of the burst.
+    fn lease_size(&self, link: &Inner) -> u32 {
+        link.options.limiter_lease().min((self.burst / 4).max(1))
+    }
+
+    /// Spends a cell in hand, if one is and may be; at half the lease left it wakes the round to
+    /// top it up before it runs out.
+    fn spend_held(&self, link: &Inner) -> bool {
+        let mut lease = lock(&self.lease);
+        if lease.held == 0 || lease.stopped || lease.until.is_none_or(|until| Instant::now() >= until) {
+            return false;
+        }
+        lease.held -= 1;
+        lease.spent = true;
+        let low = lease.held <= self.lease_size(link) / 2;
+        drop(lease);
+        if low {
+            link.wake();
+        }
+        true
+    }
+
+    /// Holds `cells` just taken from the fleet, which has just said its window is not used up.
+    fn hold(&self, link: &Inner, cells: u32) {
+        let mut lease = lock(&self.lease);
+        lease.spent = true;
+        lease.stopped = false;
+        if cells > 0 {
+            lease.held += cells;
+            lease.until = Some(Instant::now() + link.options.refresh());
+        }
+    }
+
+    /// Asks the fleet's GCRA for `wanted` cells and gives back `given`: the cells granted, the
+    /// µs to wait when none was, and whether the provider's window is used up.
+    async fn ask(&self, link: &Inner, wanted: u32, given: u32) -> Result<(u32, u64, bool), FleetError> {
+        let key = |part: &str| format!("{}:limiter:{}:{part}", link.namespace, self.name);
+        let mut invocation = link.store.scripts.gcra.prepare_invoke();
+        invocation.key(key("tat")).key(key("window")).arg(self.interval_us).arg(self.burst).arg(wanted).arg(given);
+        let (granted, wait_us, used_up) = link.store.eval::<(i64, i64, i64)>(&invocation).await?;
+        // A reply out of range (a store that answers garbage) grants nothing it was not asked.
+        let granted = u32::try_from(granted).unwrap_or(0).min(wanted);
+        Ok((granted, u64::try_from(wait_us).unwrap_or(0), used_up == 1))
+    }
+
     async fn local_permit<Z: AsyncSleep>(
         &self,
         sleeper: &Z,
@@ -245,12 +314,44 @@ impl FleetLimiter {
         Ok(FleetRatePermit { local: Some(permit) })
     }
 
-    /// One round: writes the provider's window, if a response described one.
-    pub(crate) async fn sync(&self, fleet: &Inner) -> Result<(), FleetError> {
+    /// One round: writes the provider's window, if a response described one, then tops the
+    /// lease up (once a cell was spent since the last round) and gives back the cells held
+    /// too long or stopped; `last` gives back every cell.
+    pub(crate) async fn sync(&self, fleet: &Inner, last: bool) -> Result<(), FleetError> {
+        let written = self.write_window(fleet).await;
+        let now = Instant::now();
+        let (given, wanted, held, stopped) = {
+            let mut lease = lock(&self.lease);
+            let stale = last || lease.stopped || lease.until.is_none_or(|until| now >= until);
+            let given = if stale { core::mem::take(&mut lease.held) } else { 0 };
+            let wanted = if lease.spent && !lease.stopped && !last {
+                self.lease_size(fleet).saturating_sub(lease.held)
+            } else {
+                0
+            };
+            lease.spent = false;
+            (given, wanted, lease.held, lease.stopped)
+        };
+        if given == 0 && wanted == 0 && held == 0 && !stopped {
+            return written;
+        }
+        // Cells given back are not sent again if this fails: the reply may have been lost
+        // after Redis applied it, and given back twice they would let the fleet go faster.
+        let (granted, _, used_up) = self.ask(fleet, wanted, given).await?;
+        let mut lease = lock(&self.lease);
+        lease.stopped = used_up;
+        if granted > 0 {
+            lease.held += granted;
+            lease.until = Some(now + fleet.options.refresh());
+        }
+        written
+    }
+
+    async fn write_window(&self, fleet: &Inner) -> Result<(), FleetError> {
         if !self.window_due.swap(false, Ordering::AcqRel) {
             return Ok(());
         }
-        let Some((remaining, reset, seen)) = *self.window.lock().unwrap_or_else(PoisonError::into_inner) else {
+        let Some((remaining, reset, seen)) = *lock(&self.window) else {
             return Ok(());
         };
         let left = reset.saturating_sub(seen.elapsed());
@@ -266,6 +367,21 @@ impl FleetLimiter {
         }
         Ok(())
     }
+
+    /// Cells this process holds, taken from the fleet's pace and not yet spent.
+    ///
+    /// ```
+    /// use retry_runtime::fleet::FleetLimiter;
+    /// static L: FleetLimiter = FleetLimiter::per_second("doc-held", 10);
+    /// assert_eq!(L.held(), 0); // not joined: no lease
+    /// ```
+    pub fn held(&self) -> u32 {
+        lock(&self.lease).held
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Fleet {

@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | [`FleetBreaker`] | the open-until time (only ever raised), the half-open probe permits | the failure window that decides to open |
 //! | [`FleetBudget`] | the bucket's tokens, lent to each process in small leases | the lease being spent |
-//! | [`FleetLimiter`] | GCRA's theoretical arrival time, and the provider's requests window | nothing while the store answers |
+//! | [`FleetLimiter`] | GCRA's theoretical arrival time, and the provider's requests window | the few cells of its lease, taken from the shared pace |
 //!
 //! # Redis is off the hot path
 //! Local state decides every call. The background task refreshes what the others did (every
@@ -18,13 +18,14 @@
 //! did, batched: one script a guard a round. A first try that succeeds on a healthy
 //! provider with a shared breaker and budget sends nothing to Redis and waits on nothing:
 //! it costs 47 instructions more than with the local guards (callgrind, BENCHMARKS.md).
-//! Only the limiter asks Redis on the attempt's path (its pace is the fact it shares),
-//! within the store's bound.
+//! A shared limiter's attempt spends a cell its process holds; it asks Redis on the
+//! attempt's path, within the store's bound, only when its lease is spent before the round
+//! has topped it up, or the fleet's pace has no cell to give.
 //!
 //! # When the store is down, slow or answers garbage
 //! Every Redis operation is bounded by [`store_timeout`](FleetOptions::with_store_timeout)
-//! (50 ms by default); none runs on a call's path except the limiter's, which then paces by
-//! its local form. A failure emits one `WARN` event (target `retry`, field `namespace`,
+//! (50 ms by default); none runs on a call's path except a limiter's whose lease is spent,
+//! which then paces by its local form. A failure emits one `WARN` event (target `retry`, field `namespace`,
 //! "fleet store unreachable"), and its return one `INFO` event; the background task tries
 //! again each round, and the connection manager reconnects on that try, off the calls' path. Meanwhile each guard
 //! goes on with its local state: **fail open to local state**. The reason: the shared
@@ -78,7 +79,8 @@ use store::Store;
 ///
 /// # Default
 /// Refresh every 500 ms, no Redis operation longer than 50 ms, a half-open probe permit
-/// held at most 10 s, idle keys kept 10 minutes, budget leases of 4 retries.
+/// held at most 10 s, idle keys kept 10 minutes, budget leases of 4 retries, limiter leases
+/// of 4 cells.
 ///
 /// ```
 /// use retry_runtime::fleet::FleetOptions;
@@ -95,6 +97,7 @@ pub struct FleetOptions {
     probe_ttl: Duration,
     key_ttl: Duration,
     lease_retries: u32,
+    lease_cells: u32,
 }
 
 impl Default for FleetOptions {
@@ -117,6 +120,7 @@ impl FleetOptions {
             probe_ttl: Duration::from_secs(10),
             key_ttl: Duration::from_secs(600),
             lease_retries: 4,
+            lease_cells: 4,
         }
     }
 
@@ -205,6 +209,34 @@ impl FleetOptions {
     pub const fn with_lease_retries(mut self, retries: u32) -> Self {
         self.lease_retries = retries;
         self
+    }
+
+    /// How many of a [`FleetLimiter`]'s cells a process takes from the fleet's pace at a time
+    /// and holds, so that an attempt with a cell in hand does not wait on Redis. At most a
+    /// quarter of the limiter's burst (at least 1); 0 takes one cell per attempt, each
+    /// asked of Redis on the attempt's path.
+    ///
+    /// # Default
+    /// 4.
+    ///
+    /// ```
+    /// use retry_runtime::fleet::FleetOptions;
+    /// assert_eq!(FleetOptions::new().with_limiter_lease(0).limiter_lease(), 0);
+    /// ```
+    #[must_use]
+    pub const fn with_limiter_lease(mut self, cells: u32) -> Self {
+        self.lease_cells = cells;
+        self
+    }
+
+    /// See [`with_limiter_lease`](Self::with_limiter_lease).
+    ///
+    /// ```
+    /// # use retry_runtime::fleet::FleetOptions;
+    /// assert_eq!(FleetOptions::new().limiter_lease(), 4);
+    /// ```
+    pub const fn limiter_lease(&self) -> u32 {
+        self.lease_cells
     }
 
     /// See [`with_refresh`](Self::with_refresh).
@@ -531,7 +563,7 @@ impl Inner {
             }
         }
         for limiter in limiters {
-            if let Err(e) = limiter.sync(self).await {
+            if let Err(e) = limiter.sync(self, last).await {
                 failed = Some(e);
             }
         }
