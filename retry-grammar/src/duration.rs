@@ -1,4 +1,4 @@
-//! The one duration reader (§2), exact to the nanosecond, and its writer.
+//! The one duration reader, exact to the nanosecond, and its writer.
 
 use core::fmt;
 use core::time::Duration;

@@ -121,7 +121,7 @@ pub(crate) struct ReturnShape {
     pub(crate) stream: Option<StreamShape>,
 }
 
-/// How a function returns its stream of `Result<T, E>` (spec §11).
+/// How a function returns its stream of `Result<T, E>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum StreamShape {
     /// `-> impl Stream<Item = Result<T, E>>`.

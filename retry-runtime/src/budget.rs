@@ -88,7 +88,7 @@ impl Withdrawal {
     }
 }
 
-/// A token bucket shared by many calls that every retry must pay from (§8): it bounds how
+/// A token bucket shared by many calls that every retry must pay from: it bounds how
 /// much an outage can multiply the load on a dependency.
 ///
 /// Tokens are never negative and never above [`capacity`](Self::capacity). The whole

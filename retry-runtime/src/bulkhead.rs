@@ -1,4 +1,4 @@
-//! [`Bulkhead`]: a bound on how many attempts run at once against one dependency (§10),
+//! [`Bulkhead`]: a bound on how many attempts run at once against one dependency,
 //! with a bounded queue and a bounded wait for the others.
 //!
 //! The permits are a tokio [`Semaphore`] (`Semaphore::const_new`, so a bulkhead can be a
@@ -15,7 +15,7 @@ use std::time::Instant;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// At most `max_concurrent` attempts at once; others wait in a queue of bounded length for
-/// a bounded time, or are refused with [`BulkheadFull`] (`bulkhead = NAME`, §10).
+/// a bounded time, or are refused with [`BulkheadFull`] (`bulkhead = NAME`).
 ///
 /// Needs the `tokio` feature.
 ///

@@ -1,4 +1,4 @@
-//! Hedging (§10, `hedge = after(D)`, `hedges = N`): when an attempt is still running after
+//! Hedging (`hedge = after(D)`, `hedges = N`): when an attempt is still running after
 //! D, start another beside it, and take whichever succeeds first.
 //!
 //! A *round* is the attempt the loop admitted and up to N hedges, the k-th started k·D after

@@ -22,7 +22,7 @@
 //!
 //! `tokio::task_local!` with `.scope()` would do the same (its scope sets a thread-local on
 //! each poll too) behind a `RefCell<Option<T>>`, needs tokio, and cannot serve plain fns;
-//! BENCHMARKS.md (§ Nested layers) has the instruction counts of both: this one costs two
+//! BENCHMARKS.md ("Nested layers") has the instruction counts of both: this one costs two
 //! thread-local loads and two stores a poll, about 10 instructions; the task-local about 80.
 //!
 //! # What counts as "the inner layer gave up"

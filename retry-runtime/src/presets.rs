@@ -1,5 +1,5 @@
 //! Ready policies: the official SDKs' decisions, and the seed article's advice for
-//! user-facing and background calls (spec §9).
+//! user-facing and background calls.
 //!
 //! Each returns a builder, so a key set after it replaces that part only:
 //! `presets::openai().stop(attempts(5))` keeps everything else the SDK decides. The

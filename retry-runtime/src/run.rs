@@ -15,8 +15,10 @@ use crate::stop::Stop;
 use crate::timeout::{AttemptTimeout, Blocking};
 use crate::wait::Wait;
 
-fn display<E: fmt::Display>(error: &E, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    fmt::Display::fmt(error, f)
+/// The default events show the error with `Debug`, which every error type has (the
+/// attribute, which sees the concrete type, prefers its `Display` when there is one).
+fn debug<E: fmt::Debug>(error: &E, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fmt::Debug::fmt(error, f)
 }
 
 impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> {
@@ -42,7 +44,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L
     where
         Op: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
-        E: fmt::Display,
+        E: fmt::Debug,
         S: Stop,
         W: Wait,
         P: RetryError<E>,
@@ -59,7 +61,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L
         R: LimiterGuard<E>,
         Q: BulkheadGuard<E>,
     {
-        let mut call = Call::new(self, <Z as AsyncSleep>::now, || display::<E> as Describe<E>, Kept::default());
+        let mut call = Call::new(self, <Z as AsyncSleep>::now, || debug::<E> as Describe<E>, Kept::default());
         loop {
             let next = match call.before_attempt() {
                 // Boxed, so that a policy without a hedge keeps its future's size.
@@ -103,7 +105,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L
     pub fn retry_blocking<T, E, Op>(&self, mut op: Op) -> Result<T, E>
     where
         Op: FnMut() -> Result<T, E>,
-        E: fmt::Display,
+        E: fmt::Debug,
         S: Stop,
         W: Wait,
         P: RetryError<E>,
@@ -120,7 +122,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L
         R: Unshaped,
         Q: Unshaped,
     {
-        let mut call = Call::new(self, <Z as BlockingSleep>::now, || display::<E> as Describe<E>, Kept::default());
+        let mut call = Call::new(self, <Z as BlockingSleep>::now, || debug::<E> as Describe<E>, Kept::default());
         loop {
             let next = match call.before_attempt() {
                 Admit::Run => {

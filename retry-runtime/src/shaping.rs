@@ -1,4 +1,4 @@
-//! How a policy holds its rate limiter and bulkhead (§10): by reference when it has them, as
+//! How a policy holds its rate limiter and bulkhead: by reference when it has them, as
 //! a zero-sized placeholder when it does not; and the step of the call that waits for both
 //! before each attempt ([`Call::shape`]) and reports to them after it ([`Call::release_shaped`]).
 //!

@@ -1,7 +1,7 @@
 //! [`RetryPolicy::retry_stream`](crate::RetryPolicy::retry_stream) and
 //! [`RetryPolicy::retry_stream_open`](crate::RetryPolicy::retry_stream_open): a stream of
 //! results (an LLM's server-sent events) retried as a whole call until its first item, and
-//! never after it (spec §11).
+//! never after it.
 //!
 //! An attempt of a stream is its opening and the wait for its first item: an error there (or
 //! a `first_item_timeout`) is a failed attempt, retried with the policy's stop, wait, breaker
@@ -188,8 +188,10 @@ where
     }
 }
 
-fn display<E: fmt::Display>(error: &E, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    fmt::Display::fmt(error, f)
+/// The default events show the error with `Debug`, which every error type has (the
+/// attribute, which sees the concrete type, prefers its `Display` when there is one).
+fn debug<E: fmt::Debug>(error: &E, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fmt::Debug::fmt(error, f)
 }
 
 impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> {
@@ -235,7 +237,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L
     where
         Op: FnMut() -> St,
         St: Stream<Item = Result<T, E>>,
-        E: fmt::Display,
+        E: fmt::Debug,
         S: Stop,
         W: Wait,
         P: RetryError<E>,
@@ -282,7 +284,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L
         Op: FnMut() -> Fut,
         Fut: Future<Output = Result<St, E>>,
         St: Stream<Item = Result<T, E>>,
-        E: fmt::Display,
+        E: fmt::Debug,
         S: Stop,
         W: Wait,
         P: RetryError<E>,
@@ -347,7 +349,7 @@ pub(crate) mod expansion {
         Op: FnMut() -> Fut,
         Fut: Future<Output = Result<St, E>>,
         St: Stream<Item = Result<T, E>>,
-        E: fmt::Display,
+        E: fmt::Debug,
         S: Stop,
         W: Wait,
         P: RetryError<E>,
@@ -368,7 +370,7 @@ pub(crate) mod expansion {
         // first item and hands the stream on.
         let first = async move {
             let policy = &*policy;
-            let mut call = Call::new(policy, <Z as AsyncSleep>::now, || display::<E> as Describe<E>, Kept::default());
+            let mut call = Call::new(policy, <Z as AsyncSleep>::now, || debug::<E> as Describe<E>, Kept::default());
             if policy.settings.first_item_timeout.is_some() {
                 // A `deadline` shrinks the bound, which needs the time since the first attempt.
                 call.track_time();

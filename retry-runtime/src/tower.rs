@@ -218,7 +218,7 @@ macro_rules! retry_service {
             Svc: Service<Req> + Clone + Send + 'static,
             Svc::Future: Send,
             Svc::Response: Send,
-            Svc::Error: fmt::Display + Send,
+            Svc::Error: fmt::Debug + Send,
             Req: Clone + Send + 'static,
             // Each part rather than the whole policy: a bound on the policy, which names the
             // guards' `'static`, is not one the async block's erased lifetimes can meet.

@@ -5,7 +5,7 @@
 #![cfg(feature = "http")]
 
 use std::cell::{Cell, RefCell};
-use std::fmt::Display;
+use std::fmt::{self, Display};
 use std::time::Duration;
 
 use retry_runtime::classify::FailedRequest;
@@ -23,7 +23,12 @@ struct Run {
 }
 
 /// Runs `preset` (with `attempts` in all) over `failures` failed responses, then success.
-async fn run<E: FailedRequest + Display + Clone>(sdk: &str, attempts: u32, failure: E, failures: Option<u32>) -> Run {
+async fn run<E: FailedRequest + fmt::Debug + Clone>(
+    sdk: &str,
+    attempts: u32,
+    failure: E,
+    failures: Option<u32>,
+) -> Run {
     let requests = Cell::new(0);
     let sleeps = RefCell::new(Vec::new());
     let record = |s: &RetryState<'_, (), E>| sleeps.borrow_mut().push(s.next_delay().expect("known before a sleep"));

@@ -27,7 +27,8 @@ macro_rules! run {
     }};
 }
 
-// The default: one WARN event per retry with function, attempt, delay and error, and one
+// The default: one WARN event per retry with function, attempt, delay and error (the value
+// form formats it with `Debug`, which every error type has), and one
 // ERROR event when the call gives up.
 #[tokio::test(start_paused = true)]
 async fn each_retry_emits_one_warn_event_and_giving_up_one_error_event() {
@@ -44,9 +45,9 @@ async fn each_retry_emits_one_warn_event_and_giving_up_one_error_event() {
     assert_eq!(
         capture.events(),
         [
-            retrying(Level::WARN, "app::fetch", 1, "1.5s", "down 1"),
-            retrying(Level::WARN, "app::fetch", 2, "1.5s", "down 2"),
-            giving_up(Level::ERROR, "app::fetch", 3, "down 3"),
+            retrying(Level::WARN, "app::fetch", 1, "1.5s", "\"down 1\""),
+            retrying(Level::WARN, "app::fetch", 2, "1.5s", "\"down 2\""),
+            giving_up(Level::ERROR, "app::fetch", 3, "\"down 3\""),
         ]
     );
 }
@@ -70,7 +71,7 @@ async fn success_after_retries_emits_only_the_retry_events() {
     assert_eq!(run!(policy, ok_at = 3), Ok(3));
     assert_eq!(
         capture.events(),
-        [retrying(Level::WARN, "retry", 1, "2s", "down 1"), retrying(Level::WARN, "retry", 2, "2s", "down 2"),]
+        [retrying(Level::WARN, "retry", 1, "2s", "\"down 1\""), retrying(Level::WARN, "retry", 2, "2s", "\"down 2\""),]
     );
 }
 
@@ -111,7 +112,10 @@ async fn log_level_sets_retry_events_and_giving_up_is_one_higher() {
         assert!(run!(policy, ok_at = u32::MAX).is_err());
         assert_eq!(
             capture.events(),
-            [retrying(retry_level, "retry", 1, "0ns", "down 1"), giving_up(give_up_level, "retry", 2, "down 2"),],
+            [
+                retrying(retry_level, "retry", 1, "0ns", "\"down 1\""),
+                giving_up(give_up_level, "retry", 2, "\"down 2\""),
+            ],
             "{level:?}"
         );
     }
@@ -167,7 +171,7 @@ fn retry_blocking_emits_the_same_events() {
     assert!(out.is_err());
     assert_eq!(
         capture.events(),
-        [retrying(Level::WARN, "retry", 1, "1ms", "io"), giving_up(Level::ERROR, "retry", 2, "io"),]
+        [retrying(Level::WARN, "retry", 1, "1ms", "\"io\""), giving_up(Level::ERROR, "retry", 2, "\"io\""),]
     );
 }
 
@@ -195,6 +199,34 @@ async fn an_outer_layer_that_skips_a_nested_give_up_names_the_reason() {
                 "1".to_owned(),
                 "a nested retry layer already retried and gave up".to_owned()
             ),
+        ]
+    );
+}
+
+/// An error type with `Debug` and no `Display`, as the README's `LlmError`.
+#[derive(Debug, Clone, PartialEq)]
+enum DebugOnly {
+    Overload(u16),
+}
+
+// The value form takes any error the attribute takes (`Debug` is enough; it once asked for
+// `Display`, which the README's own error type lacks), and logs it with `Debug`.
+#[tokio::test(start_paused = true)]
+async fn value_form_takes_an_error_with_only_debug() {
+    let capture = Capture::default();
+    let _guard = capture.install();
+    let policy = RetryPolicy::builder().stop(attempts(2)).wait(fixed(Duration::from_millis(1))).build().unwrap();
+    let out: Result<(), DebugOnly> = policy.retry(|| async { Err(DebugOnly::Overload(529)) }).await;
+    assert_eq!(out, Err(DebugOnly::Overload(529)));
+    let blocking: Result<(), DebugOnly> = policy.retry_blocking(|| Err(DebugOnly::Overload(503)));
+    assert_eq!(blocking, Err(DebugOnly::Overload(503)));
+    assert_eq!(
+        capture.events(),
+        [
+            retrying(Level::WARN, "retry", 1, "1ms", "Overload(529)"),
+            giving_up(Level::ERROR, "retry", 2, "Overload(529)"),
+            retrying(Level::WARN, "retry", 1, "1ms", "Overload(503)"),
+            giving_up(Level::ERROR, "retry", 2, "Overload(503)"),
         ]
     );
 }

@@ -115,7 +115,7 @@ enum Trip {
 }
 
 /// Fails calls fast while a dependency is down, and lets a few probes find out when it is
-/// back (§8).
+/// back.
 ///
 /// Closed, it counts the outcomes of the calls that run, and opens once they reach its
 /// threshold: [`consecutive`](Self::consecutive) failures in a row, or a

@@ -170,7 +170,7 @@ impl<'de> Deserialize<'de> for PolicyConfig {
     }
 }
 
-/// A ready policy from the same keys as [`PolicyConfig`] (§7: "a `RetryPolicy` can be
+/// A ready policy from the same keys as [`PolicyConfig`] ("a `RetryPolicy` can be
 /// deserialized").
 ///
 /// Needs the `serde` feature.

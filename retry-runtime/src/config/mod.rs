@@ -1,4 +1,4 @@
-//! Policies from configuration: the attribute's own words, read at run time (§7).
+//! Policies from configuration: the attribute's own words, read at run time.
 //!
 //! A stop condition, a wait strategy or a duration written in a configuration file reads
 //! exactly as it would in `#[retry(…)]`, and gives the same strategy the attribute or the
@@ -52,7 +52,7 @@
 //! - Whitespace may stand between any two tokens, but not between a number and its unit
 //!   (`500ms`, not `500 ms`), as in Rust. An argument list may end with a comma.
 //! - Names are case-sensitive, as in the attribute.
-//! - Units: §2's `us`, `ms`, `s`, `m`, `h`, and also `ns` and `µs` (the micro sign, or the
+//! - Units: the attribute's `us`, `ms`, `s`, `m`, `h`, and also `ns` and `µs` (the micro sign, or the
 //!   Greek mu). A duration is exact to the nanosecond (`0.1` is 100 ms); digits finer than a
 //!   nanosecond are dropped. A duration cannot be negative, and cannot exceed
 //!   [`Duration::MAX`](core::time::Duration::MAX).
@@ -227,7 +227,7 @@ pub fn parse_wait(text: &str) -> Result<BoxWait, PolicyError> {
     Ok(wait)
 }
 
-/// Reads a duration as the attribute writes one (§2): a bare number of seconds (`1`,
+/// Reads a duration as the attribute writes one: a bare number of seconds (`1`,
 /// `0.5`, `60`) or a number with a unit (`500us`, `250ms`, `1.5s`, `2m`, `1h`; also `ns`
 /// and `µs`).
 ///

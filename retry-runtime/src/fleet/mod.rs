@@ -1,4 +1,4 @@
-//! Past one machine (§12): a circuit breaker, a retry budget and a rate limiter whose state
+//! Past one machine: a circuit breaker, a retry budget and a rate limiter whose state
 //! every process of an application shares through Redis. Needs the `redis` feature.
 //!
 //! A [`Fleet`] is one connection to Redis under one namespace, and one background task.

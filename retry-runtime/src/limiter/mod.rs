@@ -1,4 +1,4 @@
-//! [`RateLimiter`]: client-side pacing of the attempts many calls make to one provider (§10).
+//! [`RateLimiter`]: client-side pacing of the attempts many calls make to one provider.
 //!
 //! A limiter is meant to be a `static` shared by every call to one provider. Before each
 //! attempt the retry loop asks it for a [`RatePermit`] ([`acquire`](RateLimiter::acquire)),
@@ -37,7 +37,7 @@ use cubic::Cubic;
 use gcra::Gcra;
 use provider::Gate;
 
-/// A client-side rate limiter shared by many calls (`limiter = NAME`, §10).
+/// A client-side rate limiter shared by many calls (`limiter = NAME`).
 ///
 /// # Default
 /// `#[retry]` uses no limiter unless given one. Every constructor is `const`, so a limiter

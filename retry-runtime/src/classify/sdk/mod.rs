@@ -108,7 +108,7 @@ impl<E: FailedRequest> ServerDelay<E> for Sdk {
 }
 
 /// Bodies of a 429 that no wait cures: the account is out of money, not out of rate. The
-/// SDKs retry them as any 429; the presets do not (spec §9: billing is permanent).
+/// SDKs retry them as any 429; the presets do not (billing is permanent).
 const OUT_OF_MONEY: [&str; 2] = ["insufficient_quota", "enforced_spend_limit_reached"];
 
 impl Sdk {
