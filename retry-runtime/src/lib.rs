@@ -64,6 +64,21 @@
 //! assert_eq!(reply, Ok(2));
 //! # Ok::<(), retry_runtime::PolicyError>(())
 //! ```
+//!
+//! # Features
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `tokio` (default) | [`sleep::TokioSleep`], the default async sleeper; [`Bulkhead`]; [`RateLimiter::acquire`] |
+//! | `http` | [`classify::Transient`] and [`classify::FailedRequest`] for `http::StatusCode` and `http::Response`; `classify::{HttpFailure, response, server_delay}`; `RateLimiter::observe_headers` |
+//! | `reqwest` | the same for `reqwest::Error` and `reqwest::Response` (reqwest 0.13, no default features); implies `http` |
+//! | `serde` | `Deserialize` for [`config::PolicyConfig`] and a boxed [`RetryPolicy`] |
+//! | `tower` | `tower::RetryLayer`, for any tower service whose request is `Clone` |
+//! | `reqwest-middleware` | `reqwest_middleware::RetryMiddleware` (reqwest-middleware 0.5); implies `reqwest` |
+//! | `metrics` | `telemetry`: counters and histograms through the `metrics` facade |
+//! | `redis` | `fleet`: a breaker, budget and limiter shared by every process through Redis |
+//!
+//! Every item behind a feature says so in its docs, with a badge on docs.rs.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -17,7 +17,7 @@
 //! `retry-runtime/tests/sdk_presets.rs`), with one difference on purpose: a 429 whose body
 //! says the account is out of money (`insufficient_quota`, `enforced_spend_limit_reached`)
 //! is not retried, since no wait cures it. They work with any error that is a
-//! [`FailedRequest`]: [`HttpFailure`](crate::classify::HttpFailure), `reqwest`'s
+//! [`FailedRequest`]: `classify::HttpFailure` (feature `http`), `reqwest`'s
 //! `Response` and `Error`, `std::io::Error` (a failed connection, which both SDKs retry), or
 //! your own type forwarding to one of them.
 //!

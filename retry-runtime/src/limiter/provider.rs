@@ -15,7 +15,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 /// What a provider's response says about its rate limits, read from its headers by
-/// [`RateLimiter::observe_headers`](super::RateLimiter::observe_headers) or filled in by
+/// `RateLimiter::observe_headers` (feature `http`) or filled in by
 /// hand for [`RateLimiter::observe`](super::RateLimiter::observe). Every field is optional:
 /// a limit the response does not describe stays as it was.
 ///
