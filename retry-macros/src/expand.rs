@@ -210,6 +210,12 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         receiver::rename_self(&mut block, copy);
     }
     let body = block.to_token_stream();
+    // The body's statements, for the async blocks that hold them: `{ Ok(1) }` as an async
+    // block's tail would be braces rustc's `unused_braces` asks to remove.
+    let statements = {
+        let statements = &block.stmts;
+        quote!(#(#statements)*)
+    };
     let mut bindings = TokenStream::new();
     if let Some((copy, mutable)) = &self_copy {
         let m = mutable.then(|| quote!(mut));
@@ -262,6 +268,8 @@ pub(crate) fn expand(config: Config) -> TokenStream {
                 if #result.is_ok() {
                     return #returned;
                 }
+                // The parameters as received, `_x` included: no lint for a use the user did not write.
+                #[allow(clippy::used_underscore_binding)]
                 return #call;
             })
         }
@@ -296,7 +304,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
                     let #fake: #ret = loop {};
                     return #fake;
                 }
-                #body
+                #statements
             }))).await
         }
     } else {
@@ -334,7 +342,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
                         let #fake: #ret = loop {};
                         return #fake;
                     }
-                    #body
+                    #statements
                 }))
             })).await
         }
@@ -751,7 +759,7 @@ fn arguments(p: &TokenStream, item: &mut ItemFn, params: &[Param]) -> Arguments 
             (_, Param::Shared(ident)) => out.call_args.push(ident.to_token_stream()),
             (_, Param::Reborrow(ident)) => {
                 out.call_args.push(ident.to_token_stream());
-                out.bindings.push(quote!(let #ident = &mut *#ident;));
+                out.bindings.push(quote!(#[allow(clippy::used_underscore_binding, clippy::no_effect_underscore_binding)] let #ident = &mut *#ident;));
             }
             (FnArg::Typed(pt), Param::Clone { binding, ty }) => {
                 let source = &binding.ident;
@@ -788,5 +796,7 @@ fn arguments(p: &TokenStream, item: &mut ItemFn, params: &[Param]) -> Arguments 
 fn cloned<P: ToTokens>(p: &TokenStream, pattern: &P, source: &Ident, ty: &Type) -> TokenStream {
     let borrow = quote_spanned!(ty.span()=> &);
     let clone = over(quote!(#p::clone_arg), quote!(#borrow #source), pattern, ty);
-    quote!(let #pattern = #clone;)
+    // A parameter `_x` is read here, not by the user: clippy's `used_underscore_binding` is
+    // not theirs to hear.
+    quote!(#[allow(clippy::used_underscore_binding, clippy::no_effect_underscore_binding)] let #pattern = #clone;)
 }

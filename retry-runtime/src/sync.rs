@@ -5,14 +5,14 @@
 //! model), so [`const_unless_loom!`] drops `const` from the constructors in that build only.
 
 #[cfg(not(retry_loom))]
-pub(crate) use std::sync::Mutex;
-#[cfg(not(retry_loom))]
 pub(crate) use std::sync::atomic::{AtomicU64, Ordering};
+#[cfg(not(retry_loom))]
+pub(crate) use std::sync::{Mutex, MutexGuard};
 
 #[cfg(retry_loom)]
-pub(crate) use loom::sync::Mutex;
-#[cfg(retry_loom)]
 pub(crate) use loom::sync::atomic::{AtomicU64, Ordering};
+#[cfg(retry_loom)]
+pub(crate) use loom::sync::{Mutex, MutexGuard};
 
 /// Declares each `const fn` as written, or as a plain `fn` under `--cfg retry_loom`.
 macro_rules! const_unless_loom {

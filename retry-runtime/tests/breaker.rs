@@ -445,3 +445,70 @@ async fn many_tasks_recording_at_once_lose_no_update() {
     consecutive.try_acquire(t0).unwrap().failure(t0);
     assert_eq!(consecutive.state(), BreakerState::Open);
 }
+
+// ---------------------------------------------------------------------------------------
+// probes across rounds
+
+#[tokio::test(start_paused = true)]
+async fn probes_still_running_from_a_failed_round_count_against_the_next() {
+    // Guards the probe limit across rounds: one probe of three failed and re-opened the
+    // circuit while two ran on; the next half-open round admitted a full three beside them
+    // (five out against a limit of three).
+    let breaker = CircuitBreaker::consecutive(1, SECOND).with_half_open_probes(3);
+    fail(&breaker);
+    advance(SECOND).await;
+    let first = breaker.try_acquire(now()).unwrap();
+    let second = breaker.try_acquire(now()).unwrap();
+    let third = breaker.try_acquire(now()).unwrap();
+    assert!(first.is_probe() && second.is_probe() && third.is_probe());
+    first.failure(now());
+    assert_eq!(breaker.state(), BreakerState::Open);
+    advance(SECOND).await;
+    let next = breaker.try_acquire(now()).expect("one slot is free");
+    refused(&breaker);
+    // The old round's probes end: their slots come back, their outcomes count for nothing.
+    second.success(now());
+    drop(third);
+    assert_eq!(breaker.state(), BreakerState::HalfOpen);
+    let more = breaker.try_acquire(now()).expect("the slots came back");
+    let last = breaker.try_acquire(now()).expect("the slots came back");
+    refused(&breaker);
+    for probe in [next, more, last] {
+        probe.success(now());
+    }
+    assert_eq!(breaker.state(), BreakerState::Closed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_probes_never_exceed_the_limit_across_rounds() {
+    // Guards the bound under contention: probes that fail one in three, re-opening the
+    // circuit while others still run, never hold more than the limit at once.
+    static BREAKER: CircuitBreaker = CircuitBreaker::consecutive(1, Duration::from_micros(50)).with_half_open_probes(3);
+    static OUT: AtomicU32 = AtomicU32::new(0);
+    static MOST: AtomicU32 = AtomicU32::new(0);
+    let tasks: Vec<_> = (0..8u32)
+        .map(|task| {
+            tokio::spawn(async move {
+                for i in 0..2_000u32 {
+                    let Ok(permit) = BREAKER.try_acquire(Instant::now()) else {
+                        tokio::task::yield_now().await;
+                        continue;
+                    };
+                    if permit.is_probe() {
+                        let out = OUT.fetch_add(1, Ordering::SeqCst) + 1;
+                        MOST.fetch_max(out, Ordering::SeqCst);
+                        tokio::task::yield_now().await;
+                        OUT.fetch_sub(1, Ordering::SeqCst);
+                    }
+                    if (task + i) % 3 == 0 { permit.failure(Instant::now()) } else { permit.success(Instant::now()) }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let most = MOST.load(Ordering::SeqCst);
+    assert!(most <= 3, "{most} probes out at once against a limit of 3");
+    assert!(most >= 1, "the stress never reached half-open");
+}

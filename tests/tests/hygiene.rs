@@ -108,6 +108,41 @@ async fn hedged_shared(n: u64) -> Result<u64, LlmError> {
     Ok(n)
 }
 
+// A one-line body once warned `unused_braces` (the body's braces became an async block's
+// tail), which breaks `-D warnings` builds; an unused `_x` parameter tripped clippy's
+// `used_underscore_binding` where the expansion reads it.
+#[retry(crate = renamed_retry, stop = attempts(2))]
+async fn one_line() -> Result<u32, String> {
+    Ok(1)
+}
+
+#[retry(crate = renamed_retry, stop = attempts(2), wait = none)]
+async fn one_line_unused(_unused: u64, _out: &mut Vec<u8>) -> Result<u32, String> {
+    Ok(2)
+}
+
+#[retry(crate = renamed_retry, stop = attempts(2), wait = none, fallback = plain_fallback)]
+fn one_line_blocking(_unused: u64) -> Result<u32, String> {
+    Err(String::new())
+}
+
+fn plain_fallback(unused: u64) -> Result<u32, String> {
+    u32::try_from(unused).map_err(|e| e.to_string())
+}
+
+#[retry(crate = renamed_retry, stop = attempts(2), wait = none, hedge = after(1s))]
+async fn one_line_hedged(_unused: u64) -> Result<u32, String> {
+    Ok(3)
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_line_bodies_and_unused_parameters_compile_without_warnings() {
+    assert_eq!(one_line().await, Ok(1));
+    assert_eq!(one_line_unused(0, &mut Vec::new()).await, Ok(2));
+    assert_eq!(one_line_blocking(7), Ok(7));
+    assert_eq!(one_line_hedged(0).await, Ok(3));
+}
+
 #[tokio::test(start_paused = true)]
 async fn annotated_code_compiles_without_lints_and_runs() {
     let client = Client { calls: std::sync::Arc::default() };

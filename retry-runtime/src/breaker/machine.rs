@@ -43,10 +43,23 @@ pub(super) struct Machine {
     /// Bumped on every change of phase; a permit reports only into its own generation.
     pub(super) generation: u64,
     pub(super) tally: Tally,
-    /// Half-open probes admitted and not yet reported or given back.
+    /// Half-open probes admitted and not yet reported or given back, of any round: a probe
+    /// still running when its round ended (another failed and re-opened the circuit) keeps
+    /// its slot until it ends, so that no round admits a full set beside it.
     pub(super) probes_out: u32,
     pub(super) probe_successes: u32,
     pub(super) probe_failures: u32,
+    /// The state changes made under the lock, announced once it is released (at most two in
+    /// one critical section: open to half-open, then a probe's verdict).
+    pub(super) changes: [Option<Change>; 2],
+}
+
+/// A state change to announce: from, to, and whether the circuit is isolated.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Change {
+    pub(super) old: super::BreakerState,
+    pub(super) new: super::BreakerState,
+    pub(super) isolated: bool,
 }
 
 impl Machine {
@@ -58,6 +71,7 @@ impl Machine {
             probes_out: 0,
             probe_successes: 0,
             probe_failures: 0,
+            changes: [None, None],
         }
     }
 }

@@ -28,14 +28,16 @@
 //! Every state change emits one `tracing` event with target `retry` and the fields
 //! `breaker` (its [name](CircuitBreaker::with_name)), `new_state`, `old_state` and
 //! `isolated`: at `WARN` when the circuit opens, at `INFO` otherwise. The event is
-//! emitted while the breaker's lock is held, so events appear in the order of the changes.
+//! emitted once the breaker's lock is released, so that a subscriber may read the breaker
+//! (a metrics layer exporting its state); events of one thread appear in the order of its
+//! changes.
 
 use core::fmt;
 use core::time::Duration;
 use std::sync::{OnceLock, PoisonError};
 use std::time::Instant;
 
-use crate::sync::{AtomicU64, Mutex, Ordering, const_unless_loom};
+use crate::sync::{AtomicU64, Mutex, MutexGuard, Ordering, const_unless_loom};
 
 mod circuit_open;
 mod machine;
@@ -45,7 +47,7 @@ mod window;
 
 pub use circuit_open::CircuitOpen;
 pub(crate) use machine::Outcome;
-use machine::{Machine, Phase, Tally};
+use machine::{Change, Machine, Phase, Tally};
 pub use permit::BreakerPermit;
 use summary::Summary;
 #[cfg(all(test, not(retry_loom)))]
@@ -607,9 +609,10 @@ impl CircuitBreaker {
     }
 
     /// The machine, even if a panic elsewhere poisoned the lock: every critical section
-    /// leaves it consistent before anything that could panic.
-    fn lock(&self) -> impl core::ops::DerefMut<Target = Machine> + '_ {
-        self.machine.lock().unwrap_or_else(PoisonError::into_inner)
+    /// leaves it consistent before anything that could panic. The changes made under it are
+    /// announced when it is released.
+    fn lock(&self) -> Locked<'_> {
+        Locked { guard: Some(self.machine.lock().unwrap_or_else(PoisonError::into_inner)), name: self.name }
     }
 
     fn half_open_if_due(&self, machine: &mut Machine, now: Instant) {
@@ -633,7 +636,6 @@ impl CircuitBreaker {
         machine.phase = phase;
         // Kept within the bits `Summary` holds, so that a permit's generation always matches.
         machine.generation = (machine.generation + 1) & Summary::GENERATIONS;
-        machine.probes_out = 0;
         machine.probe_successes = 0;
         machine.probe_failures = 0;
         if let Phase::Closed = phase {
@@ -651,7 +653,11 @@ impl CircuitBreaker {
         self.summary.store(Summary::of(machine, open_until), Ordering::Release);
         let isolated = matches!(phase, Phase::Isolated);
         if old.state() != phase.state() || isolated != matches!(old, Phase::Isolated) {
-            announce(self.name, old.state(), phase.state(), isolated);
+            let change = Some(Change { old: old.state(), new: phase.state(), isolated });
+            match &mut machine.changes {
+                [first @ None, _] => *first = change,
+                [_, second] => *second = change,
+            }
         }
     }
 
@@ -673,14 +679,16 @@ impl CircuitBreaker {
             // A closed-state permit holds nothing to give back: no need to lock.
             Outcome::Released if !probe => return,
             Outcome::Released => {
+                // Its slot, whatever round it was admitted in.
                 let mut machine = self.lock();
-                if machine.generation == generation && matches!(machine.phase, Phase::HalfOpen) {
-                    machine.probes_out = machine.probes_out.saturating_sub(1);
-                }
+                machine.probes_out = machine.probes_out.saturating_sub(1);
                 return;
             }
         };
         let mut machine = self.lock();
+        if probe {
+            machine.probes_out = machine.probes_out.saturating_sub(1);
+        }
         if machine.generation != generation {
             return;
         }
@@ -693,7 +701,6 @@ impl CircuitBreaker {
                 }
             }
             Phase::HalfOpen => {
-                machine.probes_out = machine.probes_out.saturating_sub(1);
                 if failed {
                     machine.probe_failures += 1;
                 } else {
@@ -732,6 +739,37 @@ impl fmt::Debug for CircuitBreaker {
             .field("half_open_probes", &self.probes)
             .field("state", &state)
             .finish()
+    }
+}
+
+/// The breaker's machine, locked; dropping it releases the lock, then announces the changes
+/// made under it (a subscriber that reads the breaker must not find it locked).
+struct Locked<'b> {
+    guard: Option<MutexGuard<'b, Machine>>,
+    name: &'static str,
+}
+
+impl core::ops::Deref for Locked<'_> {
+    type Target = Machine;
+    fn deref(&self) -> &Machine {
+        self.guard.as_ref().expect("held until dropped")
+    }
+}
+
+impl core::ops::DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut Machine {
+        self.guard.as_mut().expect("held until dropped")
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        let Some(mut guard) = self.guard.take() else { return };
+        let changes = core::mem::take(&mut guard.changes);
+        drop(guard);
+        for Change { old, new, isolated } in changes.into_iter().flatten() {
+            announce(self.name, old, new, isolated);
+        }
     }
 }
 
