@@ -79,13 +79,17 @@ async fn given_up_returns_the_last_response_and_the_breaker_refuses() {
     assert_eq!(last.status(), 503);
     assert_eq!(server.attempts(Provider::A, 10), 2);
 
-    // The third failure opens the breaker; the fourth attempt is refused.
-    let error = send(&client, &server, 11).await.expect_err("refused");
+    // The third failure opens the breaker: that call ends with its response, unslept; the
+    // next is refused without a request.
+    let last = send(&client, &server, 11).await.expect("the last response");
+    assert_eq!(last.status(), 503);
+    assert_eq!(server.attempts(Provider::A, 11), 1);
+    let error = send(&client, &server, 12).await.expect_err("refused");
     assert!(
         matches!(&error, reqwest_middleware::Error::Middleware(e) if e.downcast_ref::<CircuitOpen>().is_some()),
         "{error}"
     );
-    assert_eq!(server.attempts(Provider::A, 11), 1);
+    assert_eq!(server.attempts(Provider::A, 12), 0);
 }
 
 /// Guards `timeout`: the slow answer is cut (a middleware error, transient) and retried.

@@ -130,9 +130,17 @@ async fn the_breaker_and_the_budget_guard_the_inner_service() {
     let policy = RetryPolicy::builder().stop(attempts(5)).wait(fixed(Duration::from_millis(5)));
     let mut guarded =
         RetryLayer::new(policy.clone().when(transient).breaker(&BREAKER).build().unwrap()).layer(strict.clone());
+    // The second failure opens the breaker: the call gives up with it, the last real error,
+    // and sends no third request; the next call is refused without one.
     let error = call(&mut guarded, 10).await.expect_err("A is down");
+    assert_eq!(
+        error.downcast_ref::<HttpFailure>().map(HttpFailure::status),
+        Some(http::StatusCode::SERVICE_UNAVAILABLE)
+    );
+    assert_eq!(server.attempts(Provider::A, 10), 2);
+    let error = call(&mut guarded, 12).await.expect_err("refused");
     assert!(error.downcast_ref::<CircuitOpen>().is_some(), "{error}");
-    assert_eq!(server.attempts(Provider::A, 10), 2, "the third attempt was refused without a request");
+    assert_eq!(server.attempts(Provider::A, 12), 0, "refused without a request");
 
     let mut budgeted = RetryLayer::new(policy.when(transient).budget(&BUDGET).build().unwrap()).layer(strict);
     let error = call(&mut budgeted, 11).await.expect_err("A is down");

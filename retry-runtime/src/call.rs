@@ -72,6 +72,9 @@ pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q
     pub(crate) permit: Option<K::Permit>,
     /// What the last retry was paid for as, to refund it on success.
     withdrawal: Option<RetryKind>,
+    /// Whether the budget has counted this call's request: once an attempt has returned,
+    /// so that a call refused before any ran, or whose body panicked, counts for nothing.
+    requested: bool,
     pub(crate) timed_out: AtomicBool,
     /// What this call's attempts tell the retried calls nested in them, and what they told.
     pub(crate) layer: nested::Layer,
@@ -351,6 +354,7 @@ where
             attempt: 0,
             permit: None,
             withdrawal: None,
+            requested: false,
             timed_out: AtomicBool::new(false),
             layer: nested::Layer::new(policy.settings.nested),
             #[cfg(feature = "metrics")]
@@ -409,14 +413,10 @@ where
         self.view(None, None)
     }
 
-    /// Marks the start of the next attempt: counts the request for the budget, asks the
-    /// breaker, runs the `before` hook.
+    /// Marks the start of the next attempt: asks the breaker, runs the `before` hook.
     #[inline]
     pub fn before_attempt(&mut self) -> Admit<E> {
         self.attempt = self.attempt.saturating_add(1);
-        if self.attempt == 1 && U::ACTIVE {
-            self.policy.guards.budget.record_request();
-        }
         if K::ACTIVE {
             let (clock, sleeper) = (&self.clock, &self.policy.execution.sleeper);
             match self.policy.guards.breaker.admit(|| clock(sleeper), &mut self.permit) {
@@ -484,6 +484,11 @@ where
     /// Decides what follows the attempt that returned `outcome`.
     #[inline]
     pub fn after(&mut self, outcome: Result<T, E>) -> Next<T, E> {
+        // The call's request, counted once its first attempt (or round) has run to an end.
+        if U::ACTIVE && !self.requested {
+            self.requested = true;
+            self.policy.guards.budget.record_request();
+        }
         let retryable = match &outcome {
             Ok(value) => self.policy.retry_value.retry(value),
             Err(error) => self.policy.retry_error.retry(error),
@@ -568,6 +573,14 @@ where
             && ctx.elapsed().saturating_add(delay) >= deadline
         {
             return self.give_up(outcome, "no time is left of the deadline for another attempt");
+        }
+        // A retry the breaker will refuse is neither slept for nor paid: give up now, with
+        // the last real error, not the breaker's refusal.
+        if K::ACTIVE {
+            let (clock, sleeper) = (&self.clock, &self.policy.execution.sleeper);
+            if self.policy.guards.breaker.refuses_after(|| clock(sleeper), delay) {
+                return self.give_up(outcome, "the circuit breaker is open past the next attempt");
+            }
         }
         // `&mut self`: a plain read and write, not an atomic swap.
         let kind = if core::mem::take(self.timed_out.get_mut()) { RetryKind::Timeout } else { RetryKind::Error };

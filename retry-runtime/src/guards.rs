@@ -1,6 +1,7 @@
 //! How a policy holds its circuit breaker and retry budget: by reference when it has them,
 //! as a zero-sized placeholder when it does not, so an unused guard costs nothing.
 
+use core::time::Duration;
 use std::time::Instant;
 
 use crate::breaker::{BreakerPermit, Outcome};
@@ -100,6 +101,15 @@ pub trait BreakerGuard<E> {
     /// # Errors
     /// `E::from(CircuitOpen)` when the circuit refuses the attempt.
     fn admit(&self, now: impl FnOnce() -> Instant, permit: &mut Option<Self::Permit>) -> Result<(), E>;
+
+    /// Whether an attempt `delay` from now would surely be refused (the circuit open past
+    /// then, or isolated): the loop gives up at once instead of sleeping and paying for a
+    /// retry that cannot run. `now` is read only when the circuit is not closed.
+    #[inline(always)]
+    fn refuses_after(&self, now: impl FnOnce() -> Instant, delay: Duration) -> bool {
+        let _ = (now, delay);
+        false
+    }
 }
 
 impl<E> BreakerGuard<E> for NoBreaker {
@@ -117,6 +127,10 @@ impl<'b, E: From<CircuitOpen>> BreakerGuard<E> for &'b CircuitBreaker {
     #[inline]
     fn admit(&self, now: impl FnOnce() -> Instant, permit: &mut Option<BreakerPermit<'b>>) -> Result<(), E> {
         CircuitBreaker::acquire_into(self, now, permit).map_err(E::from)
+    }
+    #[inline]
+    fn refuses_after(&self, now: impl FnOnce() -> Instant, delay: Duration) -> bool {
+        CircuitBreaker::refuses_after(self, now, delay)
     }
 }
 
@@ -290,6 +304,10 @@ where
     #[inline(always)]
     fn admit(&self, now: impl FnOnce() -> Instant, permit: &mut Option<Self::Permit>) -> Result<(), E> {
         <&'c K as BreakerGuard<E>>::admit(*self, now, permit)
+    }
+    #[inline(always)]
+    fn refuses_after(&self, now: impl FnOnce() -> Instant, delay: Duration) -> bool {
+        <&'c K as BreakerGuard<E>>::refuses_after(*self, now, delay)
     }
 }
 

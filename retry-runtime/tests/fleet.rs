@@ -589,8 +589,8 @@ fn a_namespace_isolates_two_applications() {
         two.sync().await.unwrap();
         assert!(APP_ONE.fleet_open_for().is_some());
         assert_eq!(APP_TWO.fleet_open_for(), None, "the other application's opening");
-        // One retry paid (5 tokens), then refused by the open breaker.
-        assert_eq!(one.budget_tokens(&APP_ONE_BUDGET).await.unwrap(), 5);
+        // The first failure opened the breaker: the call gave up then, no retry paid.
+        assert_eq!(one.budget_tokens(&APP_ONE_BUDGET).await.unwrap(), 10);
         let policy = RetryPolicy::builder().stop(attempts(5)).wait(none()).budget(&APP_ONE_BUDGET).build().unwrap();
         let _: Result<(), Error> = policy.retry(|| async { Err(Error::Down) }).await;
         assert_eq!(
@@ -682,11 +682,14 @@ fn the_attribute_keys_take_the_fleet_guards() {
         KEYED_PACE.join(&fleet).unwrap();
         fleet.sync().await.unwrap();
         let runs = std::sync::atomic::AtomicU32::new(0);
-        assert_eq!(keyed(&runs).await, Err(Error::Open), "two failures open the breaker");
+        // Two failures open the breaker; the call gives up with the second, not the refusal.
+        assert_eq!(keyed(&runs).await, Err(Error::Down));
+        assert_eq!(runs.load(std::sync::atomic::Ordering::Relaxed), 2);
+        assert_eq!(keyed(&runs).await, Err(Error::Open), "the next call is refused");
         assert_eq!(runs.load(std::sync::atomic::Ordering::Relaxed), 2);
         fleet.shutdown().await;
-        // Two retries were paid (5 tokens each), then the open breaker refused the third attempt.
-        assert_eq!(fleet.budget_tokens(&KEYED_BUDGET).await.unwrap(), 0);
+        // One retry was paid (5 tokens); none for the retry the open breaker would refuse.
+        assert_eq!(fleet.budget_tokens(&KEYED_BUDGET).await.unwrap(), 5);
         assert!(KEYED_BREAKER.fleet_open_for().is_some());
     });
 }

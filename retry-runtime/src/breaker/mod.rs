@@ -541,6 +541,34 @@ impl CircuitBreaker {
         Ok(())
     }
 
+    /// Whether an attempt `delay` after `now` would surely be refused: isolated, or open
+    /// until later than that. Without the lock; the clock is read only when not closed.
+    #[inline]
+    pub(crate) fn refuses_after(&self, now: impl FnOnce() -> Instant, delay: Duration) -> bool {
+        let word = self.summary.load(Ordering::Acquire);
+        if word & Summary::CLOSED != 0 {
+            return false;
+        }
+        if word & Summary::ISOLATED != 0 {
+            return true;
+        }
+        if word & Summary::OPEN == 0 {
+            return false;
+        }
+        let until = self.open_until.load(Ordering::Acquire);
+        // Open for good (a cooldown past the clock's end) is stored as 0: the lock knows.
+        if until == 0 {
+            return matches!(self.lock().phase, Phase::Open { until: None });
+        }
+        let at = now().checked_add(delay);
+        self.summary.load(Ordering::Acquire) == word
+            && EPOCH.get().is_some_and(|epoch| {
+                at.and_then(|at| at.checked_duration_since(*epoch))
+                    .and_then(|elapsed| u64::try_from(elapsed.as_nanos()).ok())
+                    .is_some_and(|elapsed| elapsed < until)
+            })
+    }
+
     #[inline(never)]
     fn acquire_locked(&self, now: Instant) -> Result<BreakerPermit<'_>, CircuitOpen> {
         let mut machine = self.lock();

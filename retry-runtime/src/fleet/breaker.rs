@@ -380,6 +380,11 @@ impl<'b, E: From<CircuitOpen>> BreakerGuard<E> for &'b FleetBreaker {
         *permit = inner.map(|inner| FleetBreakerPermit { inner, breaker, fleet_probe });
         Ok(())
     }
+
+    #[inline]
+    fn refuses_after(&self, now: impl FnOnce() -> Instant, delay: Duration) -> bool {
+        self.local.refuses_after(now, delay) || self.fleet_open_for().is_some_and(|left| left > delay)
+    }
 }
 
 /// Leave for one attempt from a [`FleetBreaker`]: the local breaker's permit, and the

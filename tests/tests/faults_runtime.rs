@@ -1,0 +1,143 @@
+//! Faults found by trying to break the runtime, each fixed, each guarded here: no sleep and
+//! no tokens for a retry the breaker will refuse; budgets that count only what ran.
+//!
+//! Each test has its own breaker, budget and counters: tests run in parallel.
+
+use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+use std::time::Duration;
+
+use retry_runtime::{CircuitBreaker, CircuitOpen, RetryBudget, RetryPolicy, retry, stop::attempts, wait::fixed};
+
+#[derive(Debug, Clone, PartialEq)]
+enum Fault {
+    Status(u16),
+    Open,
+}
+
+impl From<CircuitOpen> for Fault {
+    fn from(_: CircuitOpen) -> Self {
+        Self::Open
+    }
+}
+
+const SECOND: Duration = Duration::from_secs(1);
+
+static OPENS_ON_FIRST: CircuitBreaker = CircuitBreaker::consecutive(1, Duration::from_secs(30));
+static NOT_PAID: RetryBudget = RetryBudget::token_bucket(100, 5, 10, 1);
+static RUNS: AtomicU32 = AtomicU32::new(0);
+
+#[retry(stop = attempts(5), wait = fixed(1s), breaker = OPENS_ON_FIRST, budget = NOT_PAID)]
+async fn opens_its_own_breaker() -> Result<u32, Fault> {
+    RUNS.fetch_add(1, SeqCst);
+    Err(Fault::Status(500))
+}
+
+// The failure that opens the breaker ends the call at once: no 1 s sleep, no 5 tokens paid
+// for a retry the open circuit would refuse, and the caller gets the 500, not "circuit open".
+#[tokio::test(start_paused = true)]
+async fn a_retry_the_breaker_will_refuse_is_neither_slept_for_nor_paid() {
+    let start = tokio::time::Instant::now();
+    assert_eq!(opens_its_own_breaker().await, Err(Fault::Status(500)));
+    assert_eq!(start.elapsed(), Duration::ZERO);
+    assert_eq!(RUNS.load(SeqCst), 1);
+    assert_eq!(NOT_PAID.available(), 100);
+}
+
+static VALUE_BREAKER: CircuitBreaker = CircuitBreaker::consecutive(2, Duration::from_secs(30));
+static VALUE_BUDGET: RetryBudget = RetryBudget::token_bucket(100, 5, 10, 1);
+
+// The same through the value form: the second failure opens the circuit, and the call gives
+// up with it after one sleep and one retry paid, not after a third sleep.
+#[tokio::test(start_paused = true)]
+async fn the_value_form_gives_up_with_the_last_real_error_when_the_breaker_opens() {
+    let policy = RetryPolicy::builder()
+        .stop(attempts(5))
+        .wait(fixed(SECOND))
+        .breaker(&VALUE_BREAKER)
+        .budget(&VALUE_BUDGET)
+        .build()
+        .unwrap();
+    let runs = AtomicU32::new(0);
+    let start = tokio::time::Instant::now();
+    let out: Result<(), Fault> = policy
+        .retry(|| {
+            let n = runs.fetch_add(1, SeqCst) + 1;
+            async move { Err(Fault::Status(500 + u16::try_from(n).unwrap())) }
+        })
+        .await;
+    assert_eq!(out, Err(Fault::Status(502)));
+    assert_eq!(start.elapsed(), SECOND);
+    assert_eq!(runs.load(SeqCst), 2);
+    assert_eq!(VALUE_BUDGET.available(), 95);
+}
+
+static SHORT_COOLDOWN: CircuitBreaker = CircuitBreaker::consecutive(1, Duration::from_millis(500));
+static SHORT_RUNS: AtomicU32 = AtomicU32::new(0);
+
+#[retry(stop = attempts(2), wait = fixed(1s), breaker = SHORT_COOLDOWN)]
+async fn probes_after_its_sleep() -> Result<u32, Fault> {
+    if SHORT_RUNS.fetch_add(1, SeqCst) == 0 { Err(Fault::Status(503)) } else { Ok(7) }
+}
+
+// A circuit that will be half-open when the sleep ends is no reason to give up: the retry
+// sleeps and runs as the probe.
+#[tokio::test(start_paused = true)]
+async fn a_breaker_that_will_admit_a_probe_by_then_is_slept_for() {
+    let start = tokio::time::Instant::now();
+    assert_eq!(probes_after_its_sleep().await, Ok(7));
+    assert_eq!(start.elapsed(), SECOND);
+}
+
+static FALLBACK_BREAKER: CircuitBreaker = CircuitBreaker::consecutive(1, Duration::from_secs(30));
+
+#[retry(stop = attempts(5), wait = fixed(1s), breaker = FALLBACK_BREAKER, fallback = second_provider)]
+async fn first_provider(prompt: &str) -> Result<String, Fault> {
+    let _ = prompt;
+    Err(Fault::Status(529))
+}
+
+async fn second_provider(prompt: &str) -> Result<String, Fault> {
+    Ok(format!("B: {prompt}"))
+}
+
+// With a fallback, the open breaker hands the call over at once.
+#[tokio::test(start_paused = true)]
+async fn an_open_breaker_goes_to_the_fallback_at_once() {
+    let start = tokio::time::Instant::now();
+    assert_eq!(first_provider("hi").await, Ok("B: hi".to_owned()));
+    assert_eq!(start.elapsed(), Duration::ZERO);
+}
+
+static SAVES_FROM_REQUESTS: RetryBudget = RetryBudget::percent_with_reserve(10, 0, 100);
+static ISOLATED: CircuitBreaker = CircuitBreaker::consecutive(5, Duration::from_secs(30));
+
+#[retry(stop = attempts(2), wait = none, breaker = ISOLATED, budget = SAVES_FROM_REQUESTS)]
+async fn behind_an_isolated_breaker() -> Result<u32, Fault> {
+    Ok(1)
+}
+
+static PANIC_BUDGET: RetryBudget = RetryBudget::percent_with_reserve(10, 0, 100);
+
+#[retry(stop = attempts(2), wait = none, budget = PANIC_BUDGET)]
+async fn panics_or_answers(panic: bool) -> Result<u32, Fault> {
+    assert!(!panic, "the body's own panic");
+    Ok(2)
+}
+
+// A percent budget saves from the requests that reached the dependency: 10 000 calls the
+// breaker refused once saved its maximum of 100 retries, and a body that panicked added to
+// it, though the guarantees say a panic takes or adds no token.
+#[tokio::test(start_paused = true)]
+async fn a_percent_budget_counts_no_refused_call_and_no_panicked_body() {
+    ISOLATED.isolate();
+    for _ in 0..10_000 {
+        assert_eq!(behind_an_isolated_breaker().await, Err(Fault::Open));
+    }
+    assert_eq!(SAVES_FROM_REQUESTS.available(), 0);
+
+    let panicked = tokio::spawn(panics_or_answers(true)).await;
+    assert!(panicked.unwrap_err().is_panic());
+    assert_eq!(PANIC_BUDGET.available(), 0);
+    assert_eq!(panics_or_answers(false).await, Ok(2));
+    assert_eq!(PANIC_BUDGET.available(), 10, "one request: a tenth of a retry, in hundredths");
+}
