@@ -119,9 +119,9 @@ pub const POLICY: Key = key("policy", ValueKind::Code, false, true);
 pub const CRATE: Key = key("crate", ValueKind::Path, false, true);
 /// `preset`: a ready policy that the other keys refine.
 pub const PRESET: Key = key("preset", ValueKind::Preset, false, false);
-/// `seed`: configuration only; the attribute seeds through a `policy`.
+/// `seed`: the jitter's seed, for tests that assert exact delays.
 pub const SEED: Key =
-    Key { name: "seed", value: ValueKind::Seed, attribute: false, configurable: true, beside_policy: false };
+    Key { name: "seed", value: ValueKind::Seed, attribute: true, configurable: true, beside_policy: false };
 
 /// Every key, in the order messages list them.
 pub const KEYS: &[Key] = &[
@@ -171,7 +171,7 @@ impl Key {
     ///
     /// ```
     /// assert!(retry_grammar::Key::attribute_names().contains(&"crate"));
-    /// assert!(!retry_grammar::Key::attribute_names().contains(&"seed"));
+    /// assert!(retry_grammar::Key::attribute_names().contains(&"seed"));
     /// ```
     pub fn attribute_names() -> Vec<&'static str> {
         KEYS.iter().filter(|k| k.attribute).map(|k| k.name).collect()

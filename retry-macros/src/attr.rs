@@ -6,7 +6,7 @@ use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::{Expr, Ident, Pat, Path, Token};
 
-use retry_grammar::{Key, Level, Nesting, Preset, Problem, ValueKind, one_of};
+use retry_grammar::{Key, Level, MAX_DEPTH, Nesting, Preset, Problem, ValueKind, one_of};
 
 use crate::errors::Errors;
 
@@ -38,6 +38,14 @@ pub(crate) enum Value {
 /// splitting on commas first would cut `|s: &RetryState<'_, T, E>| …` at its generics.
 pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Vec<Arg> {
     let mut parsed = Vec::new();
+    // syn parses nested expressions by recursion: 800 parentheses overflowed rustc's stack.
+    if let Some(group) = too_deep(&args, 0) {
+        errors.push(syn::Error::new(
+            group.span_open(),
+            format!("the attribute nests deeper than {MAX_DEPTH} levels here; write the policy flatter"),
+        ));
+        return parsed;
+    }
     let all = |input: ParseStream<'_>| -> syn::Result<()> {
         while !input.is_empty() {
             match entry(input) {
@@ -64,6 +72,22 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Vec<Arg> {
         errors.push(error);
     }
     parsed
+}
+
+/// The first group nested deeper than the grammar's [`MAX_DEPTH`], the limit the
+/// configuration's parser keeps too; the walk itself stops there.
+fn too_deep(tokens: &TokenStream, depth: usize) -> Option<proc_macro2::Group> {
+    for tree in tokens.clone() {
+        if let TokenTree::Group(group) = tree {
+            if depth >= MAX_DEPTH {
+                return Some(group);
+            }
+            if let Some(deeper) = too_deep(&group.stream(), depth + 1) {
+                return Some(deeper);
+            }
+        }
+    }
+    None
 }
 
 /// Skips what is left of a malformed entry, up to the comma that ends it.

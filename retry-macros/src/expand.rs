@@ -14,7 +14,7 @@ use crate::receiver;
 use crate::spans::{as_generated, first_span, last_span, located, uniform};
 use crate::terms::Site;
 use crate::validate::{
-    Config, ErrorFilter, Function, Guards, Hedging, Keys, Param, PartType, ReturnShape, Source, StreamShape,
+    Config, ErrorFilter, Function, Guards, Hedging, Keys, Param, PartType, ReturnShape, Seed, Source, StreamShape,
 };
 
 /// Names the expansion keeps to itself: mixed-site hygiene, so the body cannot see them.
@@ -442,6 +442,14 @@ fn keys_builder(
     }
     if let Some(retry_after) = keys.retry_after {
         add(quote_spanned!(retry_after.span()=> .retry_after(#p::server_delay::<#err_ty, _>(#retry_after))));
+    }
+    match keys.seed {
+        Some(Seed::Known(n)) => {
+            let n = proc_macro2::Literal::u64_suffixed(n);
+            add(quote!(.seed(#n)));
+        }
+        Some(Seed::Named(e)) => add(quote_spanned!(e.span()=> .seed(#e))),
+        None => {}
     }
     if let Some(max) = keys.retry_after_max {
         let max = delay_tokens(p, &max);

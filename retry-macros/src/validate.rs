@@ -9,8 +9,8 @@ use syn::{Expr, FnArg, Ident, ItemFn, Pat, PatIdent, Path, ReturnType, Type};
 use retry_grammar::{
     AFTER, BEFORE, BEFORE_SLEEP, BREAKER, BUDGET, BULKHEAD, CRATE, Count, Delay, Diagnostics, FALLBACK,
     FIRST_ITEM_TIMEOUT, Front, HEDGE, HEDGES, KEYS, Key, LIMITER, LOG, Level, NESTED, Nesting, ON, ON_GIVE_UP, POLICY,
-    PRESET, Preset, Problem, RETRY_AFTER, RETRY_AFTER_MAX, SLEEPER, STATE, STOP, StopSpec, TIMEOUT, UNLESS, WAIT, WHEN,
-    WHEN_OK, WaitSpec, check_duration, check_hedge, check_hedges, check_stop, check_wait,
+    PRESET, Preset, Problem, RETRY_AFTER, RETRY_AFTER_MAX, SEED, SLEEPER, STATE, STOP, StopSpec, TIMEOUT, UNLESS, WAIT,
+    WHEN, WHEN_OK, WaitSpec, check_duration, check_hedge, check_hedges, check_stop, check_wait,
 };
 
 use crate::attr::{Arg, Value};
@@ -80,13 +80,24 @@ pub(crate) struct Keys {
     /// `first_item_timeout = D` (stream functions only), and where the duration is written.
     pub(crate) first_item_timeout: Option<(Delay<Site>, Span)>,
     pub(crate) sleeper: Option<Expr>,
+    /// `seed = N`: a whole number, or a `const` of type `u64`.
+    pub(crate) seed: Option<Seed>,
     /// Every expression the keys hold can be evaluated in a `const` block, so the policy is
     /// built at compile time and the future holds a `&'static` to it.
     pub(crate) constant: bool,
-    /// Something reads the call's history (elapsed time, time slept, the last delay): a
-    /// time-based stop, a timeout, `decorrelated_jitter`, a hook or `state`. Without it the
+    /// Something reads the call's history (elapsed time, time slept, the last delay, the
+    /// seeded generator): a time-based stop, a timeout, `decorrelated_jitter`, a hook,
+    /// `state` or `seed`. Without it the
     /// call keeps none, 32 bytes fewer in the future.
     pub(crate) history: bool,
+}
+
+/// The jitter's seed as written.
+pub(crate) enum Seed {
+    /// A literal, read.
+    Known(u64),
+    /// A `const` (a path), which the builder's `seed(u64)` types.
+    Named(Expr),
 }
 
 /// `on = …` or `unless = …`, each alternative already a full pattern.
@@ -219,6 +230,7 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
             (BEFORE_SLEEP, Value::Expr(e)) => keys.before_sleep = Some(e),
             (ON_GIVE_UP, Value::Expr(e)) => keys.on_give_up = Some(e),
             (SLEEPER, Value::Expr(e)) => keys.sleeper = Some(e),
+            (SEED, Value::Expr(e)) => keys.seed = seed(e, errors),
             (STATE, Value::Ident(ident)) => state = Some(ident),
             (NESTED, Value::Ident(mode)) => match Nesting::parse(&mode.to_string()) {
                 Some(nesting) => keys.nested = Some((nesting, mode.span())),
@@ -348,6 +360,10 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
                 &keys.before_sleep,
                 &keys.on_give_up,
                 &keys.sleeper,
+                &keys.seed.as_ref().and_then(|seed| match seed {
+                    Seed::Named(e) => Some(e.clone()),
+                    Seed::Known(_) => None,
+                }),
                 &guards.breaker,
                 &guards.budget,
                 &guards.limiter,
@@ -355,6 +371,7 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
             ];
             keys.constant = user.into_iter().flatten().all(|e| is_constant(e, &params));
             keys.history = state.is_some()
+                || keys.seed.is_some()
                 || keys.timeout.is_some()
                 || [&keys.before, &keys.after, &keys.before_sleep, &keys.on_give_up].iter().any(|h| h.is_some())
                 || keys.stop.as_ref().map_or_else(|| keys.preset.is_some_and(|(p, _)| p.timed), StopSpec::is_timed)
@@ -440,6 +457,27 @@ fn is_constant(e: &Expr, params: &[String]) -> bool {
         Expr::Path(p) => p.qself.is_none() && !names_a_param(),
         Expr::Closure(c) => c.asyncness.is_none() && !names_a_param(),
         _ => false,
+    }
+}
+
+/// `seed = N`: a whole number that fits a `u64`, or the path of a `const`.
+fn seed(e: Expr, errors: &mut Errors) -> Option<Seed> {
+    let message = || format!("`seed` takes a whole number from 0 to {}, or a `const` of type `u64`", u64::MAX);
+    match &e {
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(int), .. }) if matches!(int.suffix(), "" | "u64") => {
+            match int.base10_parse::<u64>() {
+                Ok(n) => Some(Seed::Known(n)),
+                Err(_) => {
+                    errors.spanned(&e, message());
+                    None
+                }
+            }
+        }
+        Expr::Path(_) => Some(Seed::Named(e)),
+        _ => {
+            errors.spanned(&e, message());
+            None
+        }
     }
 }
 

@@ -357,3 +357,40 @@ async fn scaled_jitter_stays_in_the_sdks_band() {
         }
     }
 }
+
+const SEED: u64 = 42;
+
+// `seed = N` on the attribute: the jitter is the same on every call, and the same as the
+// value form's with that seed (the README says jitter is seedable for tests; once only the
+// builder and configuration took a seed).
+#[tokio::test(start_paused = true)]
+async fn seed_makes_the_attribute_s_jitter_repeat_exactly() {
+    #[retry(stop = attempts(5), wait = full_jitter(1, 60), seed = 42)]
+    async fn seeded(log: &Attempts) -> Result<(), LlmError> {
+        fail(log)
+    }
+    #[retry(stop = attempts(5), wait = full_jitter(1, 60), seed = SEED)]
+    async fn seeded_by_a_const(log: &Attempts) -> Result<(), LlmError> {
+        fail(log)
+    }
+    let first = Attempts::new();
+    assert!(seeded(&first).await.is_err());
+    let second = Attempts::new();
+    assert!(seeded(&second).await.is_err());
+    let by_const = Attempts::new();
+    assert!(seeded_by_a_const(&by_const).await.is_err());
+    assert_eq!(first.gaps(), second.gaps());
+    assert_eq!(first.gaps(), by_const.gaps());
+
+    let policy = retry_runtime::RetryPolicy::builder()
+        .stop(retry_runtime::stop::attempts(5))
+        .wait(retry_runtime::wait::full_jitter(secs(1), secs(60)))
+        .seed(SEED)
+        .build()
+        .unwrap();
+    let value_form = Attempts::new();
+    assert!(policy.retry(|| async { fail(&value_form) }).await.is_err());
+    assert_eq!(first.gaps(), value_form.gaps());
+    let distinct: std::collections::HashSet<_> = first.gaps().into_iter().collect();
+    assert!(distinct.len() > 1, "jittered, not constant: {:?}", first.gaps());
+}
