@@ -446,11 +446,9 @@ where
     }
 
     pub(crate) fn level(&self) -> LogLevel {
-        match self.policy.settings.log {
-            Some(level) => level,
-            None if self.policy.hooks.any::<T, E>() => LogLevel::Off,
-            None => LogLevel::Warn,
-        }
+        // Hooks do not turn the default events off: a hook added for metrics would silently
+        // lose the log. `log = off` does.
+        self.policy.settings.log.unwrap_or(LogLevel::Warn)
     }
 
     fn describe<'o>(&self, outcome: &'o Result<T, E>) -> Result<Described<'o, E>, RejectedValue> {

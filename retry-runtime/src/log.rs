@@ -15,8 +15,8 @@ use crate::PolicyError;
 /// (`Warn` retries give up at `Error`). A first-try success emits nothing.
 ///
 /// # Default
-/// `Warn` when no hook is set; `Off` once any hook is set, since the hooks then own
-/// the reporting (set a level explicitly to have both).
+/// `Warn`, with hooks or without: a hook added for metrics does not turn the log off.
+/// Write `log = off` (or [`LogLevel::Off`]) to silence the default events.
 ///
 /// ```
 /// use retry_runtime::LogLevel;
