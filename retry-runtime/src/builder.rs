@@ -694,8 +694,10 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Builder<S, W, P, V, A, B, F, L
     }
 
     /// Admits every attempt through `breaker` (`breaker = …`): while it is open, the call
-    /// fails fast with `E::from(CircuitOpen)` without running the attempt. Only errors the
-    /// policy retries, and that carry no server-directed delay, count as failures.
+    /// fails fast with `E::from(CircuitOpen)` without running the attempt, and a failure
+    /// that leaves it open past the next attempt ends the call at once with that failure
+    /// (no sleep, no budget paid). Only errors the policy retries, and that carry no
+    /// server-directed delay, count as failures.
     ///
     /// ```
     /// use retry_runtime::{BreakerState, CircuitBreaker, CircuitOpen, RetryPolicy, stop::attempts, wait::none};
@@ -712,8 +714,10 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Builder<S, W, P, V, A, B, F, L
     /// let policy = RetryPolicy::builder().stop(attempts(5)).wait(none()).breaker(&BREAKER).build().unwrap();
     /// let mut runs = 0;
     /// let out: Result<(), Error> = policy.retry_blocking(|| { runs += 1; Err(Error::Down) });
-    /// assert_eq!((out, runs), (Err(Error::Open), 2)); // the third attempt was refused
+    /// assert_eq!((out, runs), (Err(Error::Down), 2)); // the second failure opened it
     /// assert_eq!(BREAKER.state(), BreakerState::Open);
+    /// let out: Result<(), Error> = policy.retry_blocking(|| { runs += 1; Err(Error::Down) });
+    /// assert_eq!((out, runs), (Err(Error::Open), 2)); // refused without an attempt
     /// ```
     pub fn breaker<K2: Breaker + ?Sized>(
         self,

@@ -72,9 +72,6 @@ pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q
     pub(crate) permit: Option<K::Permit>,
     /// What the last retry was paid for as, to refund it on success.
     withdrawal: Option<RetryKind>,
-    /// Whether the budget has counted this call's request: once an attempt has returned,
-    /// so that a call refused before any ran, or whose body panicked, counts for nothing.
-    requested: bool,
     pub(crate) timed_out: AtomicBool,
     /// What this call's attempts tell the retried calls nested in them, and what they told.
     pub(crate) layer: nested::Layer,
@@ -354,7 +351,6 @@ where
             attempt: 0,
             permit: None,
             withdrawal: None,
-            requested: false,
             timed_out: AtomicBool::new(false),
             layer: nested::Layer::new(policy.settings.nested),
             #[cfg(feature = "metrics")]
@@ -430,6 +426,14 @@ where
         Admit::Run
     }
 
+    /// Counts the call's request for the budget (a percent budget saves from requests).
+    #[inline]
+    pub(crate) fn count_request(&self) {
+        if U::ACTIVE {
+            self.policy.guards.budget.record_request();
+        }
+    }
+
     /// Gives up on an attempt the circuit breaker refused.
     #[inline]
     pub fn refused(&self, error: E) -> Next<T, E> {
@@ -482,10 +486,11 @@ where
     /// Decides what follows the attempt that returned `outcome`.
     #[inline]
     pub fn after(&mut self, outcome: Result<T, E>) -> Next<T, E> {
-        // The call's request, counted once its first attempt (or round) has run to an end.
-        if U::ACTIVE && !self.requested {
-            self.requested = true;
-            self.policy.guards.budget.record_request();
+        // The call's request, counted once its first attempt has returned, so that a call
+        // refused before any ran, or whose body panicked, counts for nothing (a hedged first
+        // round counts its own: `hedge.rs`).
+        if self.attempt == 1 {
+            self.count_request();
         }
         let retryable = match &outcome {
             Ok(value) => self.policy.retry_value.retry(value),

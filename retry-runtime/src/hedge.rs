@@ -187,6 +187,8 @@ where
         Fut: Future<Output = Result<T, E>>,
     {
         let policy = self.policy();
+        // The first round is the call's request, however many hedges it starts.
+        let first_round = self.attempt == 1;
         let (after, mut left) = policy.settings.hedge.map_or((Duration::MAX, 0), |h| (h.after, h.hedges));
         // The attempts run concurrently, so they cannot borrow the call, which admits the
         // hedges between their polls: they share a fork of its layer and timeout flag.
@@ -250,6 +252,9 @@ where
                 running.clear();
                 self.end_round(&layer, &timed_out);
                 self.permit = permit;
+                if first_round && self.attempt > 1 {
+                    self.count_request();
+                }
                 return self.after(outcome);
             }
             // A failure while another attempt runs: reported, and the round goes on.

@@ -63,7 +63,7 @@ const REPORT_FAILURE: u8 = 2;
 /// PROVIDER_A.join(&fleet)?;
 /// let policy = RetryPolicy::builder().stop(attempts(5)).wait(none()).breaker(&PROVIDER_A).build().unwrap();
 /// let out: Result<(), Error> = policy.retry(|| async { Err(Error::Down) }).await;
-/// assert_eq!(out, Err(Error::Open)); // two failures opened it
+/// assert_eq!(out, Err(Error::Down)); // two failures opened it: the call ends with the second
 /// fleet.sync().await?;                 // published: every process now refuses
 /// assert!(PROVIDER_A.fleet_open_for().is_some());
 /// # PROVIDER_A.local().reset(); fleet.clear_breaker(&PROVIDER_A).await?;
