@@ -54,7 +54,8 @@ const FRACTION_DIGITS: usize = 18;
 ///   the number makes the value unreadable;
 /// - dates are parsed by the `httpdate` crate (years 1970 to 9999; RFC 850's two-digit
 ///   years map to 1970–2069; the weekday must match the date); a date at or before `now`
-///   gives [`Duration::ZERO`].
+///   gives [`Duration::ZERO`]. A leap second (`23:59:60`, which RFC 9110 allows) reads as
+///   the second after `23:59:59`.
 ///
 /// ```
 /// use retry_runtime::headers::retry_after;
@@ -67,6 +68,8 @@ const FRACTION_DIGITS: usize = 18;
 /// assert_eq!(retry_after("Sun Nov  6 08:49:40 1994", now), Some(Duration::from_secs(3)));
 /// assert_eq!(retry_after("Sat, 05 Nov 1994 08:49:37 GMT", now), Some(Duration::ZERO));
 /// assert_eq!(retry_after("soon", now), None);
+/// let leap = UNIX_EPOCH + Duration::from_secs(1_483_228_790); // Sat, 31 Dec 2016 23:59:50 GMT
+/// assert_eq!(retry_after("Sat, 31 Dec 2016 23:59:60 GMT", leap), Some(Duration::from_secs(10)));
 /// ```
 pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = trim_ows(value);
@@ -74,9 +77,25 @@ pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
         decimal(value, NANOS_PER_SEC).map(capped)
     } else {
         // httpdate checks `is_ascii` first and caps the year at 9999, so no input panics.
-        let at = httpdate::parse_http_date(value).ok()?;
-        Some(until(at, now))
+        match httpdate::parse_http_date(value) {
+            Ok(at) => Some(until(at, now)),
+            Err(_) => leap_second(value).map(|at| until(at, now)),
+        }
     }
+}
+
+/// A date whose time is `hh:mm:60`, the leap second RFC 9110 allows and httpdate refuses:
+/// read as the second after `hh:mm:59`.
+fn leap_second(value: &str) -> Option<SystemTime> {
+    let at = value.find(":60")?;
+    let (before, after) = (&value[..at], &value[at + 3..]);
+    let clock = before.get(before.len().checked_sub(5)?..)?;
+    let shaped = clock.as_bytes()[2] == b':' && clock.bytes().enumerate().all(|(i, b)| i == 2 || b.is_ascii_digit());
+    if !shaped || !(after.is_empty() || after.starts_with(' ')) {
+        return None;
+    }
+    let second_before = httpdate::parse_http_date(&format!("{before}:59{after}")).ok()?;
+    second_before.checked_add(Duration::from_secs(1))
 }
 
 /// Reads a `retry-after-ms` value: milliseconds, possibly fractional (`1500`, `250.5`,

@@ -120,6 +120,10 @@ mod http_responses {
         r#"{"type":"error","error":{"type":"rate_limit_error","message":"enforced_spend_limit_reached"}}"#;
     const QUOTA: &str = r#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}"#;
     const OVERLOADED: &str = r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
+    /// A 400 whose message quotes a prompt holding an overloaded error object, escaped.
+    const QUOTES_OVERLOADED: &str = r#"{"type":"error","error":{"type":"invalid_request_error","message":"bad prompt: {\"type\": \"overloaded_error\"}"}}"#;
+    /// A stream that began with 200 and then failed.
+    const SSE_OVERLOADED: &str = "event: error\ndata: {\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", \"message\": \"Overloaded\"}}\n\n";
     const RATE: &str = r#"{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}"#;
 
     /// Header name and value pairs.
@@ -152,6 +156,12 @@ mod http_responses {
         (500, &[], OVERLOADED, true),
         (400, &[], SPEND, false),
         (503, &[], SPEND, true),           // only a 429 is read as out of money
+        // Anthropic's error object, not a substring: a 400 quoting the user's prompt, or a
+        // 200 that mentions the word, is not overloaded; a stream's error event is.
+        (400, &[], QUOTES_OVERLOADED, false),
+        (400, &[], r#"{"error":{"type":"invalid_request_error","message":"what is overloaded_error?"}}"#, false),
+        (200, &[], OVERLOADED, false),
+        (200, &[], SSE_OVERLOADED, true),
         // x-should-retry overrides both ways, and beats the body.
         (503, &[("x-should-retry", "false")], "", false),
         (429, &[("x-should-retry", "false")], RATE, false),
@@ -223,8 +233,15 @@ mod http_responses {
         ], None),
         // No remaining header: the reset counts.
         (&[("x-ratelimit-reset-tokens", "20ms")], Some(Duration::from_millis(20))),
-        (&[("x-ratelimit-reset-tokens", "20ms"), ("x-ratelimit-remaining-tokens", "lots")],
-            Some(Duration::from_millis(20))),
+        // A remaining count that is no count says nothing: its reset is no wait (it once read
+        // as used up, and a huge count made the response wait 360 s).
+        (&[("x-ratelimit-reset-tokens", "20ms"), ("x-ratelimit-remaining-tokens", "lots")], None),
+        (&[("x-ratelimit-reset-tokens", "6m0s"), ("x-ratelimit-remaining-tokens", "-5")], None),
+        // A huge count is plenty left, and `5.0` is 5.
+        (&[("x-ratelimit-reset-tokens", "6m0s"), ("x-ratelimit-remaining-tokens", "99999999999999999999")], None),
+        (&[("x-ratelimit-reset-tokens", "6m0s"), ("x-ratelimit-remaining-tokens", "5.0")], None),
+        (&[("x-ratelimit-reset-tokens", "6m0s"), ("x-ratelimit-remaining-tokens", "0.0")],
+            Some(Duration::from_secs(360))),
         (&[("x-ratelimit-reset-tokens", "garbage")], None),
         // Anthropic: any *-reset whose *-remaining is 0 or absent.
         (&[

@@ -327,3 +327,16 @@ fn the_parsers_are_at_the_path_the_spec_names() {
     let parse: fn(&str) -> Option<Duration> = retry_runtime::headers::go_duration;
     assert_eq!(parse("1s"), Some(Duration::from_secs(1)));
 }
+
+#[test]
+fn a_leap_second_in_retry_after_reads_as_the_next_second() {
+    // RFC 9110 allows second 60; httpdate refuses it, and the header once read as nothing.
+    let before = at(1_483_228_790); // Sat, 31 Dec 2016 23:59:50 GMT
+    assert_eq!(retry_after("Sat, 31 Dec 2016 23:59:60 GMT", before), Some(Duration::from_secs(10)));
+    assert_eq!(retry_after("Saturday, 31-Dec-16 23:59:60 GMT", before), Some(Duration::from_secs(10)));
+    assert_eq!(retry_after("Sat Dec 31 23:59:60 2016", before), Some(Duration::from_secs(10)));
+    // Only a clock's seconds: 60 elsewhere, or 61, is still no date.
+    assert_eq!(retry_after("Sat, 31 Dec 2016 23:60:00 GMT", before), None);
+    assert_eq!(retry_after("Sat, 31 Dec 2016 23:59:61 GMT", before), None);
+    assert_eq!(retry_after(":60", before), None);
+}

@@ -22,7 +22,8 @@ use crate::headers::{retry_after, retry_after_ms, should_retry};
 ///    Anthropic's `anthropic-ratelimit-*-reset`
 ///    ([`headers::rfc3339_reset`](crate::headers::rfc3339_reset)). Only the limits that
 ///    are used up count: a reset whose `remaining` header (`x-ratelimit-remaining-tokens`,
-///    `anthropic-ratelimit-tokens-remaining`, …) reads `0`, or is absent or unreadable.
+///    `anthropic-ratelimit-tokens-remaining`, …) reads `0` (or `0.0`), or is absent; a
+///    count that is no number (`-5`, `lots`) says nothing, and a huge one is plenty left.
 ///    The answer is the largest of those, since the next request needs every one of them
 ///    reset.
 ///
@@ -98,12 +99,13 @@ impl Transient for Verdict {
 /// 2. a 429 whose body contains `enforced_spend_limit_reached` (Anthropic) or
 ///    `insufficient_quota` (OpenAI) is permanent: the account is out of money, which no
 ///    wait cures;
-/// 3. a body containing `overloaded_error` (Anthropic, with 529 or any other status) is
-///    transient;
+/// 3. Anthropic's error object `{"type": "overloaded_error", …}` in the body of an error
+///    status (529 or any other), or in a stream's `event: error`, is transient; the word
+///    elsewhere (a 400 quoting the user's prompt, a 200) is not;
 /// 4. otherwise the status: [`status_is_transient`].
 ///
-/// The delay is [`server_delay`]`(headers, now)`. The body is searched as text, so a
-/// snippet of it is enough.
+/// The delay is [`server_delay`]`(headers, now)`. The body is read as text, so a snippet of
+/// it holding the error object is enough.
 ///
 /// Needs the `http` feature.
 ///

@@ -57,11 +57,26 @@ pub(super) fn reset(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
 pub(super) fn body_verdict(status: u16, body: &str) -> Option<bool> {
     if status == 429 && OUT_OF_MONEY.iter().any(|marker| body.contains(marker)) {
         Some(false)
-    } else if body.contains(OVERLOADED) {
+    } else if (status >= 400 || body.contains("event: error")) && error_type_is(body, OVERLOADED) {
+        // An error status, or a stream that began with 200 and then sent an error event.
         Some(true)
     } else {
         None
     }
+}
+
+/// Whether the body's error object names `kind` as its type or code: `"type": "kind"` or
+/// `"code": "kind"` as JSON writes them, with the key's quote unescaped, so that a 400
+/// quoting the user's prompt (`\"type\": \"overloaded_error\"` inside a string) does not match.
+fn error_type_is(body: &str, kind: &str) -> bool {
+    let quoted = format!("\"{kind}\"");
+    body.match_indices(&quoted).any(|(at, _)| {
+        // Before the value: optional whitespace, a colon, optional whitespace, then the key.
+        let before = body[..at].trim_end_matches([' ', '\t', '\n', '\r']);
+        let Some(before) = before.strip_suffix(':') else { return false };
+        let before = before.trim_end_matches([' ', '\t', '\n', '\r']);
+        ["\"type\"", "\"code\""].iter().any(|key| before.strip_suffix(key).is_some_and(|rest| !rest.ends_with('\\')))
+    })
 }
 
 /// The first value of `name` as text. Not `HeaderValue::to_str`, which refuses non-ASCII
@@ -70,7 +85,24 @@ pub(crate) fn value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     core::str::from_utf8(headers.get(name)?.as_bytes()).ok()
 }
 
-/// `false` only when the `remaining` header says some is left.
+/// `true` when the `remaining` header is absent (the reset alone is the server's word) or
+/// reads 0; a value that is no count (`-5`, `soon`) says nothing, so its reset is no wait.
 fn used_up(headers: &HeaderMap, remaining: &str) -> bool {
-    value(headers, remaining).and_then(|left| left.trim().parse::<u64>().ok()).is_none_or(|left| left == 0)
+    match value(headers, remaining) {
+        None => true,
+        Some(left) => count(left) == Some(0),
+    }
+}
+
+/// A `remaining` count as the providers write it: whole digits, saturating
+/// (`99999999999999999999` is plenty left, not none), or a non-negative decimal (`5.0` is
+/// 5). A sign, a negative, an exponent of nonsense or other text is `None`.
+pub(crate) fn count(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) {
+        return None;
+    }
+    Some(whole.bytes().fold(0_u64, |n, d| n.saturating_mul(10).saturating_add(u64::from(d - b'0'))))
 }

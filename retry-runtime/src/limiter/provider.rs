@@ -70,10 +70,12 @@ impl ProviderLimits {
     /// ```
     #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
     pub fn from_headers(headers: &http::HeaderMap, now: std::time::SystemTime) -> Self {
-        use crate::classify::provider::{ANTHROPIC_PREFIX, OPENAI_RESETS, REMAINING_SUFFIX, RESET_SUFFIX, value};
+        use crate::classify::provider::{
+            ANTHROPIC_PREFIX, OPENAI_RESETS, REMAINING_SUFFIX, RESET_SUFFIX, count, value,
+        };
         use crate::headers::{go_duration, rfc3339_reset};
 
-        let count = |name: &str| value(headers, name).and_then(|v| v.trim().parse::<u64>().ok());
+        let count = |name: &str| value(headers, name).and_then(count);
         let limit = |index: usize, anthropic: &str| {
             let (reset, remaining) = OPENAI_RESETS[index];
             let anthropic = |suffix: &str| format!("{ANTHROPIC_PREFIX}{anthropic}{suffix}");
@@ -217,6 +219,24 @@ mod tests {
             reset_requests: Some(Duration::from_millis(reset_ms)),
             ..ProviderLimits::default()
         }
+    }
+
+    #[cfg(feature = "http")]
+    #[test]
+    fn remaining_counts_read_as_the_providers_write_them() {
+        // A huge count once read as none left (the response then waited for the reset).
+        let read = |remaining: &str| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert("x-ratelimit-remaining-tokens", remaining.parse().unwrap());
+            headers.insert("x-ratelimit-reset-tokens", "6m0s".parse().unwrap());
+            ProviderLimits::from_headers(&headers, std::time::SystemTime::now()).remaining_tokens
+        };
+        assert_eq!(read("99999999999999999999"), Some(u64::MAX));
+        assert_eq!(read("5.0"), Some(5));
+        assert_eq!(read(" 7 "), Some(7));
+        assert_eq!(read("-5"), None);
+        assert_eq!(read("1e3"), None);
+        assert_eq!(read("lots"), None);
     }
 
     #[test]
