@@ -637,7 +637,12 @@ where
     {
         #[cfg(feature = "metrics")]
         self.time_attempt();
-        self.layer.attempt(O::bound(limit, &self.policy.execution.sleeper, attempt, &self.timed_out))
+        self.layer.attempt(crate::timeout::bound::<O, _, _>(
+            limit,
+            &self.policy.execution.sleeper,
+            attempt,
+            &self.timed_out,
+        ))
     }
 }
 

@@ -334,7 +334,8 @@ where
     Q: BulkheadGuard<E>,
 {
     let shaped = shaping::shape(policy, deadline).await?;
-    let outcome = layer.attempt(O::bound(limit, &policy.execution.sleeper, body, timed_out)).await;
+    let outcome =
+        layer.attempt(crate::timeout::bound::<O, _, _>(limit, &policy.execution.sleeper, body, timed_out)).await;
     shaping::release(policy, shaped, &outcome);
     Ok(outcome)
 }

@@ -35,7 +35,9 @@ pub use crate::predicate::RetryError;
 pub use crate::shaping::{BulkheadGuard, Limiter, LimiterGuard, NoBulkhead, NoLimiter, Shaped, Unshaped};
 use crate::sleep::{AsyncSleep, BlockingSleep};
 pub use crate::stream::expansion::{Owned, first_item, opened, opened_async, retry_stream};
-pub use crate::timeout::{AttemptTimeout, Blocking, Execution, NoTimeout, WithTimeout};
+pub use crate::timeout::{
+    AttemptTimeout, Blocking, Convert, Cut, Execution, NoTimeout, Timed, TimeoutKind, Uncut, WithTimeout,
+};
 pub use crate::wait::WaitList;
 pub use crate::{Hedge, LogLevel, Nested, RetryPolicy, RetryPolicyBuilder, RetryState};
 
