@@ -494,6 +494,20 @@ fn report<T>(checked: Result<T, Diagnostics<Site>>, errors: &mut Errors) -> Opti
     }
 }
 
+// Input:  #[tokio::test] #[retry(...)] async fn t() -> R { body }, as tokio-macros leaves it:
+//         fn t() -> R { let body = async { body }; … Builder::…().block_on(body) }
+/// Whether tokio's `#[tokio::test]` / `#[tokio::main]` expanded the function first: a plain
+/// `fn` whose body makes an async block named `body` and blocks on it.
+fn expanded_by_tokio(item: &ItemFn) -> bool {
+    let makes_body = item.block.stmts.first().is_some_and(|stmt| {
+        matches!(stmt, syn::Stmt::Local(syn::Local { pat: Pat::Ident(p), init: Some(init), .. })
+            if p.ident == "body" && matches!(*init.expr, Expr::Async(_)))
+    });
+    let mut idents = Vec::new();
+    collect_idents(item.block.to_token_stream(), &mut idents);
+    makes_body && idents.iter().any(|i| i == "block_on") && idents.iter().any(|i| i == "Builder")
+}
+
 fn check_function(item: ItemFn, errors: &mut Errors) -> Option<Function> {
     let sig = &item.sig;
     let mut ok = true;
@@ -507,6 +521,13 @@ fn check_function(item: ItemFn, errors: &mut Errors) -> Option<Function> {
     }
     if let Some(v) = &sig.variadic {
         errors.spanned(v, "`#[retry]` cannot go on a variadic function");
+        ok = false;
+    }
+    if sig.asyncness.is_none() && expanded_by_tokio(&item) {
+        errors.spanned(
+            &sig.ident,
+            "`#[retry]` is below `#[tokio::test]` or `#[tokio::main]`, which has already made this `async fn` a blocking one (each attempt would start a runtime and sleep the thread); write `#[retry(...)]` above `#[tokio::test]`",
+        );
         ok = false;
     }
     let ret = match &sig.output {

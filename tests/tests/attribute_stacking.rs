@@ -1,4 +1,4 @@
-//! `#[retry]` stacked with `#[tokio::test]` in both orders. A trybuild pass case cannot
+//! `#[retry]` stacked above `#[tokio::test]`. A trybuild pass case cannot
 //! cover this: outside a test build `#[test]` removes the function before `#[retry]` runs.
 //! Each test fails its first attempts and passes only because it is retried.
 
@@ -6,7 +6,6 @@ use retry_runtime::retry;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 static RETRY_OUTSIDE: AtomicU32 = AtomicU32::new(0);
-static RETRY_INSIDE: AtomicU32 = AtomicU32::new(0);
 
 fn third_time_lucky(calls: &AtomicU32) -> Result<(), String> {
     let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
@@ -21,11 +20,6 @@ async fn retry_outside_tokio_test() -> Result<(), String> {
     third_time_lucky(&RETRY_OUTSIDE)
 }
 
-// `#[tokio::test]` expands first into a blocking test function, which `#[retry]` retries
-// whole: each attempt runs the async body on a fresh runtime.
-#[tokio::test]
-#[retry(stop = attempts(3), wait = none)]
-async fn retry_inside_tokio_test() -> Result<(), String> {
-    tokio::task::yield_now().await;
-    third_time_lucky(&RETRY_INSIDE)
-}
+// `#[tokio::test]` above `#[retry]` is a compile error that asks for the order above
+// (`tests/tests/ui/fail/retry_below_tokio_main.rs`): tokio's expansion would have
+// made the function blocking, each attempt a runtime of its own and a real thread sleep.
