@@ -37,4 +37,6 @@ pub use spec::{Base, Count, Delay, Fraction, StopSpec, WaitSpec};
 pub use suggest::{closest, one_of, snippet};
 pub use table::*;
 pub use term::{Node, Op, Term};
-pub use text::{ByteRange, Entry, MAX_DEPTH, MAX_LEN, SyntaxError, TextKind, check_len, column, entries, parse_text};
+pub use text::{
+    ByteRange, Entry, MAX_DEPTH, MAX_LEN, MAX_TOKENS, SyntaxError, TextKind, check_len, column, entries, parse_text,
+};

@@ -20,6 +20,11 @@ pub const MAX_LEN: usize = 1 << 20;
 /// The deepest nesting of parentheses (groups and argument lists) accepted.
 pub const MAX_DEPTH: usize = 64;
 
+/// The most tokens (names, numbers, signs and parentheses) one text may hold: a policy
+/// needs a few dozen. It bounds what the tokens and the tree cost, whatever the shape:
+/// `a|a|…` to the length limit once cost 111 bytes a byte.
+pub const MAX_TOKENS: usize = 10_000;
+
 /// Text that does not parse: the message says where, by column.
 ///
 /// ```
@@ -149,7 +154,7 @@ fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-fn tokens(src: &str) -> Vec<Token> {
+fn tokens(src: &str) -> Result<Vec<Token>, SyntaxError> {
     let mut out = Vec::new();
     let mut chars = src.char_indices().peekable();
     let eat_while =
@@ -194,9 +199,15 @@ fn tokens(src: &str) -> Vec<Token> {
             }
             _ => Kind::Other,
         };
+        if out.len() == MAX_TOKENS {
+            return Err(error(format!(
+                "the text holds more than {MAX_TOKENS} names, numbers and signs (from column {}); a policy needs a few dozen",
+                column(src, start)
+            )));
+        }
         out.push(Token { kind, start, end });
     }
-    out
+    Ok(out)
 }
 
 /// Parses all of `src` as one term of `kind`.
@@ -215,7 +226,7 @@ fn tokens(src: &str) -> Vec<Token> {
 /// A [`SyntaxError`] for the first token out of place, text too long or too deep.
 pub fn parse_text(src: &str, kind: TextKind) -> Result<Term<ByteRange>, SyntaxError> {
     check_len(src, kind.noun())?;
-    let mut parser = Parser { src, tokens: tokens(src), pos: 0 };
+    let mut parser = Parser { src, tokens: tokens(src)?, pos: 0 };
     if parser.tokens.is_empty() {
         return Err(error(format!("expected {}, found nothing; write one such as {}", kind.noun(), kind.example())));
     }
@@ -492,7 +503,7 @@ pub struct Entry<'s> {
 /// A [`SyntaxError`] where a key or its `=` is missing, or a `,` between entries.
 pub fn entries(src: &str) -> Result<Vec<Entry<'_>>, SyntaxError> {
     check_len(src, "a policy line")?;
-    let tokens = tokens(src);
+    let tokens = tokens(src)?;
     let text = |t: &Token| src.get(t.start..t.end).unwrap_or_default();
     let mut out = Vec::new();
     let mut i = 0;

@@ -389,6 +389,19 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
     }
     let hedge = hedge_after.map(|after| Hedging { after, hedges });
     let function = check_function(item, errors);
+    if let (Source::Keys(keys), Some(f)) = (&source, &function)
+        && let Some(filter) = &keys.on
+        && let Some(bare) = filter.patterns.iter().find(|p| matches!(p, Pat::Ident(_)))
+        && let Some(written) = not_an_enum(&f.ret)
+    {
+        let key = if filter.negate { UNLESS.name } else { ON.name };
+        errors.spanned(
+            bare,
+            format!(
+                "`{key}` names variants of an enum error type, and `{written}` is no enum; decide from the value with `when = |e: &{written}| …` instead"
+            ),
+        );
+    }
     let mut source = source;
     // Where the error type can be named, `timeout`, `breaker`, `limiter` and `bulkhead` pick
     // their markers by whether it converts from `Elapsed` / `CircuitOpen` / `RateLimited` /
@@ -491,6 +504,37 @@ fn report<T>(checked: Result<T, Diagnostics<Site>>, errors: &mut Errors) -> Opti
             }
             None
         }
+    }
+}
+
+/// The error type as written, when it is a well-known type that is no enum (`String`,
+/// `&str`, `io::Error`, `anyhow::Error`, a `Box`), or the return type an alias to one
+/// (`io::Result<T>`, `anyhow::Result<T>`): `on = Variant` cannot name a variant of it.
+fn not_an_enum(ret: &ReturnShape) -> Option<String> {
+    let text = |ty: &Type| ty.to_token_stream().to_string().replace(' ', "");
+    let path_ends = |ty: &Type, ends: &[&str]| match ty {
+        Type::Path(p) => {
+            let segments: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+            ends.iter().any(|end| {
+                let end: Vec<&str> = end.split("::").collect();
+                segments.len() >= end.len()
+                    && segments[segments.len() - end.len()..].iter().zip(&end).all(|(a, b)| a == b)
+            })
+        }
+        _ => false,
+    };
+    match &ret.err_name {
+        Some(PartType::Named(ty)) => {
+            let named = path_ends(ty, &["String", "io::Error", "anyhow::Error", "Box", "fmt::Error"])
+                || matches!(&**ty, Type::Reference(r) if matches!(&*r.elem, Type::Path(p) if p.path.is_ident("str")));
+            named.then(|| text(ty))
+        }
+        Some(PartType::OfReturn) => match &ret.fenced {
+            ty if path_ends(ty, &["io::Result"]) => Some("std::io::Error".to_owned()),
+            ty if path_ends(ty, &["anyhow::Result"]) => Some("anyhow::Error".to_owned()),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -63,19 +63,38 @@ fn ten_megabytes_are_refused_by_every_config_parser_before_anything_is_read() {
     }
 }
 
-// Guards the bound that the length check exists for: text just within it costs at most a
-// constant times its length (48 MB for 1 MiB of `(`, the worst shape), never more.
+// Guards the bound that the length check exists for: text just within it costs at most 5
+// bytes of memory a byte of text, whatever its shape. Chains of short names were the worst
+// shapes (`a|a|…` 111 bytes a byte, `a|b&…` through `PolicyConfig` 218) until the lexer
+// stopped at `MAX_TOKENS`; a megabyte-long name, copied into its entry and its message, is
+// now the worst (4).
 #[test]
 fn text_at_the_length_limit_costs_memory_in_proportion() {
-    for unit in ["(", "fixed(1) + ", "never | "] {
+    let shapes = ["(", "fixed(1) + ", "never | ", "a|", "a&", "a+", "a|b&", "1s+", "f(a,", "a(", "|", "a"];
+    for unit in shapes {
         let text = unit.repeat(MAX_LEN / unit.len());
+        let line = format!("stop = {}", &text[..text.len() - 7]);
+        let wait_line = format!("wait = {}", &text[..text.len() - 7]);
         let info = measure(|| {
             let _ = parse_stop(&text);
             let _ = parse_wait(&text);
             let _ = text.parse::<PolicyConfig>();
+            let _ = line.parse::<PolicyConfig>();
+            let _ = wait_line.parse::<PolicyConfig>();
         });
-        assert!(info.bytes_max <= 64 * MAX_LEN as u64, "{unit:?}: {info:?}");
+        assert!(info.bytes_max <= 5 * MAX_LEN as u64, "{unit:?}: {info:?}");
     }
+}
+
+// A chain longer than any policy is refused at the token past the limit, with its column.
+#[test]
+fn more_tokens_than_a_policy_needs_are_refused() {
+    let text = "never | ".repeat(6_000);
+    let message = message(parse_stop(&text));
+    assert!(message.contains("more than 10000 names, numbers and signs"), "{message}");
+    assert!(message.contains("column 40001"), "{message}");
+    let fits = "never | ".repeat(4_000) + "never";
+    assert!(parse_stop(&fits).is_ok());
 }
 
 // Header values are read in place: a megabyte (60 times what servers accept in a header)
