@@ -146,7 +146,11 @@ fn a_hundred_thousand_open_parentheses_do_not_overflow_the_stack() {
             format!("stop = {open}").parse::<PolicyConfig>().err(),
         ] {
             let message = err.expect("parsed").to_string();
-            assert!(message.contains("nest deeper than 64 levels"), "{message}");
+            // The lexer's token limit (10 000) comes before the parser's depth limit.
+            assert!(
+                message.contains("nest deeper than 64 levels") || message.contains("more than 10000 names"),
+                "{message}"
+            );
         }
         let balanced = format!("{open}never{}", ")".repeat(100_000));
         assert!(parse_stop(&balanced).is_err());

@@ -129,14 +129,17 @@ fn long_operator_chains_mean_what_they_say_and_stay_shallow() {
     let parsed = parse_wait(&text).unwrap();
     assert_same_wait("…", &*parsed, &fixed(s(1)));
 
-    // 70 000 terms: as long a chain as `MAX_LEN` (1 MiB) lets in.
-    let text = vec!["attempts(9)"; 70_000].join(" & ");
+    // 1 900 terms of 5 tokens: as long a chain as `MAX_TOKENS` (10 000) lets in.
+    let text = vec!["attempts(9)"; 1_900].join(" & ");
     let parsed = parse_stop(&text).unwrap();
     let at = |n| StopContext::new(n, Duration::ZERO, Duration::ZERO);
     assert!(!parsed.should_stop(&at(8)));
     assert!(parsed.should_stop(&at(9)));
+    // 70 000 terms fit in `MAX_LEN` (1 MiB), but not in the token limit.
+    let text = vec!["attempts(9)"; 70_000].join(" & ");
+    assert!(parse_stop(&text).unwrap_err().to_string().contains("more than 10000 names, numbers and signs"));
 
-    let text = format!("chain({})", vec!["none"; 100_000].join(", "));
+    let text = format!("chain({})", vec!["none"; 4_000].join(", "));
     assert!(parse_wait(&text).is_ok());
 }
 
