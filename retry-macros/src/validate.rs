@@ -511,7 +511,12 @@ fn report<T>(checked: Result<T, Diagnostics<Site>>, errors: &mut Errors) -> Opti
 /// `&str`, `io::Error`, `anyhow::Error`, a `Box`), or the return type an alias to one
 /// (`io::Result<T>`, `anyhow::Result<T>`): `on = Variant` cannot name a variant of it.
 fn not_an_enum(ret: &ReturnShape) -> Option<String> {
-    let text = |ty: &Type| ty.to_token_stream().to_string().replace(' ', "");
+    let text = |ty: &Type| {
+        let spaced = ty.to_token_stream().to_string();
+        [(" :: ", "::"), (" < ", "<"), ("< ", "<"), (" >", ">"), ("& ", "&"), (" ,", ",")]
+            .iter()
+            .fold(spaced, |text, (from, to)| text.replace(from, to))
+    };
     let path_ends = |ty: &Type, ends: &[&str]| match ty {
         Type::Path(p) => {
             let segments: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
