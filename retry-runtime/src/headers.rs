@@ -24,9 +24,6 @@
 use core::time::Duration;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-
 /// The longest delay any reader returns: one year (365 days). Longer requests are capped
 /// to it, see the [module docs](self).
 ///
@@ -162,9 +159,10 @@ pub fn go_duration(value: &str) -> Option<Duration> {
 /// Reads an RFC 3339 timestamp, as Anthropic sends in `anthropic-ratelimit-*-reset`, and
 /// returns the time from `now` until then.
 ///
-/// Parsed by the `time` crate's strict RFC 3339 reader: `Z` or a numeric offset
-/// (`+05:30`, `-08:00`), optional fractional seconds, years 0000 to 9999. A time at or
-/// before `now` gives [`Duration::ZERO`].
+/// Strict RFC 3339 (section 5.6): `YYYY-MM-DDTHH:MM:SS`, optional fractional seconds, then
+/// `Z` or a numeric offset (`+05:30`, `-08:00`); `T` and `Z` in either case; years 0000 to
+/// 9999; a leap second (`:60`) reads as the second after `:59`. A time at or before `now`
+/// gives [`Duration::ZERO`].
 ///
 /// ```
 /// use retry_runtime::headers::rfc3339_reset;
@@ -173,19 +171,80 @@ pub fn go_duration(value: &str) -> Option<Duration> {
 /// let now = UNIX_EPOCH + Duration::from_secs(1_720_708_500); // 2024-07-11T14:35:00Z
 /// assert_eq!(rfc3339_reset("2024-07-11T14:35:12Z", now), Some(Duration::from_secs(12)));
 /// assert_eq!(rfc3339_reset("2024-07-11T16:35:12+02:00", now), Some(Duration::from_secs(12)));
+/// assert_eq!(rfc3339_reset("2024-07-11T14:35:00.25Z", now), Some(Duration::from_millis(250)));
 /// assert_eq!(rfc3339_reset("2024-07-11T14:00:00Z", now), Some(Duration::ZERO));
 /// assert_eq!(rfc3339_reset("2024-07-11 14:35:12", now), None);
+/// assert_eq!(rfc3339_reset("2024-02-30T00:00:00Z", now), None);
 /// ```
 pub fn rfc3339_reset(value: &str, now: SystemTime) -> Option<Duration> {
-    let at = OffsetDateTime::parse(trim_ows(value), &Rfc3339).ok()?;
+    let at = rfc3339_nanos(trim_ows(value))?;
     // Compared as signed nanoseconds since the epoch: no `SystemTime` arithmetic, which
     // could overflow on some platforms for far dates.
     let now = match now.duration_since(UNIX_EPOCH) {
         Ok(after) => i128::try_from(after.as_nanos()).unwrap_or(i128::MAX),
         Err(before) => i128::try_from(before.duration().as_nanos()).map_or(i128::MIN, |n| -n),
     };
-    let ahead = at.unix_timestamp_nanos().saturating_sub(now);
+    let ahead = at.saturating_sub(now);
     Some(u128::try_from(ahead).map_or(Duration::ZERO, capped))
+}
+
+/// An RFC 3339 date-time as signed nanoseconds since the Unix epoch.
+fn rfc3339_nanos(text: &str) -> Option<i128> {
+    let b = text.as_bytes();
+    let digits = |range: core::ops::Range<usize>| -> Option<i64> {
+        let part = b.get(range)?;
+        part.iter().all(u8::is_ascii_digit).then(|| part.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
+    };
+    let at = |i: usize, c: u8| b.get(i).is_some_and(|x| x.eq_ignore_ascii_case(&c));
+    if !(at(4, b'-') && at(7, b'-') && at(10, b'T') && at(13, b':') && at(16, b':')) {
+        return None;
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    let leap_year = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = [31, if leap_year { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let valid_day =
+        usize::try_from(month - 1).ok().and_then(|m| month_days.get(m)).is_some_and(|&n| (1..=n).contains(&day));
+    if !valid_day || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    // Fractional seconds, to the nanosecond (finer digits are dropped).
+    let mut i = 19;
+    let mut nanos: i64 = 0;
+    if b.get(i) == Some(&b'.') {
+        let start = i + 1;
+        i = start;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            if i - start < 9 {
+                nanos = nanos * 10 + i64::from(b[i] - b'0');
+            }
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        nanos *= 10_i64.pow(u32::try_from(9_usize.saturating_sub(i - start)).ok()?);
+    }
+    let offset_minutes = match b.get(i) {
+        Some(b'Z' | b'z') if i + 1 == b.len() => 0,
+        Some(&sign @ (b'+' | b'-')) if i + 6 == b.len() && b[i + 3] == b':' => {
+            let (h, m) = (digits(i + 1..i + 3)?, digits(i + 4..i + 6)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            if sign == b'+' { h * 60 + m } else { -(h * 60 + m) }
+        }
+        _ => return None,
+    };
+    // Days from the civil date (Howard Hinnant's algorithm), then seconds.
+    let (y, m) = if month <= 2 { (year - 1, month + 9) } else { (year, month - 3) };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * m + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offset_minutes * 60;
+    Some(i128::from(seconds) * 1_000_000_000 + i128::from(nanos))
 }
 
 /// Reads `x-should-retry`: `true` or `false` (ASCII case ignored), which OpenAI and

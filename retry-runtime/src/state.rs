@@ -4,8 +4,6 @@ use core::fmt;
 use core::time::Duration;
 use std::sync::OnceLock;
 
-use rand::RngCore;
-
 /// A view of one call: which attempt, how long it has run, what the last attempt returned
 /// and how long the next sleep will be.
 ///
@@ -152,7 +150,7 @@ pub struct IdempotencyKey(uuid::Uuid);
 impl IdempotencyKey {
     fn of_call(call: u64) -> Self {
         static PROCESS: OnceLock<u64> = OnceLock::new();
-        let process = *PROCESS.get_or_init(|| rand::rng().next_u64());
+        let process = *PROCESS.get_or_init(crate::wait::entropy);
         let bits = (u128::from(process) << 64) | u128::from(call);
         Self(uuid::Builder::from_random_bytes(bits.to_be_bytes()).into_uuid())
     }

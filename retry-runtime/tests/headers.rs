@@ -339,4 +339,29 @@ fn a_leap_second_in_retry_after_reads_as_the_next_second() {
     assert_eq!(retry_after("Sat, 31 Dec 2016 23:60:00 GMT", before), None);
     assert_eq!(retry_after("Sat, 31 Dec 2016 23:59:61 GMT", before), None);
     assert_eq!(retry_after(":60", before), None);
+    // RFC 3339 too, in the crate's own reader.
+    assert_eq!(rfc3339_reset("2016-12-31T23:59:60Z", before), Some(Duration::from_secs(10)));
+    assert_eq!(rfc3339_reset("2016-12-31T23:59:61Z", before), None);
+}
+
+#[test]
+fn rfc3339_resets_are_read_strictly() {
+    let now = at(1_720_708_500); // 2024-07-11T14:35:00Z
+    assert_eq!(rfc3339_reset("2024-07-11t14:35:01.5z", now), Some(Duration::from_millis(1_500)));
+    assert_eq!(rfc3339_reset("2024-07-11T14:35:00.1234567899Z", now), Some(Duration::from_nanos(123_456_789)));
+    assert_eq!(rfc3339_reset("2024-02-29T00:00:00Z", now), Some(Duration::ZERO), "a leap day");
+    for bad in [
+        "2023-02-29T00:00:00Z",
+        "2024-13-01T00:00:00Z",
+        "2024-07-11T24:00:00Z",
+        "2024-07-11T14:35:00",
+        "2024-07-11T14:35:00.Z",
+        "2024-07-11T14:35:00+0200",
+        "2024-07-11T14:35:00+24:00",
+        "24-07-11T14:35:00Z",
+        "2024-07-11T14:35:00Zjunk",
+        "",
+    ] {
+        assert_eq!(rfc3339_reset(bad, now), None, "{bad}");
+    }
 }

@@ -598,8 +598,7 @@ pub(crate) fn check_name(name: &str, what: &str) -> Result<(), FleetError> {
 /// This process in the budget's leases: its pid and a random part, since pids repeat
 /// across machines and restarts.
 fn process_name() -> String {
-    use rand::RngCore;
-    format!("{}-{:016x}", std::process::id(), rand::rng().next_u64())
+    format!("{}-{:016x}", std::process::id(), crate::wait::entropy())
 }
 
 /// Milliseconds since the Unix epoch on this machine's clock.

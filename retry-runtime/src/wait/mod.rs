@@ -45,6 +45,7 @@ pub use incrementing::{Decrementing, Incrementing, decrementing, incrementing};
 pub use jitter::{DecorrelatedJitter, EqualJitter, FullJitter, decorrelated_jitter, equal_jitter, full_jitter};
 pub use random::{Random, random};
 pub use rng::RetryRng;
+pub(crate) use rng::entropy;
 pub use scaled::{ScaledJitter, scaled_jitter};
 
 /// What a wait strategy is told when asked for a delay.

@@ -1,6 +1,7 @@
 //! The jitter source: rand's `SmallRng`, per call when seeded, else one per thread.
 
 use core::cell::RefCell;
+use core::hash::Hash;
 use core::time::Duration;
 use rand::rngs::SmallRng;
 use rand::{Rng, RngCore, SeedableRng};
@@ -8,8 +9,9 @@ use rand::{Rng, RngCore, SeedableRng};
 /// The random source of jitter. Seeded, it is rand's `SmallRng` (fast, not
 /// cryptographic), created on the first draw, and draws a reproducible sequence. From
 /// entropy, it keeps nothing: it draws from a `SmallRng` of the thread's own, seeded once
-/// per thread from rand's thread generator, so that a call carries no generator and no
-/// draw pays for seeding or for a division.
+/// per thread from the operating system's randomness (through std's `RandomState`, so that
+/// rand's `ChaCha` thread generator and its dependencies stay out of the build), so that a
+/// call carries no generator and no draw pays for seeding or for a division.
 ///
 /// ```
 /// use retry_runtime::wait::RetryRng;
@@ -73,12 +75,26 @@ impl RetryRng {
             None => {
                 let draw = THREAD.with(|rng| {
                     let mut rng = rng.borrow_mut();
-                    rng.get_or_insert_with(|| SmallRng::from_rng(&mut rand::rng())).next_u64()
+                    rng.get_or_insert_with(|| SmallRng::seed_from_u64(entropy())).next_u64()
                 });
                 scale(draw, span)
             }
         }
     }
+}
+
+/// 64 bits from the operating system's randomness: std keys each `RandomState` from it (once
+/// per thread, then by one step each), and hashing the thread's id and the time with it
+/// spreads those keys over the whole word. Seeds generators and names processes; it is not
+/// for secrets.
+pub(crate) fn entropy() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(std::process::id().into());
+    std::thread::current().id().hash(&mut hasher);
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    hasher.write_u128(since.as_nanos());
+    hasher.finish()
 }
 
 /// Maps a uniform 64-bit `draw` onto `0..=span` by multiplying and keeping the high word
