@@ -27,7 +27,7 @@ write() { # name deps body-fn
 }
 
 ours_fn() { printf '#[retry(stop = attempts(5), wait = exp_jitter(1, 60, 5), on = RateLimit | Overload)]\npub async fn call_%s(x: u64) -> Result<u64, LlmError> { op(x).await }\n' "$1"; }
-backon_fn() { printf '#[backon::retry(backoff = backon::ExponentialBuilder::default().with_jitter().with_max_times(4), when = |e: &LlmError| matches!(e, LlmError::RateLimit | LlmError::Overload))]\npub async fn call_%s(x: u64) -> Result<u64, LlmError> { op(x).await }\n' "$1"; }
+backon_fn() { printf '#[backon_macros::backon(backoff = backon::ExponentialBuilder::default, sleep = tokio::time::sleep, when = transient)]\npub async fn call_%s(x: u64) -> Result<u64, LlmError> { op(x).await }\n' "$1"; }
 
 preamble='#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LlmError { RateLimit, Overload, BadRequest }
@@ -44,14 +44,16 @@ $tokio" "use retry_runtime::retry;
 $preamble" ours_fn
   write "backon_$n" "$n" "backon = \"1\"
 backon-macros = \"1\"
-$tokio" "$preamble" backon_fn
+$tokio" "$preamble
+pub fn transient(e: &LlmError) -> bool { matches!(e, LlmError::RateLimit | LlmError::Overload) }" backon_fn
   for crate in "ours_$n" "backon_$n"; do
     dir="$work/$crate"
     (cd "$dir" && cargo generate-lockfile -q)
     [[ $crate == ours_* ]] && cp "$root/Cargo.lock" "$dir/Cargo.lock" && (cd "$dir" && cargo update -q -w 2>/dev/null || true)
     rm -rf "$dir/target"
     start=$(date +%s.%N)
-    compiled=$(cd "$dir" && cargo build 2>&1 | grep -c '^ *Compiling ' || true)
+    log=$(cd "$dir" && cargo build 2>&1) || { echo "$crate failed to build:"; echo "$log" | tail -20; exit 1; }
+    compiled=$(echo "$log" | grep -c '^ *Compiling ' || true)
     end=$(date +%s.%N)
     printf '%-12s %4d functions: clean build %6.1f s, %3d crates compiled\n' "${crate%_*}" "$n" "$(echo "$end - $start" | bc)" "$compiled"
   done
