@@ -259,7 +259,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     };
     let give_up = match &fallback {
         Some(path) => {
-            let call = if is_async {
+            let fallback = if is_async {
                 quote_spanned!(path.span()=> #path(#(#call_args),*).await)
             } else {
                 quote_spanned!(path.span()=> #path(#(#call_args),*))
@@ -268,9 +268,10 @@ pub(crate) fn expand(config: Config) -> TokenStream {
                 if #result.is_ok() {
                     return #returned;
                 }
+                #call.falling_back();
                 // The parameters as received, `_x` included: no lint for a use the user did not write.
                 #[allow(clippy::used_underscore_binding)]
-                return #call;
+                return #fallback;
             })
         }
         None => quote!(return #returned),

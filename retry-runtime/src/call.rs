@@ -434,10 +434,20 @@ where
         }
     }
 
+    /// The call gave up and hands over to its fallback: one event says so, at the give-up
+    /// level, after the give-up event.
+    #[cold]
+    pub fn falling_back(&self) {
+        let level = self.level();
+        if log::enabled(level.give_up_level()) {
+            log::falling_back(level, self.name(), self.attempt);
+        }
+    }
+
     /// Gives up on an attempt the circuit breaker refused.
     #[inline]
     pub fn refused(&self, error: E) -> Next<T, E> {
-        self.give_up(Err(error), "circuit breaker is open")
+        self.give_up_unrun(Err(error), "circuit breaker is open")
     }
 
     /// Gives up on an attempt the limiter or the bulkhead refused (`shaping.rs`); a
@@ -446,7 +456,13 @@ where
         if let Some(permit) = &mut self.permit {
             permit.ignore();
         }
-        self.give_up(Err(error), "no rate permit or bulkhead place before the deadline")
+        self.give_up_unrun(Err(error), "no rate permit or bulkhead place before the deadline")
+    }
+
+    /// Gives up before the attempt just counted ran: the event reports the attempts that
+    /// ran (`attempt = 0` for a call refused at once), not one that never did.
+    fn give_up_unrun(&self, outcome: Result<T, E>, reason: &'static str) -> Next<T, E> {
+        self.give_up_after(outcome, reason, self.attempt.saturating_sub(1))
     }
 
     pub(crate) fn level(&self) -> LogLevel {
@@ -463,22 +479,26 @@ where
     }
 
     fn give_up(&self, outcome: Result<T, E>, reason: &'static str) -> Next<T, E> {
+        self.give_up_after(outcome, reason, self.attempt)
+    }
+
+    fn give_up_after(&self, outcome: Result<T, E>, reason: &'static str, ran: u32) -> Next<T, E> {
         #[cfg(feature = "metrics")]
         crate::telemetry::give_up(self.name(), reason);
         if G::ACTIVE {
             self.policy.hooks.on_give_up.call(&self.view(Some(&outcome), None));
         }
-        self.log_give_up(&outcome, reason);
+        self.log_give_up(&outcome, reason, ran);
         nested::gave_up();
         Next::GiveUp(outcome)
     }
 
-    fn log_give_up(&self, outcome: &Result<T, E>, reason: &'static str) {
+    fn log_give_up(&self, outcome: &Result<T, E>, reason: &'static str, ran: u32) {
         let level = self.level();
         if log::enabled(level.give_up_level()) {
             match self.describe(outcome) {
-                Ok(e) => log::giving_up(level, self.name(), self.attempt, reason, &e),
-                Err(v) => log::giving_up(level, self.name(), self.attempt, reason, &v),
+                Ok(e) => log::giving_up(level, self.name(), ran, reason, &e),
+                Err(v) => log::giving_up(level, self.name(), ran, reason, &v),
             }
         }
     }
@@ -566,7 +586,16 @@ where
         }
         let ctx = StopContext::new(self.attempt, self.elapsed(), delay);
         if self.policy.stop.should_stop(&ctx) {
-            return self.give_up(outcome, "the stop condition is met");
+            // Say so when it is the server's delay that would cross the deadline.
+            let past_deadline = server.is_some()
+                && self.policy.stop.deadline().is_some_and(|d| ctx.elapsed().saturating_add(delay) > d)
+                && !self.policy.stop.should_stop(&StopContext::new(self.attempt, ctx.elapsed(), planned));
+            let reason = if past_deadline {
+                "the server asked for a delay past the deadline"
+            } else {
+                "the stop condition is met"
+            };
+            return self.give_up(outcome, reason);
         }
         // With a per-attempt timeout, an attempt that would start with nothing left of the
         // deadline would be cut before it ran; on a clock that does not move (tokio's

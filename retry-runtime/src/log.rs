@@ -158,6 +158,11 @@ pub(crate) fn giving_up(level: LogLevel, function: &str, attempt: u32, reason: &
     event_at!(level.give_up_level(), function, attempt, reason, %error, "giving up");
 }
 
+/// The call gave up, and its fallback runs now.
+pub(crate) fn falling_back(level: LogLevel, function: &str, attempt: u32) {
+    event_at!(level.give_up_level(), function, attempt, "gave up; calling the fallback");
+}
+
 /// An attempt has run for the hedge's delay: another starts beside it.
 pub(crate) fn hedging(level: LogLevel, function: &str, attempt: u32, after: Duration) {
     event_at!(level, function, attempt, ?after, "attempt still running; hedge started");

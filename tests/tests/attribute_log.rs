@@ -231,3 +231,25 @@ async fn hooks_keep_the_default_events_unless_log_is_off() {
     drop(guard);
     assert_eq!(capture.levels(), [Level::WARN, Level::ERROR], "nothing more with `log = off`");
 }
+
+// The fallback's run is in the log: once it said nothing, so the log ended at "giving up".
+#[tokio::test(start_paused = true)]
+async fn the_fallback_s_run_has_its_own_event() {
+    #[retry(stop = attempts(2), wait = none, fallback = backup)]
+    async fn primary() -> Result<u32, LlmError> {
+        Err(LlmError::RateLimit)
+    }
+    async fn backup() -> Result<u32, LlmError> {
+        Ok(9)
+    }
+    let capture = Capture::default();
+    let guard = capture.install();
+    assert_eq!(primary().await, Ok(9));
+    drop(guard);
+    let events = capture.events();
+    assert_eq!(events.len(), 3, "{events:?}");
+    let last = &events[2];
+    assert_eq!(last.level, Level::ERROR);
+    assert_eq!(last.fields["message"], "gave up; calling the fallback");
+    assert_eq!(last.fields["attempt"], "2");
+}

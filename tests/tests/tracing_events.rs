@@ -229,3 +229,38 @@ async fn value_form_takes_an_error_with_only_debug() {
         ]
     );
 }
+
+// A call refused before any attempt ran reports `attempt = 0`, not an attempt that never
+// ran; a server delay past the deadline says so, not "the stop condition is met".
+#[tokio::test(start_paused = true)]
+async fn give_ups_report_the_attempts_that_ran_and_the_server_s_delay() {
+    static OPEN: retry_runtime::CircuitBreaker = retry_runtime::CircuitBreaker::consecutive(1, Duration::from_secs(30));
+    OPEN.isolate();
+    #[derive(Debug, PartialEq)]
+    struct Refused;
+    impl From<retry_runtime::CircuitOpen> for Refused {
+        fn from(_: retry_runtime::CircuitOpen) -> Self {
+            Refused
+        }
+    }
+    let capture = Capture::default();
+    let _guard = capture.install();
+    let policy = RetryPolicy::builder().stop(attempts(3)).breaker(&OPEN).build().unwrap();
+    let out: Result<(), Refused> = policy.retry(|| async { Ok(()) }).await;
+    assert_eq!(out, Err(Refused));
+    let events = capture.events();
+    assert_eq!(events[0].fields["attempt"], "0");
+    assert_eq!(events[0].fields["reason"], "circuit breaker is open");
+
+    let policy = RetryPolicy::builder()
+        .stop(attempts(5) | retry_runtime::stop::deadline(Duration::from_secs(10)))
+        .wait(none())
+        .retry_after(|_: &String| Some(Duration::from_secs(60)))
+        .retry_after_max(Duration::from_secs(120))
+        .build()
+        .unwrap();
+    let out: Result<(), String> = policy.retry(|| async { Err("slow down".to_owned()) }).await;
+    assert!(out.is_err());
+    let events = capture.events();
+    assert_eq!(events.last().unwrap().fields["reason"], "the server asked for a delay past the deadline");
+}
