@@ -413,11 +413,17 @@ impl fmt::Display for Problem {
             Self::TooLong { text } => {
                 write!(f, "`{}` is longer than the longest duration, {}s", snippet(text), Duration::MAX.as_secs())
             }
-            Self::NotAStop { found } => write!(
-                f,
-                "expected a stop condition such as `attempts(5)` or `elapsed(30s)`, found `{}`",
-                snippet(found)
-            ),
+            Self::NotAStop { found } => {
+                write!(
+                    f,
+                    "expected a stop condition such as `attempts(5)` or `elapsed(30s)`, found `{}`",
+                    snippet(found)
+                )?;
+                if found.contains("||") || found.contains("&&") {
+                    f.write_str(" (join stop conditions with a single `|` or `&`, not `||` or `&&`)")?;
+                }
+                Ok(())
+            }
             Self::NotAWait { found, number } => {
                 write!(
                     f,

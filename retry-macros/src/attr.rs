@@ -138,13 +138,13 @@ fn entry(input: ParseStream<'_>) -> syn::Result<Arg> {
             }
         }
         ValueKind::Path => Value::Path(Path::parse_mod_style(input)?),
-        ValueKind::Stop
-        | ValueKind::Wait
-        | ValueKind::Duration
-        | ValueKind::Code
-        | ValueKind::Seed
-        | ValueKind::Hedge
-        | ValueKind::Hedges => Value::Expr(input.parse()?),
+        ValueKind::Stop | ValueKind::Wait | ValueKind::Duration | ValueKind::Hedge => {
+            if let Some(error) = spaced_unit(input) {
+                return Err(error);
+            }
+            Value::Expr(input.parse()?)
+        }
+        ValueKind::Code | ValueKind::Seed | ValueKind::Hedges => Value::Expr(input.parse()?),
     };
     Ok(Arg { key, known, value })
 }
@@ -174,8 +174,46 @@ fn ident_expected(key: Key) -> String {
 fn patterns(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<Pat>> {
     let _ = input.parse::<Option<Token![|]>>()?;
     let mut pats = vec![Pat::parse_single(input)?];
-    while input.parse::<Option<Token![|]>>()?.is_some() {
+    loop {
+        if input.peek(Token![||]) {
+            return Err(input.error("`||` is Rust's boolean or; separate variants with a single `|`: `on = A | B`"));
+        }
+        if input.parse::<Option<Token![|]>>()?.is_none() {
+            break;
+        }
         pats.push(Pat::parse_single(input)?);
     }
     Ok(pats)
+}
+
+/// A number and its unit written apart (`5 s`): one message, not syn's two.
+fn spaced_unit(input: syn::parse::ParseStream<'_>) -> Option<syn::Error> {
+    fn walk(tokens: TokenStream) -> Option<syn::Error> {
+        let mut previous: Option<TokenTree> = None;
+        for tree in tokens {
+            if let (Some(TokenTree::Literal(number)), TokenTree::Ident(unit)) = (&previous, &tree) {
+                let unit_text = unit.to_string();
+                if number.to_string().starts_with(|c: char| c.is_ascii_digit())
+                    && retry_grammar::UNITS.iter().any(|u| u.name == unit_text)
+                {
+                    return Some(syn::Error::new(
+                        unit.span(),
+                        format!("no space goes between a number and its unit: write `{number}{unit_text}`"),
+                    ));
+                }
+            }
+            if let TokenTree::Group(group) = &tree
+                && let Some(found) = walk(group.stream())
+            {
+                return Some(found);
+            }
+            previous = Some(tree);
+        }
+        None
+    }
+    // The value, up to the comma that ends it.
+    let rest: TokenStream = input.fork().cursor().token_stream();
+    let value: TokenStream =
+        rest.into_iter().take_while(|t| !matches!(t, TokenTree::Punct(p) if p.as_char() == ',')).collect();
+    walk(value)
 }

@@ -340,6 +340,14 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
     }
 
     let params = parameter_names(&item);
+    if let Some(state) = &state
+        && params.iter().any(|p| *state == p)
+    {
+        errors.spanned(
+            state,
+            format!("`state = {state}` would hide the parameter `{state}` in the body; name the state something else, such as `state = attempt`"),
+        );
+    }
     let source = match policy {
         Some(expr) => {
             // Every key of the policy's own belongs to the policy; the rest still apply.
