@@ -4,7 +4,7 @@ use core::time::Duration;
 
 use retry_grammar::{EXP_JITTER, EXPONENTIAL};
 
-use super::{AtLeast, Wait, WaitContext, grow, nanos, ordered, positive};
+use super::{AtLeast, Wait, WaitContext, grow, ordered, positive};
 use crate::PolicyError;
 
 /// `max(min, min(initial · 2^(n−1), max))`, no jitter: Tenacity's `wait_exponential`
@@ -121,6 +121,15 @@ pub struct ExpJitter {
     jitter: Duration,
     // The base's bits, so that the strategy stays `Eq` and `Hash`.
     base: u64,
+    /// `initial`, `max` and `jitter` in whole nanoseconds, computed once (`u64::MAX` when
+    /// one does not fit): each delay used to convert all three, 3 `u128` products a retry.
+    nanos: [u64; 3],
+}
+
+/// `d` in whole nanoseconds, `u64::MAX` when it does not fit.
+const fn whole_nanos(d: Duration) -> u64 {
+    let n = d.as_nanos();
+    if n >= u64::MAX as u128 { u64::MAX } else { n as u64 }
 }
 
 const TWO: u64 = 2.0_f64.to_bits();
@@ -131,7 +140,7 @@ impl ExpJitter {
     /// # Default
     /// Base 2, no floor.
     pub const fn new(initial: Duration, max: Duration, jitter: Duration) -> Self {
-        Self { initial, max, jitter, base: TWO }
+        Self { initial, max, jitter, base: TWO, nanos: [whole_nanos(initial), whole_nanos(max), whole_nanos(jitter)] }
     }
 
     /// Grows by `base` each retry instead of 2 (Tenacity's `exp_base`).
@@ -171,10 +180,8 @@ impl Wait for ExpJitter {
     #[inline]
     fn delay(&self, ctx: &mut WaitContext<'_>) -> Duration {
         let exp = ctx.attempt().saturating_sub(1);
-        if self.base == TWO
-            && exp < 64
-            && let (Some(initial), Some(max), Some(jitter)) = (nanos(self.initial), nanos(self.max), nanos(self.jitter))
-        {
+        let [initial, max, jitter] = self.nanos;
+        if self.base == TWO && exp < 64 && initial != u64::MAX && max != u64::MAX && jitter != u64::MAX {
             // In whole nanoseconds, one conversion back at the end; the draw is the same as
             // `between(ZERO, jitter)`'s.
             let base = initial.checked_mul(1 << exp).map_or(max, |b| b.min(max));
