@@ -28,12 +28,35 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let original = function.clone();
+    // A method `#[async_trait]` rewrote: retry the `async fn` it was, inside its box.
+    let boxed = item::async_trait_method(&function);
+    let function = boxed.clone().unwrap_or(function);
     let config = validate::validate(args, function, &mut errors);
     match (errors.finish(()), config) {
+        (Ok(()), Some(config)) if boxed.is_some() => reboxed(expand::expand(config), original),
         (Ok(()), Some(config)) => expand::expand(config).into(),
         (Err(errors), _) => with_errors(errors, &original),
         (Ok(()), None) => with_errors(errors::Errors::default(), &original),
     }
+}
+
+/// The retried `async fn`'s body put back where `#[async_trait]` had the written one:
+/// `Box::pin(async move { loop })` in the method as it rewrote it.
+fn reboxed(expanded: proc_macro2::TokenStream, mut method: syn::ItemFn) -> TokenStream {
+    match syn::parse2::<syn::ItemFn>(expanded) {
+        Ok(retried) => {
+            let body = &retried.block;
+            method.block = Box::new(syn::parse_quote!({ ::std::boxed::Box::pin(async move #body) }));
+            quote::ToTokens::into_token_stream(method).into()
+        }
+        Err(e) => with_errors_of(e, &method),
+    }
+}
+
+fn with_errors_of(error: syn::Error, original: &syn::ItemFn) -> TokenStream {
+    let mut errors = errors::Errors::default();
+    errors.push(error);
+    with_errors(errors, original)
 }
 
 /// The function as written, beside the errors, so rustc adds no follow-on noise.
