@@ -100,6 +100,8 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         quote!(#p::Hedge::after(#after).hedges(#hedges))
     });
     let mut history = quote!(#p::Kept::default());
+    // Whether the call may have a `deadline`, after whose sleep `woke` needs the outcome.
+    let mut may_have_deadline = true;
     let policy_init = match source {
         Source::Policy(expr) => {
             // Method autoderef reaches the policy through any references and smart pointers
@@ -158,7 +160,9 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             }
             let constant = keys.constant;
             if !keys.history {
+                // No history, no clock: no deadline.
                 history = quote!(#p::Unkept);
+                may_have_deadline = false;
             }
             let needs_alias = keys.on.as_ref().is_some_and(|f| f.patterns.iter().any(is_bare_name));
             if let (true, Some(err)) = (needs_alias, &err_path) {
@@ -374,6 +378,28 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         })
     };
 
+    let last = private("__retry_last");
+    let sleep_arm = if may_have_deadline {
+        // A sleep that ended past the deadline gives up with the outcome it followed.
+        quote! {
+            #p::Next::Sleep(#delay, #last) => {
+                #sleep;
+                match #call.woke(#last) {
+                    ::core::option::Option::Some(#result) => #result,
+                    ::core::option::Option::None => continue,
+                }
+            }
+        }
+    } else {
+        // Dropped before the sleep, so that the future keeps no room for it there.
+        quote! {
+            #p::Next::Sleep(#delay, #last) => {
+                ::core::mem::drop(#last);
+                #sleep;
+                continue;
+            }
+        }
+    };
     let looped = quote! {
             #error_alias
             #timeout_check
@@ -388,12 +414,13 @@ pub(crate) fn expand(config: Config) -> TokenStream {
                     #p::Admit::Run => #run,
                     #p::Admit::Refused(#refused) => #call.refused(#refused),
                 };
-                match #next {
+                let #result = match #next {
                     #p::Next::Return(#result) => return #returned,
-                    #p::Next::GiveUp(#result) => #give_up,
-                    #p::Next::Again => {}
-                    #p::Next::Sleep(#delay) => #sleep,
-                }
+                    #p::Next::GiveUp(#result) => #result,
+                    #p::Next::Again => continue,
+                    #sleep_arm
+                };
+                #give_up
             }
     };
     with_body(attrs, vis, sig, looped)

@@ -409,6 +409,25 @@ impl RetryBudget {
         });
     }
 
+    /// A retry paid for with `withdrawal` never ran (the call gave up before it started):
+    /// its cost goes back, whatever [`on_success`](Self::on_success) would refund. Never
+    /// above [`capacity`](Self::capacity).
+    ///
+    /// ```
+    /// use retry_runtime::{RetryBudget, budget::RetryKind};
+    /// let budget = RetryBudget::aws_standard(); // refunds nothing on success
+    /// let unrun = budget.try_withdraw(RetryKind::Error);
+    /// assert_eq!(budget.available(), 495);
+    /// budget.give_back(unrun);
+    /// assert_eq!(budget.available(), 500);
+    /// ```
+    pub fn give_back(&self, withdrawal: Option<Withdrawal>) {
+        let Some(Withdrawal { cost }) = withdrawal else { return };
+        if cost > 0 {
+            self.update(|tokens, debt| Some((self.add(tokens, cost), debt)));
+        }
+    }
+
     /// What a fleet's shared bucket of this form starts from and how it pays.
     #[cfg(feature = "redis")]
     pub(crate) fn form(&self) -> BudgetForm {

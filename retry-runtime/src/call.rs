@@ -33,8 +33,9 @@ pub enum Next<T, E> {
     GiveUp(Result<T, E>),
     /// Retry at once.
     Again,
-    /// Sleep this long (never zero), then retry.
-    Sleep(Duration),
+    /// Sleep this long (never zero), then ask [`Call::woke`] whether the retry may still
+    /// start: a sleep that overran a `deadline` gives up with this outcome.
+    Sleep(Duration, Result<T, E>),
 }
 
 /// Whether the attempt about to start may run.
@@ -483,6 +484,11 @@ where
     }
 
     fn give_up_after(&self, outcome: Result<T, E>, reason: &'static str, ran: u32) -> Next<T, E> {
+        Next::GiveUp(self.gave_up(outcome, reason, ran))
+    }
+
+    /// The events, hooks and metrics of giving up with `outcome` after `ran` attempts.
+    fn gave_up(&self, outcome: Result<T, E>, reason: &'static str, ran: u32) -> Result<T, E> {
         #[cfg(feature = "metrics")]
         crate::telemetry::give_up(self.name(), reason);
         if G::ACTIVE {
@@ -490,7 +496,32 @@ where
         }
         self.log_give_up(&outcome, reason, ran);
         nested::gave_up();
-        Next::GiveUp(outcome)
+        outcome
+    }
+
+    /// After the sleep of [`Next::Sleep`]: `None` when the retry may start, or the outcome
+    /// `last` to give up with when the sleep ended past the `deadline` (a real clock, or a
+    /// sleeper that oversleeps), where the retry would start late or with no time left for a
+    /// `timeout`. The retry's budget tokens go back, since it never runs.
+    #[inline]
+    pub fn woke(&mut self, last: Result<T, E>) -> Option<Result<T, E>> {
+        let deadline = self.policy.stop.deadline()?;
+        let elapsed = self.elapsed();
+        let timed = self.policy.settings.timeout.is_some() || self.policy.settings.first_item_timeout.is_some();
+        if elapsed < deadline || (elapsed == deadline && !timed) {
+            return None;
+        }
+        self.late(last)
+    }
+
+    #[cold]
+    fn late(&mut self, last: Result<T, E>) -> Option<Result<T, E>> {
+        if U::ACTIVE
+            && let Some(kind) = self.withdrawal.take()
+        {
+            self.policy.guards.budget.give_back(kind);
+        }
+        Some(self.gave_up(last, "the sleep before the next attempt ended past the deadline", self.attempt))
     }
 
     fn log_give_up(&self, outcome: &Result<T, E>, reason: &'static str, ran: u32) {
@@ -632,7 +663,7 @@ where
             }
         }
         self.history.sleep(delay);
-        if delay.is_zero() { Next::Again } else { Next::Sleep(delay) }
+        if delay.is_zero() { Next::Again } else { Next::Sleep(delay, outcome) }
     }
 }
 

@@ -212,6 +212,9 @@ pub trait BudgetGuard {
     /// The call succeeded: `paid` is the kind of the retry that succeeded, `None` after a
     /// first-try success ([`RetryBudget::on_success`]).
     fn on_success(&self, paid: Option<RetryKind>);
+    /// A retry paid for as `kind` never ran (its sleep ended past the deadline): its cost
+    /// goes back whatever the budget's refund rule ([`RetryBudget::give_back`]).
+    fn give_back(&self, kind: RetryKind);
 }
 
 impl BudgetGuard for NoBudget {
@@ -224,6 +227,8 @@ impl BudgetGuard for NoBudget {
     }
     #[inline(always)]
     fn on_success(&self, _: Option<RetryKind>) {}
+    #[inline(always)]
+    fn give_back(&self, _: RetryKind) {}
 }
 
 impl BudgetGuard for &RetryBudget {
@@ -239,6 +244,9 @@ impl BudgetGuard for &RetryBudget {
     #[inline(always)]
     fn on_success(&self, paid: Option<RetryKind>) {
         RetryBudget::on_success(self, paid.map(|kind| self.withdrawn(kind)));
+    }
+    fn give_back(&self, kind: RetryKind) {
+        RetryBudget::give_back(self, Some(self.withdrawn(kind)));
     }
 }
 
@@ -260,6 +268,9 @@ where
     #[inline(always)]
     fn on_success(&self, paid: Option<RetryKind>) {
         <&'c U as BudgetGuard>::on_success(*self, paid);
+    }
+    fn give_back(&self, kind: RetryKind) {
+        <&'c U as BudgetGuard>::give_back(*self, kind);
     }
 }
 

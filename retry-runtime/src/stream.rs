@@ -420,9 +420,15 @@ pub(crate) mod expansion {
                     Next::Return(Err(error)) | Next::GiveUp(Err(error)) => return Opened::Failed(error),
                     // A first item `when_ok` rejected: its stream goes before the next attempt opens one.
                     Next::Again => opened = None,
-                    Next::Sleep(delay) => {
+                    Next::Sleep(delay, last) => {
                         opened = None;
                         call.sleep_async(delay).await;
+                        match call.woke(last) {
+                            // The rejected first item's stream went before the sleep.
+                            Some(Ok(item)) => return Opened::First(item, None),
+                            Some(Err(error)) => return Opened::Failed(error),
+                            None => {}
+                        }
                     }
                 }
             }

@@ -1,5 +1,6 @@
 //! Faults found by trying to break the runtime, each fixed, each guarded here: no sleep and
-//! no tokens for a retry the breaker will refuse; budgets that count only what ran.
+//! no tokens for a retry the breaker will refuse; budgets that count only what ran; no
+//! attempt after a sleep that ended past the deadline.
 //!
 //! Each test has its own breaker, budget and counters: tests run in parallel.
 
@@ -140,4 +141,98 @@ async fn a_percent_budget_counts_no_refused_call_and_no_panicked_body() {
     assert_eq!(PANIC_BUDGET.available(), 0);
     assert_eq!(panics_or_answers(false).await, Ok(2));
     assert_eq!(PANIC_BUDGET.available(), 10, "one request: a tenth of a retry, in hundredths");
+}
+
+/// Sleeps on tokio's clock three times as long as it is asked (a loaded machine, a sleeper
+/// that rounds up), and records every delay it is asked for.
+#[derive(Clone, Copy)]
+struct Oversleeps(&'static std::sync::Mutex<Vec<Duration>>);
+
+impl retry_runtime::sleep::AsyncSleep for Oversleeps {
+    type Sleep = tokio::time::Sleep;
+    fn sleep(&self, delay: Duration) -> Self::Sleep {
+        self.0.lock().unwrap().push(delay);
+        tokio::time::sleep(delay * 3)
+    }
+    fn now(&self) -> std::time::Instant {
+        tokio::time::Instant::now().into_std()
+    }
+}
+
+impl From<retry_runtime::Elapsed> for Fault {
+    fn from(_: retry_runtime::Elapsed) -> Self {
+        Self::Status(408)
+    }
+}
+
+static OVERSLEPT: std::sync::Mutex<Vec<Duration>> = std::sync::Mutex::new(Vec::new());
+static OVERSLEPT_RUNS: AtomicU32 = AtomicU32::new(0);
+static OVERSLEPT_BUDGET: RetryBudget = RetryBudget::token_bucket(100, 5, 10, 1);
+
+#[retry(
+    stop = deadline(10s),
+    wait = fixed(4s),
+    timeout = 2s,
+    budget = OVERSLEPT_BUDGET,
+    sleeper = Oversleeps(&OVERSLEPT)
+)]
+async fn oversleeps_past_its_deadline() -> Result<u32, Fault> {
+    OVERSLEPT_RUNS.fetch_add(1, SeqCst);
+    Err(Fault::Status(503))
+}
+
+// The 4 s sleep fits the 10 s deadline when planned but ends at 12 s: the retry would start
+// past the deadline with a zero time limit and come back as a timeout. The call gives up
+// with the 503 instead, the sleeper is never asked for zero, and the unrun retry's 5 tokens
+// go back.
+#[tokio::test(start_paused = true)]
+async fn a_sleep_that_ends_past_the_deadline_gives_up_with_the_previous_error() {
+    let start = tokio::time::Instant::now();
+    assert_eq!(oversleeps_past_its_deadline().await, Err(Fault::Status(503)));
+    assert_eq!(start.elapsed(), Duration::from_secs(12));
+    assert_eq!(OVERSLEPT_RUNS.load(SeqCst), 1);
+    // The first attempt's timer (2 s), then the 4 s sleep: no zero, no second timer.
+    assert_eq!(*OVERSLEPT.lock().unwrap(), [Duration::from_secs(2), Duration::from_secs(4)]);
+    assert_eq!(OVERSLEPT_BUDGET.available(), 100);
+}
+
+static VALUE_OVERSLEPT: std::sync::Mutex<Vec<Duration>> = std::sync::Mutex::new(Vec::new());
+
+/// The attempts' start times of a value-form call under `deadline(limit)`, `fixed(1 s)` and
+/// the oversleeping sleeper, with its outcome.
+async fn value_form_starts(limit: Duration) -> (Result<(), Fault>, Vec<Duration>) {
+    let policy = RetryPolicy::builder()
+        .stop(retry_runtime::stop::deadline(limit))
+        .wait(fixed(SECOND))
+        .sleeper(Oversleeps(&VALUE_OVERSLEPT))
+        .build()
+        .unwrap();
+    let starts = std::sync::Mutex::new(Vec::new());
+    let start = tokio::time::Instant::now();
+    let out = policy
+        .retry(|| {
+            let mut starts = starts.lock().unwrap();
+            starts.push(start.elapsed());
+            let n = u16::try_from(starts.len()).unwrap();
+            async move { Err(Fault::Status(500 + n)) }
+        })
+        .await;
+    (out, starts.into_inner().unwrap())
+}
+
+// The same through the value form, without a timeout: an attempt never starts past the
+// deadline. A 1 s sleep that ends at 3 s gives up under a 2.5 s deadline, with the first
+// attempt's error; one that ends exactly at a 3 s deadline lets the retry run, as it would
+// on a clock that keeps time.
+#[tokio::test(start_paused = true)]
+async fn the_value_form_starts_no_attempt_past_the_deadline() {
+    let (out, starts) = value_form_starts(Duration::from_millis(2500)).await;
+    assert_eq!(out, Err(Fault::Status(501)));
+    assert_eq!(starts, [Duration::ZERO]);
+
+    let (out, starts) = value_form_starts(Duration::from_secs(3)).await;
+    assert_eq!(out, Err(Fault::Status(502)));
+    assert_eq!(starts, [Duration::ZERO, Duration::from_secs(3)]);
+    // After the second attempt, 3 s + 1 s would cross the deadline: the stop ends it unslept.
+    assert_eq!(*VALUE_OVERSLEPT.lock().unwrap(), [SECOND, SECOND]);
 }

@@ -445,4 +445,15 @@ impl BudgetGuard for &FleetBudget {
             self.local.on_success(paid.map(|kind| self.local.withdrawn(kind)));
         }
     }
+
+    fn give_back(&self, kind: RetryKind) {
+        if self.link.get().is_none() {
+            return self.local.give_back(Some(self.local.withdrawn(kind)));
+        }
+        // As a refund on success: into the lease, which the next round settles with the bucket.
+        self.lease.fetch_add(self.cost(kind), Ordering::AcqRel);
+        if !self.synced.get() {
+            self.local.give_back(Some(self.local.withdrawn(kind)));
+        }
+    }
 }
