@@ -91,3 +91,23 @@ fn a_hedged_future_holds_the_round_not_the_attempts() {
     let sleep = size_of::<<DefaultSleep as AsyncSleep>::Sleep>();
     assert!(hedged <= plain + sleep + 128, "the hedged future is {hedged} B");
 }
+
+// A by-value argument that is not a primitive is held for the attempt known to be the last
+// (`attempts(n)`): the future keeps it twice, as the parameter (rustc keeps an `async fn`'s
+// parameters) and as the original held. Printed with `--nocapture`; the bound says no more.
+#[test]
+fn a_held_argument_is_kept_once_more_in_the_future() {
+    #[retry_runtime::retry(stop = attempts(3), wait = none)]
+    async fn held(body: String) -> Result<usize, String> {
+        Ok(body.len())
+    }
+    #[retry_runtime::retry(stop = attempts(3), wait = none)]
+    #[allow(clippy::ptr_arg)] // the same type, by reference
+    async fn by_reference(body: &String) -> Result<usize, String> {
+        Ok(body.len())
+    }
+    let body = String::from("prompt");
+    let (held, by_reference) = (size_of_val(&held(body.clone())), size_of_val(&by_reference(&body)));
+    println!("a String argument: held {held} B, by reference {by_reference} B");
+    assert!(held <= by_reference + 3 * size_of::<String>(), "held {held} B, by reference {by_reference} B");
+}

@@ -32,12 +32,16 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     };
     let p = quote!(#krate::__private);
     let Mentions { ret, ok_ty, err_ty, err_inferred, err_path, ret_span, stream } = mentions(&p, ret);
-    let Arguments { call_args, bindings: rebinds, self_copy } = arguments(&p, &mut item, &params);
+    let call = private("__retry_call");
+    // A by-value argument goes to the attempt known to be the last instead of a clone, unless
+    // a fallback needs it after the attempts, a hedged round clones it for each attempt, or a
+    // stream's opener (a closure that knows no attempt number) does.
+    let hold = (guards.fallback.is_none() && hedge.is_none() && stream.is_none()).then_some(&call);
+    let Arguments { call_args, bindings: rebinds, holders, self_copy } = arguments(&p, &mut item, &params, hold);
     let self_by_mut_ref = params.iter().any(|param| matches!(param, Param::SelfRef { mutable: true }));
     let Guards { breaker, budget, limiter, bulkhead, fallback } = guards;
     let ItemFn { attrs, vis, sig, mut block } = item;
     let policy = private("__retry_policy");
-    let call = private("__retry_call");
     let outcome = private("__retry_outcome");
     let result = private("__retry_result");
     let delay = private("__retry_delay");
@@ -221,10 +225,6 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         quote!(#(#statements)*)
     };
     let mut bindings = TokenStream::new();
-    if let Some((copy, mutable)) = &self_copy {
-        let m = mutable.then(|| quote!(mut));
-        bindings.extend(quote!(let #m #copy = #p::clone_arg(&self);));
-    }
     bindings.extend(rebinds);
     // A hedged round's attempts read the state inside their own futures (see `run` below).
     let hedge_bindings = bindings.clone();
@@ -406,6 +406,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             #breaker_check
             #shaping_checks
             #policy_init
+            #(#holders)*
             let mut #call = #p::Call::new(#policy, #clock, || #describe, #history);
             #name_function
             #track_time
@@ -773,23 +774,47 @@ struct Arguments {
     call_args: Vec<TokenStream>,
     /// Each attempt's own bindings of them.
     bindings: Vec<TokenStream>,
-    /// `self` by value: the clone the body's `self` is renamed to, and whether it is `mut`.
+    /// Before the loop: the by-value parameters held for the attempts (see `held`).
+    holders: Vec<TokenStream>,
+    /// `self` by value: the copy the body's `self` is renamed to, and whether it is `mut`.
     self_copy: Option<(Ident, bool)>,
 }
 
 // Input:  fn f(mut self, mut n: String, (a, b): (u8, u8), out: &mut Vec<u8>)
 // Output: fn f(self, n: String, __retry_arg2: (u8, u8), out: &mut Vec<u8>)
-//         … let mut n = clone_arg(&n); let (a, b) = clone_arg(&__retry_arg2); let out = &mut *out;
+//         … let mut __retry_self = clone_arg(&self); let mut n = clone_arg(&n);
+//         let (a, b) = clone_arg(&__retry_arg2); let out = &mut *out;
+// or, with `hold` (the call's name), each by-value parameter held before the loop and
+// taken by the attempt known to be the last (see `held`).
 /// The signature rewritten so that each attempt can bind the parameters afresh, and those
 /// bindings; `params` were read from these inputs, one for one.
-fn arguments(p: &TokenStream, item: &mut ItemFn, params: &[Param]) -> Arguments {
-    let mut out = Arguments { call_args: Vec::new(), bindings: Vec::new(), self_copy: None };
+fn arguments(p: &TokenStream, item: &mut ItemFn, params: &[Param], hold: Option<&Ident>) -> Arguments {
+    let mut out = Arguments { call_args: Vec::new(), bindings: Vec::new(), holders: Vec::new(), self_copy: None };
+    // A primitive (`u64`, `(u8, char)`, `[f32; 4]`) is copied from the parameter itself:
+    // a holder would be a second copy of it in the future (rustc keeps an `async fn`'s
+    // parameters in its future beside any local they are moved into).
+    let by_value =
+        |out: &mut Arguments, pattern: TokenStream, source: TokenStream, written: TokenStream, ty: Option<&Type>| {
+            let plain_copy = ty.is_some_and(is_primitive);
+            let ty = ty.map_or_else(|| written.clone(), ToTokens::to_token_stream);
+            let binding = match hold {
+                Some(call) if !plain_copy => held(p, call, &mut out.holders, &pattern, &source, &written, &ty),
+                _ => cloned(p, &pattern, &source, &written, &ty),
+            };
+            out.bindings.push(binding);
+        };
     for (input, param) in item.sig.inputs.iter_mut().zip(params) {
         match (input, param) {
             (FnArg::Receiver(r), Param::SelfValue { mutable }) => {
                 out.call_args.push(quote!(self));
+                let written = r.to_token_stream();
                 r.mutability = None;
-                out.self_copy = Some((Ident::new("__retry_self", Span::call_site()), *mutable));
+                let copy = Ident::new("__retry_self", Span::call_site());
+                let m = mutable.then(|| quote!(mut));
+                // `self`, spanned at the receiver: a `self` that is not `Clone` is reported there.
+                let source = Ident::new("self", first_span(&r.self_token)).to_token_stream();
+                by_value(&mut out, quote!(#m #copy), source, written, None);
+                out.self_copy = Some((copy, *mutable));
             }
             (_, Param::SelfRef { .. }) => out.call_args.push(quote!(self)),
             (_, Param::Shared(ident)) => out.call_args.push(ident.to_token_stream()),
@@ -798,12 +823,12 @@ fn arguments(p: &TokenStream, item: &mut ItemFn, params: &[Param]) -> Arguments 
                 out.bindings.push(quote!(#[allow(clippy::used_underscore_binding, clippy::no_effect_underscore_binding)] let #ident = &mut *#ident;));
             }
             (FnArg::Typed(pt), Param::Clone { binding, ty }) => {
-                let source = &binding.ident;
-                out.call_args.push(source.to_token_stream());
+                let source = binding.ident.to_token_stream();
+                out.call_args.push(source.clone());
                 if let Pat::Ident(pi) = &mut *pt.pat {
                     pi.mutability = None;
                 }
-                out.bindings.push(cloned(p, binding, source, ty));
+                by_value(&mut out, binding.to_token_stream(), source, binding.to_token_stream(), Some(ty));
             }
             (FnArg::Typed(pt), Param::Destructure { index, pattern, ty, shared }) => {
                 let source = format_ident!("__retry_arg{}", index, span = Span::call_site());
@@ -815,11 +840,12 @@ fn arguments(p: &TokenStream, item: &mut ItemFn, params: &[Param]) -> Arguments 
                     ident: source.clone(),
                     subpat: None,
                 });
-                out.bindings.push(if *shared {
-                    quote!(let #pattern = #source;)
+                if *shared {
+                    out.bindings.push(quote!(let #pattern = #source;));
                 } else {
-                    cloned(p, pattern, &source, ty)
-                });
+                    let pattern = pattern.to_token_stream();
+                    by_value(&mut out, pattern.clone(), source.to_token_stream(), pattern, Some(ty));
+                }
             }
             (_, Param::SelfValue { .. } | Param::Clone { .. } | Param::Destructure { .. }) => {}
         }
@@ -827,11 +853,83 @@ fn arguments(p: &TokenStream, item: &mut ItemFn, params: &[Param]) -> Arguments 
     out
 }
 
+/// A type that is `Copy` as written: a primitive or `Duration`, or a tuple or array of them.
+/// Only a matter of cost: a type taken for one that is not `Copy` (a user's own `Duration`)
+/// is cloned for every attempt, as before.
+fn is_primitive(ty: &Type) -> bool {
+    const PRIMITIVES: [&str; 17] = [
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64", "bool",
+        "char", "Duration",
+    ];
+    match ty {
+        Type::Path(path) => {
+            path.qself.is_none()
+                && path
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|last| last.arguments.is_none() && PRIMITIVES.iter().any(|name| last.ident == name))
+        }
+        Type::Tuple(tuple) => tuple.elems.iter().all(is_primitive),
+        Type::Array(array) => is_primitive(&array.elem),
+        Type::Paren(inner) => is_primitive(&inner.elem),
+        _ => false,
+    }
+}
+
+// Input:  n: String, with the call `call`
+// Output: before the loop  let mut __retry_held0 = (&&p::Probe::of(&n)).hold(n);
+//         in each attempt  let n = match __retry_held0.last(call.is_last()) {
+//                              Some(v) => v, None => clone_arg(__retry_held0.get()) };
+/// A by-value parameter held before the loop: a `Copy` one as it is, any other until the
+/// attempt known to be the last takes it (`__private::HeldArg`). The clone is spanned as
+/// in [`cloned`], so that a type that is not `Clone` is reported at the parameter.
+fn held(
+    p: &TokenStream,
+    call: &Ident,
+    holders: &mut Vec<TokenStream>,
+    pattern: &TokenStream,
+    source: &TokenStream,
+    written: &TokenStream,
+    ty: &TokenStream,
+) -> TokenStream {
+    // Call-site hygiene, as the parameters' own names: the clone's argument below can then
+    // carry the parameter's span, which rustc joins with the type's into one underline.
+    let holder = Ident::new(&format!("__retry_held{}", holders.len()), Span::call_site());
+    holders.push(quote! {
+        let mut #holder = {
+            #[allow(unused_imports)]
+            use #p::{ViaCopyArg as _, ViaHeldArg as _};
+            (&&#p::Probe::of(&#source)).hold(#source)
+        };
+    });
+    let original = private("__retry_original");
+    // The argument spans the parameter, so that rustc underlines it whole.
+    let at_parameter = Ident::new(&holder.to_string(), first_span(written));
+    // A borrow, as `cloned` writes it: rustc would suggest borrowing the parameter otherwise.
+    let borrow = quote_spanned!(first_span(ty)=> &*);
+    let get = quote_spanned!(last_span(ty)=> .get());
+    let clone = over(quote!(#p::clone_arg), quote!(#borrow #at_parameter #get), written, ty);
+    quote! {
+        #[allow(clippy::used_underscore_binding, clippy::no_effect_underscore_binding)]
+        let #pattern = match #holder.last(#call.is_last()) {
+            ::core::option::Option::Some(#original) => #original,
+            ::core::option::Option::None => #clone,
+        };
+    }
+}
+
 /// `let pattern = clone_arg(&source);` on the parameter as written, so that a type that is
 /// not `Clone` is reported there.
-fn cloned<P: ToTokens>(p: &TokenStream, pattern: &P, source: &Ident, ty: &Type) -> TokenStream {
-    let borrow = quote_spanned!(ty.span()=> &);
-    let clone = over(quote!(#p::clone_arg), quote!(#borrow #source), pattern, ty);
+fn cloned(
+    p: &TokenStream,
+    pattern: &TokenStream,
+    source: &TokenStream,
+    written: &TokenStream,
+    ty: &TokenStream,
+) -> TokenStream {
+    let borrow = quote_spanned!(first_span(ty)=> &);
+    let clone = over(quote!(#p::clone_arg), quote!(#borrow #source), written, ty);
     // A parameter `_x` is read here, not by the user: clippy's `used_underscore_binding` is
     // not theirs to hear.
     quote!(#[allow(clippy::used_underscore_binding, clippy::no_effect_underscore_binding)] let #pattern = #clone;)

@@ -410,6 +410,13 @@ where
         self.view(None, None)
     }
 
+    /// Whether the attempt under way is the last the stop allows ([`Stop::max_attempts`]):
+    /// it takes the by-value arguments instead of a clone.
+    #[inline]
+    pub fn is_last(&self) -> bool {
+        self.policy.stop.max_attempts().is_some_and(|last| self.attempt >= last)
+    }
+
     /// Marks the start of the next attempt: asks the breaker, runs the `before` hook.
     #[inline]
     pub fn before_attempt(&mut self) -> Admit<E> {
@@ -616,7 +623,9 @@ where
             return self.give_up(outcome, reason);
         }
         let ctx = StopContext::new(self.attempt, self.elapsed(), delay);
-        if self.policy.stop.should_stop(&ctx) {
+        // `is_last`: a stop's `max_attempts` binds even where its `should_stop` disagrees,
+        // since that attempt took the arguments.
+        if self.policy.stop.should_stop(&ctx) || self.is_last() {
             // Say so when it is the server's delay that would cross the deadline.
             let past_deadline = server.is_some()
                 && self.policy.stop.deadline().is_some_and(|d| ctx.elapsed().saturating_add(delay) > d)

@@ -69,6 +69,21 @@ pub trait Stop {
         None
     }
 
+    /// The number of attempts after which this condition is sure to have stopped the call,
+    /// if there is one: the attempt with that number is known to be the last, and takes the
+    /// function's by-value arguments rather than a clone of them. The loop gives up after
+    /// it whatever [`should_stop`](Self::should_stop) answers.
+    ///
+    /// ```
+    /// use retry_runtime::stop::{Stop, attempts, elapsed};
+    /// use std::time::Duration;
+    /// assert_eq!((attempts(5) | elapsed(Duration::from_secs(30))).max_attempts(), Some(5));
+    /// assert_eq!((attempts(5) & elapsed(Duration::from_secs(30))).max_attempts(), None);
+    /// ```
+    fn max_attempts(&self) -> Option<u32> {
+        None
+    }
+
     /// Checks the parameters; the run-time twin of the attribute's compile errors.
     fn validate(&self) -> Result<(), PolicyError> {
         Ok(())
@@ -180,6 +195,10 @@ impl Stop for Attempts {
     fn should_stop(&self, ctx: &StopContext) -> bool {
         ctx.attempts >= self.0
     }
+    #[inline]
+    fn max_attempts(&self) -> Option<u32> {
+        Some(self.0)
+    }
     fn validate(&self) -> Result<(), PolicyError> {
         if self.0 == 0 { Err(PolicyError::ZeroAttempts) } else { Ok(()) }
     }
@@ -238,6 +257,13 @@ impl<A: Stop, B: Stop> Stop for Either<A, B> {
             (a, b) => a.or(b),
         }
     }
+    #[inline]
+    fn max_attempts(&self) -> Option<u32> {
+        match (self.0.max_attempts(), self.1.max_attempts()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
     fn validate(&self) -> Result<(), PolicyError> {
         self.0.validate()?;
         self.1.validate()
@@ -256,6 +282,10 @@ impl<A: Stop, B: Stop> Stop for Both<A, B> {
         // Both must agree to stop, so the call is bounded only if each side is.
         Some(self.0.deadline()?.max(self.1.deadline()?))
     }
+    #[inline]
+    fn max_attempts(&self) -> Option<u32> {
+        Some(self.0.max_attempts()?.max(self.1.max_attempts()?))
+    }
     fn validate(&self) -> Result<(), PolicyError> {
         self.0.validate()?;
         self.1.validate()
@@ -271,6 +301,9 @@ impl<S: Stop + ?Sized> Stop for Box<S> {
     }
     fn deadline(&self) -> Option<Duration> {
         (**self).deadline()
+    }
+    fn max_attempts(&self) -> Option<u32> {
+        (**self).max_attempts()
     }
     fn validate(&self) -> Result<(), PolicyError> {
         (**self).validate()

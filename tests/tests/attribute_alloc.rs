@@ -1,6 +1,7 @@
 //! What `#[retry]` costs in heap allocations (spec §3: a first-try success "costs nothing
 //! measurable"; §1: no `Box`, no `dyn`): an annotated `async fn` that succeeds at once
-//! allocates nothing, and neither does one that retries with `wait = none`.
+//! allocates nothing, and neither does one that retries with `wait = none`; a by-value
+//! argument is cloned only for the attempts before the one known to be the last.
 //!
 //! Using `allocation-counter` makes its per-thread counting allocator this binary's global
 //! allocator (the workspace forbids `unsafe_code`, so the `GlobalAlloc` impl lives in that
@@ -100,4 +101,46 @@ fn plain_fn_retrying_with_wait_none_allocates_nothing() {
     let counter = AtomicU32::new(0);
     let info = measure(|| assert_eq!(flaky(&counter), Ok(4)));
     assert_no_allocation("plain fn", info);
+}
+
+/// Fails until attempt `succeed_at`; reads `body` without allocating.
+fn attempt_reading(counter: &AtomicU32, succeed_at: u32, body: &[u8]) -> Result<u32, LlmError> {
+    std::hint::black_box(body.len());
+    attempt(counter, succeed_at)
+}
+
+// A by-value argument goes to the attempt known to be the last: a call that cannot retry
+// (`attempts(1)`) copies its 1 MiB `Vec` argument not at all, where it copied it once per
+// attempt; with `attempts(3)` the two attempts before the last each clone it (one
+// allocation of 1 MiB each), the third takes the original.
+#[test]
+fn a_by_value_argument_is_moved_into_the_last_attempt() {
+    #[retry(stop = attempts(1), wait = none)]
+    async fn once(counter: &AtomicU32, body: Vec<u8>) -> Result<u32, LlmError> {
+        attempt_reading(counter, 1, &body)
+    }
+    #[retry(stop = attempts(3), wait = none)]
+    async fn thrice(counter: &AtomicU32, body: Vec<u8>) -> Result<u32, LlmError> {
+        attempt_reading(counter, 99, &body)
+    }
+    #[retry(stop = attempts(1), wait = none)]
+    fn once_blocking(counter: &AtomicU32, body: Vec<u8>) -> Result<u32, LlmError> {
+        attempt_reading(counter, 1, &body)
+    }
+    const MIB: usize = 1 << 20;
+
+    let counter = AtomicU32::new(0);
+    let body = vec![7u8; MIB];
+    let info = measure(|| assert_eq!(ready(once(&counter, body)), Ok(1)));
+    assert_no_allocation("attempts(1) with a 1 MiB argument", info);
+
+    let counter = AtomicU32::new(0);
+    let body = vec![7u8; MIB];
+    let info = measure(|| assert_eq!(once_blocking(&counter, body), Ok(1)));
+    assert_no_allocation("a plain fn, attempts(1), a 1 MiB argument", info);
+
+    let counter = AtomicU32::new(0);
+    let body = vec![7u8; MIB];
+    let info = measure(|| assert_eq!(ready(thrice(&counter, body)), Err(LlmError::Overload(3))));
+    assert_eq!((info.count_total, info.bytes_total), (2, 2 * MIB as u64), "two clones: {info:?}");
 }

@@ -203,15 +203,15 @@ impl Request {
     }
 }
 
-// `self` by value (Self: Clone): each attempt gets a fresh clone, so what one attempt
-// does to `self` the next does not see.
+// `self` by value (Self: Clone): each attempt but the last gets a fresh clone and the last
+// the original, so what one attempt does to `self` the next does not see.
 #[tokio::test(start_paused = true)]
 async fn method_taking_self_gets_a_fresh_clone_each_attempt() {
     static LOG: Mutex<Vec<u32>> = Mutex::new(Vec::new());
     let request = Request { hops: 0, log: &LOG };
     assert_eq!(request.send().await, Err(LlmError::Overload(1)));
     assert_eq!(*LOG.lock().unwrap(), [1, 1, 1]);
-    assert_eq!(REQUEST_CLONES.load(Ordering::SeqCst), 3, "one clone per attempt");
+    assert_eq!(REQUEST_CLONES.load(Ordering::SeqCst), 2, "one clone per attempt but the last");
 }
 
 static PROMPT_CLONES: AtomicUsize = AtomicUsize::new(0);
@@ -227,9 +227,10 @@ impl Clone for Prompt {
     }
 }
 
-// A by-value argument is cloned for each attempt, once per attempt.
+// A by-value argument is cloned for each attempt but the last, which `attempts(4)` says is
+// the fourth: it takes the original.
 #[tokio::test(start_paused = true)]
-async fn by_value_argument_is_cloned_once_per_attempt() {
+async fn by_value_argument_is_cloned_for_each_attempt_but_the_last() {
     #[retry(stop = attempts(4), wait = none)]
     async fn ask(log: &Attempts, prompt: Prompt) -> Result<String, LlmError> {
         let n = log.begin();
@@ -237,7 +238,7 @@ async fn by_value_argument_is_cloned_once_per_attempt() {
     }
     let log = Attempts::new();
     assert_eq!(ask(&log, Prompt("hi".into())).await, Ok("hi".into()));
-    assert_eq!(PROMPT_CLONES.load(Ordering::SeqCst), 4);
+    assert_eq!(PROMPT_CLONES.load(Ordering::SeqCst), 3);
 }
 
 // A `mut` by-value `String`: each attempt starts from the caller's value, not from what
@@ -370,4 +371,76 @@ async fn async_trait_method_retries() {
     let start = tokio::time::Instant::now();
     assert_eq!(provider.complete("hi").await, Ok("hi!".to_owned()));
     assert_eq!(start.elapsed(), ms(2000));
+}
+
+/// An argument that counts its clones in a counter of its own test.
+#[derive(Debug)]
+struct Counted(&'static AtomicUsize);
+
+impl Clone for Counted {
+    fn clone(&self) -> Self {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Self(self.0)
+    }
+}
+
+// Where no attempt is known to be the last (a `deadline` alone), or the fallback needs the
+// argument after the attempts, every attempt gets a clone and the original stays.
+#[tokio::test(start_paused = true)]
+async fn arguments_are_cloned_for_every_attempt_when_none_is_known_to_be_the_last() {
+    #[retry(stop = deadline(10s), wait = fixed(1s))]
+    async fn by_deadline(log: &Attempts, arg: Counted) -> Result<(), LlmError> {
+        let _ = arg;
+        Err(LlmError::Overload(log.begin()))
+    }
+    async fn answer(_log: &Attempts, arg: Counted) -> Result<(), LlmError> {
+        arg.0.fetch_add(100, Ordering::SeqCst);
+        Ok(())
+    }
+    #[retry(stop = attempts(3), wait = none, fallback = answer)]
+    async fn with_fallback(log: &Attempts, arg: Counted) -> Result<(), LlmError> {
+        let _ = arg;
+        Err(LlmError::Overload(log.begin()))
+    }
+    static DEADLINE: AtomicUsize = AtomicUsize::new(0);
+    let log = Attempts::new();
+    assert_eq!(by_deadline(&log, Counted(&DEADLINE)).await, Err(LlmError::Overload(11)));
+    assert_eq!(DEADLINE.load(Ordering::SeqCst), 11, "attempts at 0, 1, …, 10 s: a clone each");
+
+    static FALLBACK: AtomicUsize = AtomicUsize::new(0);
+    let log = Attempts::new();
+    assert_eq!(with_fallback(&log, Counted(&FALLBACK)).await, Ok(()));
+    assert_eq!(FALLBACK.load(Ordering::SeqCst), 103, "three clones, then the original to the fallback");
+}
+
+/// Never stops by itself, but says that the call ends after two attempts.
+struct SaysTwo;
+
+impl retry_runtime::stop::Stop for SaysTwo {
+    fn should_stop(&self, _: &retry_runtime::stop::StopContext) -> bool {
+        false
+    }
+    fn max_attempts(&self) -> Option<u32> {
+        Some(2)
+    }
+}
+
+static SAYS_TWO: std::sync::LazyLock<retry_runtime::RetryPolicy<SaysTwo, retry_runtime::wait::NoWait>> =
+    std::sync::LazyLock::new(|| {
+        retry_runtime::RetryPolicy::builder().stop(SaysTwo).wait(retry_runtime::wait::none()).build().unwrap()
+    });
+
+// The second attempt took the argument, so the call gives up after it even though the
+// stop's `should_stop` would go on: no attempt ever runs without its argument.
+#[tokio::test(start_paused = true)]
+async fn a_stop_s_max_attempts_binds_the_loop() {
+    #[retry(policy = SAYS_TWO)]
+    async fn ask(log: &Attempts, arg: Counted) -> Result<(), LlmError> {
+        let _ = arg;
+        Err(LlmError::Overload(log.begin()))
+    }
+    static CLONES: AtomicUsize = AtomicUsize::new(0);
+    let log = Attempts::new();
+    assert_eq!(ask(&log, Counted(&CLONES)).await, Err(LlmError::Overload(2)));
+    assert_eq!(CLONES.load(Ordering::SeqCst), 1);
 }

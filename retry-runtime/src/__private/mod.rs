@@ -8,6 +8,7 @@
 
 mod breaker_probe;
 mod describe;
+mod held_arg;
 mod probe;
 mod shaping_probe;
 mod timeout_probe;
@@ -15,6 +16,7 @@ mod typed;
 
 pub use breaker_probe::{BreakerError, BreakerProbe, ViaFromCircuitOpen, ViaNoBreaker, breaker_error};
 pub use describe::{Describer, ViaDebug, ViaDisplay, ViaNothing};
+pub use held_arg::{CopiedArg, HeldArg, ViaCopyArg, ViaHeldArg};
 pub use probe::Probe;
 #[cfg(feature = "tokio")]
 pub use shaping_probe::{BulkheadError, BulkheadProbe, ViaFromBulkheadFull, ViaNoBulkhead, bulkhead_error};

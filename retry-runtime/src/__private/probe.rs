@@ -5,7 +5,8 @@
 //! bound on `E`. Method lookup tries the receiver with the most references first, so the
 //! impl with the strictest bound that `E` meets wins, at the function's concrete error type
 //! and without specialisation. Each use names its traits: [`TimeoutProbe`](super::TimeoutProbe),
-//! [`BreakerProbe`](super::BreakerProbe), [`Describer`](super::Describer).
+//! [`BreakerProbe`](super::BreakerProbe), [`Describer`](super::Describer), and the by-value
+//! parameters' holders (`held_arg`).
 
 use core::marker::PhantomData;
 
@@ -17,6 +18,13 @@ impl<E> Probe<E> {
     /// For the expansion: `(&&Probe::<E>::new()).method()`.
     #[inline(always)]
     pub const fn new() -> Self {
+        Self(PhantomData)
+    }
+
+    /// For the expansion, where the type is that of a value: `(&&Probe::of(&x)).method(x)`
+    /// (a parameter's type may be an `impl Trait`, which cannot be named).
+    #[inline(always)]
+    pub const fn of(_: &E) -> Self {
         Self(PhantomData)
     }
 }
