@@ -31,7 +31,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         None => quote!(::retry_runtime),
     };
     let p = quote!(#krate::__private);
-    let Mentions { ret, ok_ty, err_ty, err_inferred, err_path, ret_span, stream } = mentions(&p, ret);
+    let Mentions { ret, ok_ty, err_ty, err_inferred, err_path, err_qualifier, ret_span, stream } = mentions(&p, ret);
     let call = private("__retry_call");
     // A by-value argument goes to the attempt known to be the last instead of a clone, unless
     // a fallback needs it after the attempts, a hedged round clones it for each attempt, or a
@@ -168,11 +168,16 @@ pub(crate) fn expand(config: Config) -> TokenStream {
                 history = quote!(#p::Unkept);
                 may_have_deadline = false;
             }
-            let needs_alias = keys.on.as_ref().is_some_and(|f| f.patterns.iter().any(is_bare_name));
+            // A bare variant name is qualified by the error type's path, or, for an alias of a
+            // `Result` (`Fallible<T>`), by a `type` naming its error type.
+            let needs_alias = err_qualifier.is_none()
+                && keys.on.as_ref().is_some_and(|f| f.patterns.iter().any(|pat| qualifiable(pat, None)));
+            let mut qualifier = err_qualifier.clone();
             if let (true, Some(err)) = (needs_alias, &err_path) {
                 error_alias = quote!(#[allow(non_camel_case_types, clippy::all)] type __RetryErrorType = #err;);
+                qualifier = Some(quote!(__RetryErrorType));
             }
-            let mut builder = keys_builder(&p, &name, *keys, &ok_ty, &err_ty, err_inferred, err_path.is_some());
+            let mut builder = keys_builder(&p, &name, *keys, &ok_ty, &err_ty, err_inferred, qualifier.as_ref());
             if let Some(guard) = &breaker_guard {
                 builder.extend(quote!(.breaker_marked(#guard)));
             }
@@ -445,7 +450,7 @@ fn keys_builder(
     ok_ty: &TokenStream,
     err_ty: &TokenStream,
     err_inferred: bool,
-    has_alias: bool,
+    qualifier: Option<&TokenStream>,
 ) -> TokenStream {
     let mut chain = quote!(#p::builder(::core::concat!(::core::module_path!(), "::", #name)));
     if let Some((preset, at)) = keys.preset {
@@ -463,7 +468,7 @@ fn keys_builder(
         let wait = wait_tokens(p, &wait);
         add(quote!(.wait(#wait)));
     }
-    if let Some(predicate) = error_predicate(p, err_ty, keys.on, keys.when, has_alias) {
+    if let Some(predicate) = error_predicate(p, err_ty, keys.on, keys.when, qualifier) {
         add(quote!(.when(#predicate)));
     }
     if let Some(when_ok) = keys.when_ok {
@@ -668,11 +673,11 @@ fn error_predicate(
     err_ty: &TokenStream,
     filter: Option<ErrorFilter>,
     when: Option<Expr>,
-    has_alias: bool,
+    qualifier: Option<&TokenStream>,
 ) -> Option<TokenStream> {
     let error = private("__retry_error");
     let matches = filter.map(|ErrorFilter { negate, patterns }| {
-        let patterns = patterns.iter().map(|pat| variant_pattern(pat, has_alias));
+        let patterns = patterns.iter().map(|pat| variant_pattern(pat, qualifier));
         let test = quote!(::core::matches!(#error, #(#patterns)|*));
         if negate { quote!(!#test) } else { test }
     });
@@ -705,22 +710,64 @@ fn is_bare_name(pat: &Pat) -> bool {
     matches!(pat, Pat::Ident(pi) if pi.by_ref.is_none() && pi.mutability.is_none() && pi.subpat.is_none())
 }
 
+/// Whether `pat` names a variant by a bare name that the error type's path should qualify:
+/// `Busy`, `Status(500..=599)`, `Status { code, .. }`; not a tuple or struct pattern named
+/// after the error type itself (`HttpError(500..=599)` for `struct HttpError(u16)`), whose
+/// last segment is `qualifier`'s.
+fn qualifiable(pat: &Pat, qualifier: Option<&TokenStream>) -> bool {
+    let single = |path: &syn::Path| {
+        let named_as_type = qualifier
+            .is_some_and(|q| q.clone().into_iter().last().is_some_and(|last| path.is_ident(&last.to_string())));
+        path.leading_colon.is_none() && path.segments.len() == 1 && !named_as_type
+    };
+    match pat {
+        Pat::TupleStruct(ts) => ts.qself.is_none() && single(&ts.path),
+        Pat::Struct(st) => st.qself.is_none() && single(&st.path),
+        _ => is_bare_name(pat),
+    }
+}
+
+// Input:  Busy | Status(500..=599) | Status { code: 500, .. } | errors::E::Busy | Busy(_) with no qualifier
+// Output: Q::Busy { .. } | Q::Status(500..=599) | Q::Status { code: 500, .. } | errors::E::Busy { .. } | Busy(_)
 /// A path names its variant whatever the variant's fields (`P { .. }`); a bare name is
-/// qualified by the function's error type, so it can never become a catch-all binding.
-fn variant_pattern(pat: &Pat, has_alias: bool) -> TokenStream {
+/// qualified by the function's error type (`qualifier`), so it can never become a
+/// catch-all binding, and names a variant without a `use` of it.
+fn variant_pattern(pat: &Pat, qualifier: Option<&TokenStream>) -> TokenStream {
+    let qualified = |path: &syn::Path, span: Span| match qualifier {
+        Some(q) if qualifiable(pat, Some(q)) || matches!(pat, Pat::Ident(_)) => {
+            let q = located(q.clone(), span);
+            quote_spanned!(span=> #q::#path)
+        }
+        _ => path.to_token_stream(),
+    };
     match pat {
         Pat::Ident(pi) if is_bare_name(pat) => {
-            let ident = &pi.ident;
-            let span = ident.span();
-            if has_alias {
-                quote_spanned!(span=> __RetryErrorType::#ident { .. })
-            } else {
-                quote_spanned!(span=> #ident { .. })
-            }
+            let path = syn::Path::from(pi.ident.clone());
+            let span = pi.ident.span();
+            let path = qualified(&path, span);
+            quote_spanned!(span=> #path { .. })
         }
         Pat::Path(pp) => {
             let span = pp.span();
             quote_spanned!(span=> #pp { .. })
+        }
+        Pat::TupleStruct(ts) if qualifiable(pat, qualifier) => {
+            let path = qualified(&ts.path, ts.path.span());
+            let elems = &ts.elems;
+            let paren = ts.paren_token;
+            let mut group = Group::new(proc_macro2::Delimiter::Parenthesis, elems.to_token_stream());
+            group.set_span(paren.span.join());
+            quote!(#path #group)
+        }
+        Pat::Struct(st) if qualifiable(pat, qualifier) => {
+            let path = qualified(&st.path, st.path.span());
+            let mut unqualified = st.clone();
+            unqualified.path = syn::Path::from(Ident::new("__retry_placeholder", Span::call_site()));
+            // `Placeholder { fields }` without its path: the braces and what they hold.
+            let mut tokens = unqualified.to_token_stream().into_iter();
+            tokens.next();
+            let fields: TokenStream = tokens.collect();
+            quote!(#path #fields)
         }
         other => other.to_token_stream(),
     }
@@ -734,8 +781,11 @@ struct Mentions {
     err_ty: TokenStream,
     /// The error type is `_`: nothing that needs its name (a probe, a describer) is written.
     err_inferred: bool,
-    /// The error type for the alias that qualifies a bare variant name in `on`.
+    /// The error type for the alias that qualifies a bare variant name in `on`, where
+    /// `err_qualifier` cannot (an alias of a `Result`).
     err_path: Option<TokenStream>,
+    /// The error type's path without generic arguments, which qualifies a bare variant name.
+    err_qualifier: Option<TokenStream>,
     /// The first token of the return type as written.
     ret_span: Span,
     /// The function returns a stream of results.
@@ -748,7 +798,7 @@ struct Mentions {
 /// Every mention of the return type sits on the first token of the type as written, so that
 /// a type that is no `Result` (an alias, say) is reported there once rather than at each.
 fn mentions(p: &TokenStream, shape: ReturnShape) -> Mentions {
-    let ReturnShape { fenced, ok, err, err_name, at, stream } = shape;
+    let ReturnShape { fenced, ok, err, err_name, err_qualifier, at, stream } = shape;
     let fenced = fenced.to_token_stream();
     let part = |part: &PartType, is_ok: bool| match part {
         PartType::OfReturn if is_ok => quote!(<#fenced as #p::ResultParts>::Ok),
@@ -763,6 +813,7 @@ fn mentions(p: &TokenStream, shape: ReturnShape) -> Mentions {
         err_ty: uniform(part(&err, false), on),
         err_inferred: err.is_inferred(),
         err_path: err_name.map(|name| part(&name, false)),
+        err_qualifier: err_qualifier.map(|path| path.to_token_stream()),
         ret_span: at,
         stream,
     }

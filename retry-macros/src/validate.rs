@@ -125,6 +125,11 @@ pub(crate) struct ReturnShape {
     /// The error type, when a bare variant name in `on` can be qualified by it: written out
     /// (`Named`) or read through an alias (`OfReturn`); never `Inferred`.
     pub(crate) err_name: Option<PartType>,
+    /// The error type's path without its generic arguments (`RepoError` of `RepoError<'a, T>`,
+    /// `Self`), which qualifies a bare variant name in a pattern whatever generics, lifetimes
+    /// or `Self` the type mentions; `None` for an error type that is no path or is one of the
+    /// function's type parameters.
+    pub(crate) err_qualifier: Option<syn::Path>,
     /// The first token of the return type as written: every mention of the type in the
     /// expansion sits there, so that a type that is no `Result` is reported once.
     pub(crate) at: Span,
@@ -683,7 +688,8 @@ fn return_shape(ty: &Type, generics: &syn::Generics) -> Option<ReturnShape> {
         }
         None => (PartType::Inferred, PartType::Inferred),
     };
-    Some(ReturnShape { fenced, ok, err, err_name, at: first_span(ty), stream: None })
+    let err_qualifier = written.and_then(|args| qualifier(&args[1], generics));
+    Some(ReturnShape { fenced, ok, err, err_name, err_qualifier, at: first_span(ty), stream: None })
 }
 
 /// Whether `ty` is a stream of results, and how: `impl Stream<Item = Result<T, E>>`, or a
@@ -732,6 +738,7 @@ fn stream_return(ty: &Type, shape: StreamShape, generics: &syn::Generics) -> Opt
     };
     let (mut ok, mut err) = result_args(&stream_item(&stream)?)?;
     let err_name = Some(PartType::Named(Box::new(err.clone()))).filter(|_| !mentions_generic(&err, generics));
+    let err_qualifier = qualifier(&err, generics);
     replace_impl_trait(&mut ok);
     replace_impl_trait(&mut err);
     let mut fenced = ty.clone();
@@ -741,9 +748,25 @@ fn stream_return(ty: &Type, shape: StreamShape, generics: &syn::Generics) -> Opt
         ok: PartType::named(ok),
         err: PartType::named(err),
         err_name,
+        err_qualifier,
         at: first_span(ty),
         stream: Some(shape),
     })
+}
+
+// Input:  RepoError<'a, T>      | Self | errors::E | E (a type parameter) | (u8, u8)
+// Output: RepoError             | Self | errors::E | None                 | None
+/// The path that qualifies a bare variant name of the error type `ty` in a pattern.
+fn qualifier(ty: &Type, generics: &syn::Generics) -> Option<syn::Path> {
+    let Type::Path(p) = ty else { return None };
+    if p.qself.is_some() || generics.type_params().any(|param| p.path.is_ident(&param.ident)) {
+        return None;
+    }
+    let mut path = p.path.clone();
+    for segment in &mut path.segments {
+        segment.arguments = syn::PathArguments::None;
+    }
+    Some(path)
 }
 
 /// Whether `ty` cannot be named by a `type` item in the function's body: it mentions the

@@ -58,7 +58,9 @@ const SDK_BACKOFF: ScaledJitter = scaled_jitter(Duration::from_millis(500), Dura
 /// Decides as openai-python 3.57: 3 attempts; retries what [`Sdk::OpenAi`] retries; sleeps
 /// exactly the server's delay when 0 < d ≤ 120 s, else the SDK's backoff.
 ///
-/// ```
+/// (The example needs the `http` feature.)
+#[cfg_attr(feature = "http", doc = "```")]
+#[cfg_attr(not(feature = "http"), doc = "```ignore")]
 /// use retry_runtime::{classify::HttpFailure, presets};
 /// use http::{HeaderMap, StatusCode};
 /// use std::time::Duration;
@@ -88,7 +90,9 @@ pub fn openai() -> SdkPreset {
 /// Decides as anthropic-python 2.16: 3 attempts; retries what [`Sdk::Anthropic`] retries;
 /// sleeps exactly any server delay d > 0 (cut to 4 294 967 s), else the SDK's backoff.
 ///
-/// ```
+/// (The example needs the `http` feature.)
+#[cfg_attr(feature = "http", doc = "```")]
+#[cfg_attr(not(feature = "http"), doc = "```ignore")]
 /// use retry_runtime::{classify::HttpFailure, presets};
 /// use http::{HeaderMap, StatusCode};
 ///
