@@ -387,7 +387,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     let sleep_arm = if may_have_deadline {
         // A sleep that ended past the deadline gives up with the outcome it followed.
         quote! {
-            #p::Next::Sleep(#delay, #last) => {
+            #p::Next::SleepThenCheck(#delay, #last) => {
                 #sleep;
                 match #call.woke(#last) {
                     ::core::option::Option::Some(#result) => #result,
@@ -396,9 +396,10 @@ pub(crate) fn expand(config: Config) -> TokenStream {
             }
         }
     } else {
-        // Dropped before the sleep, so that the future keeps no room for it there.
+        // Never made for a call without a deadline; dropped before the sleep all the same,
+        // so that the future keeps no room for it there.
         quote! {
-            #p::Next::Sleep(#delay, #last) => {
+            #p::Next::SleepThenCheck(#delay, #last) => {
                 ::core::mem::drop(#last);
                 #sleep;
                 continue;
@@ -424,6 +425,10 @@ pub(crate) fn expand(config: Config) -> TokenStream {
                     #p::Next::Return(#result) => return #returned,
                     #p::Next::GiveUp(#result) => #result,
                     #p::Next::Again => continue,
+                    #p::Next::Sleep(#delay) => {
+                        #sleep;
+                        continue;
+                    }
                     #sleep_arm
                 };
                 #give_up

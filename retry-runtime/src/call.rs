@@ -33,9 +33,13 @@ pub enum Next<T, E> {
     GiveUp(Result<T, E>),
     /// Retry at once.
     Again,
-    /// Sleep this long (never zero), then ask [`Call::woke`] whether the retry may still
-    /// start: a sleep that overran a `deadline` gives up with this outcome.
-    Sleep(Duration, Result<T, E>),
+    /// Sleep this long (never zero), then retry.
+    Sleep(Duration),
+    /// The same for a call with a `deadline`: sleep, then ask [`Call::woke`] whether the
+    /// retry may still start, since a sleep that overran the deadline gives up with this
+    /// outcome. A call without one gets [`Sleep`](Self::Sleep), and drops the outcome
+    /// before its sleep.
+    SleepThenCheck(Duration, Result<T, E>),
 }
 
 /// Whether the attempt about to start may run.
@@ -506,7 +510,7 @@ where
         outcome
     }
 
-    /// After the sleep of [`Next::Sleep`]: `None` when the retry may start, or the outcome
+    /// After the sleep of [`Next::SleepThenCheck`]: `None` when the retry may start, or the outcome
     /// `last` to give up with when the sleep ended past the `deadline` (a real clock, or a
     /// sleeper that oversleeps), where the retry would start late or with no time left for a
     /// `timeout`. The retry's budget tokens go back, since it never runs.
@@ -672,7 +676,13 @@ where
             }
         }
         self.history.sleep(delay);
-        if delay.is_zero() { Next::Again } else { Next::Sleep(delay, outcome) }
+        if delay.is_zero() {
+            Next::Again
+        } else if self.policy.stop.deadline().is_some() {
+            Next::SleepThenCheck(delay, outcome)
+        } else {
+            Next::Sleep(delay)
+        }
     }
 }
 

@@ -83,7 +83,8 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L
             match next {
                 Next::Return(outcome) | Next::GiveUp(outcome) => return outcome,
                 Next::Again => {}
-                Next::Sleep(delay, last) => {
+                Next::Sleep(delay) => call.sleep_async(delay).await,
+                Next::SleepThenCheck(delay, last) => {
                     call.sleep_async(delay).await;
                     if let Some(outcome) = call.woke(last) {
                         return outcome;
@@ -139,7 +140,8 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L
             match next {
                 Next::Return(outcome) | Next::GiveUp(outcome) => return outcome,
                 Next::Again => {}
-                Next::Sleep(delay, last) => {
+                Next::Sleep(delay) => call.sleep_blocking(delay),
+                Next::SleepThenCheck(delay, last) => {
                     call.sleep_blocking(delay);
                     if let Some(outcome) = call.woke(last) {
                         return outcome;

@@ -420,7 +420,11 @@ pub(crate) mod expansion {
                     Next::Return(Err(error)) | Next::GiveUp(Err(error)) => return Opened::Failed(error),
                     // A first item `when_ok` rejected: its stream goes before the next attempt opens one.
                     Next::Again => opened = None,
-                    Next::Sleep(delay, last) => {
+                    Next::Sleep(delay) => {
+                        opened = None;
+                        call.sleep_async(delay).await;
+                    }
+                    Next::SleepThenCheck(delay, last) => {
                         opened = None;
                         call.sleep_async(delay).await;
                         match call.woke(last) {
