@@ -738,41 +738,34 @@ fn qualifiable(pat: &Pat, qualifier: Option<&TokenStream>) -> bool {
 /// qualified by the function's error type (`qualifier`), so it can never become a
 /// catch-all binding, and names a variant without a `use` of it.
 fn variant_pattern(pat: &Pat, qualifier: Option<&TokenStream>) -> TokenStream {
-    let qualified = |path: &syn::Path, span: Span| match qualifier {
-        Some(q) if qualifiable(pat, Some(q)) || matches!(pat, Pat::Ident(_)) => {
-            let q = located(q.clone(), span);
-            quote_spanned!(span=> #q::#path)
+    // `Q::path`, the qualifier located at the name it qualifies.
+    let qualified = |path: &syn::Path| -> syn::Path {
+        match qualifier {
+            Some(q) if qualifiable(pat, Some(q)) => {
+                let q = located(q.clone(), path.span());
+                syn::parse2(quote!(#q::#path)).unwrap_or_else(|_| path.clone())
+            }
+            _ => path.clone(),
         }
-        _ => path.to_token_stream(),
     };
     match pat {
         Pat::Ident(pi) if is_bare_name(pat) => {
-            let path = syn::Path::from(pi.ident.clone());
-            let span = pi.ident.span();
-            let path = qualified(&path, span);
-            quote_spanned!(span=> #path { .. })
+            let path = qualified(&syn::Path::from(pi.ident.clone()));
+            quote_spanned!(pi.ident.span()=> #path { .. })
         }
         Pat::Path(pp) => {
             let span = pp.span();
             quote_spanned!(span=> #pp { .. })
         }
-        Pat::TupleStruct(ts) if qualifiable(pat, qualifier) => {
-            let path = qualified(&ts.path, ts.path.span());
-            let elems = &ts.elems;
-            let paren = ts.paren_token;
-            let mut group = Group::new(proc_macro2::Delimiter::Parenthesis, elems.to_token_stream());
-            group.set_span(paren.span.join());
-            quote!(#path #group)
+        Pat::TupleStruct(ts) => {
+            let mut ts = ts.clone();
+            ts.path = qualified(&ts.path);
+            ts.to_token_stream()
         }
-        Pat::Struct(st) if qualifiable(pat, qualifier) => {
-            let path = qualified(&st.path, st.path.span());
-            let mut unqualified = st.clone();
-            unqualified.path = syn::Path::from(Ident::new("__retry_placeholder", Span::call_site()));
-            // `Placeholder { fields }` without its path: the braces and what they hold.
-            let mut tokens = unqualified.to_token_stream().into_iter();
-            tokens.next();
-            let fields: TokenStream = tokens.collect();
-            quote!(#path #fields)
+        Pat::Struct(st) => {
+            let mut st = st.clone();
+            st.path = qualified(&st.path);
+            st.to_token_stream()
         }
         other => other.to_token_stream(),
     }
