@@ -520,16 +520,18 @@ fn report<T>(checked: Result<T, Diagnostics<Site>>, errors: &mut Errors) -> Opti
     }
 }
 
+/// `tokens` as a user writes them: `std::io::Error`, not `std :: io :: Error`.
+fn as_written(tokens: &impl ToTokens) -> String {
+    let spaced = tokens.to_token_stream().to_string();
+    [(" :: ", "::"), (" < ", "<"), ("< ", "<"), (" >", ">"), ("& ", "&"), (" ,", ",")]
+        .iter()
+        .fold(spaced, |text, (from, to)| text.replace(from, to))
+}
+
 /// The error type as written, when it is a well-known type that is no enum (`String`,
 /// `&str`, `io::Error`, `anyhow::Error`, a `Box`), or the return type an alias to one
 /// (`io::Result<T>`, `anyhow::Result<T>`): `on = Variant` cannot name a variant of it.
 fn not_an_enum(ret: &ReturnShape) -> Option<String> {
-    let text = |ty: &Type| {
-        let spaced = ty.to_token_stream().to_string();
-        [(" :: ", "::"), (" < ", "<"), ("< ", "<"), (" >", ">"), ("& ", "&"), (" ,", ",")]
-            .iter()
-            .fold(spaced, |text, (from, to)| text.replace(from, to))
-    };
     let path_ends = |ty: &Type, ends: &[&str]| match ty {
         Type::Path(p) => {
             let segments: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
@@ -545,7 +547,7 @@ fn not_an_enum(ret: &ReturnShape) -> Option<String> {
         Some(PartType::Named(ty)) => {
             let named = path_ends(ty, &["String", "io::Error", "anyhow::Error", "Box", "fmt::Error"])
                 || matches!(&**ty, Type::Reference(r) if matches!(&*r.elem, Type::Path(p) if p.path.is_ident("str")));
-            named.then(|| text(ty))
+            named.then(|| as_written(ty))
         }
         Some(PartType::OfReturn) => match &ret.fenced {
             ty if path_ends(ty, &["io::Result"]) => Some("std::io::Error".to_owned()),
@@ -617,9 +619,42 @@ fn check_function(item: ItemFn, errors: &mut Errors) -> Option<Function> {
             }
         },
     };
+    for input in &sig.inputs {
+        if let FnArg::Typed(pt) = input
+            && let Some(object) = boxed_trait_object(&pt.ty)
+        {
+            let written = as_written(object);
+            // An `FnOnce` could not run again even if it could be cloned: suggest an `Fn`.
+            let once = object.bounds.iter().any(|bound| {
+                matches!(bound, syn::TypeParamBound::Trait(t) if t.path.segments.last().is_some_and(|s| s.ident == "FnOnce"))
+            });
+            let suggested = if once { written.replacen("FnOnce", "Fn", 1) } else { written.clone() };
+            // `&dyn A + B` does not parse: a reference to several bounds needs parentheses.
+            let referenced = if object.bounds.len() > 1 { format!("&({suggested})") } else { format!("&{suggested}") };
+            errors.spanned(
+                &pt.ty,
+                format!(
+                    "`#[retry]` passes each parameter to every attempt, and a `Box<{written}>` cannot be cloned for the next one; take `{referenced}` or an `Arc<{suggested}>` instead"
+                ),
+            );
+            ok = false;
+        }
+    }
     let params = sig.inputs.iter().enumerate().map(|(index, input)| param(index, input)).collect();
     let is_async = sig.asyncness.is_some();
     ok.then_some(Function { item, is_async, ret, params })
+}
+
+/// The trait object of a parameter taken as `Box<dyn …>`: a type that is never `Clone`, for
+/// which rustc's own error suggests calling the type (`Box<dyn FnOnce()>()`).
+fn boxed_trait_object(ty: &Type) -> Option<&syn::TypeTraitObject> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last().filter(|last| last.ident == "Box")?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    match args.args.first() {
+        Some(syn::GenericArgument::Type(Type::TraitObject(object))) => Some(object),
+        _ => None,
+    }
 }
 
 /// How the parameter `input`, the `index`-th, reaches each attempt.
