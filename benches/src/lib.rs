@@ -20,6 +20,7 @@ use retry_runtime::{CircuitBreaker, CircuitOpen, RetryBudget, RetryPolicy, retry
 use std::future::Ready;
 
 pub mod fleet;
+pub mod users;
 
 /// The error of the operation: two transient kinds and one that is never retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
