@@ -4,7 +4,7 @@
 use proc_macro2::{Group, Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Expr, FnArg, ItemFn, Pat, PatIdent, Type};
+use syn::{Expr, FnArg, ItemFn, Lifetime, Pat, PatIdent, Type};
 
 use retry_grammar::{
     AFTER, BEFORE, BEFORE_SLEEP, Base, Count, Delay, Fraction, Level, Nesting, ON_GIVE_UP, Problem, StopSpec, WaitSpec,
@@ -194,6 +194,17 @@ pub(crate) fn expand(config: Config) -> TokenStream {
                 builder.extend(quote!(.hedge(#hedge)));
             }
             match (constant, stream) {
+                // An `async fn`'s call lives in its future across awaits, where a reference
+                // to the policy would be a load after each; through `Promoted` every read
+                // folds to the constant (callgrind, `benches/count.sh retry/`: 525 to 484
+                // instructions). A plain `fn`'s call is a local, which folds already (and
+                // measured 4 to 17 instructions more through the closure). It is called once
+                // here, so that a constant key that fails to evaluate is reported at the
+                // attribute, not inside the runtime where the call first reads it.
+                (true, None) if is_async => quote!(
+                    let #policy = #p::Promoted(|| &const { #builder.build() });
+                    let _ = (#policy.0)();
+                ),
                 (true, _) => quote!(let #policy = &const { #builder.build() };),
                 (false, None) => quote!(let #policy = &#builder.build();),
                 // A stream outlives the function's locals, so it owns a policy built here.
@@ -285,7 +296,6 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         }
         None => quote!(return #returned),
     };
-    let next = private("__retry_next");
     // The body's state reports the time since the first attempt, whatever the policy.
     let track_time = state.is_some().then(|| quote!(#call.track_time();));
     let refused = private("__retry_refused");
@@ -384,44 +394,30 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     };
 
     let last = private("__retry_last");
-    let sleep_arm = if may_have_deadline {
-        // A sleep that ended past the deadline gives up with the outcome it followed.
-        quote! {
-            #p::Next::SleepThenCheck(#delay, #last) => {
-                #sleep;
-                match #call.woke(#last) {
-                    ::core::option::Option::Some(#result) => #result,
-                    ::core::option::Option::None => continue,
-                }
-            }
-        }
-    } else {
-        // Never made for a call without a deadline; dropped before the sleep all the same,
-        // so that the future keeps no room for it there.
-        quote! {
-            #p::Next::SleepThenCheck(#delay, #last) => {
-                ::core::mem::drop(#last);
-                #sleep;
-                continue;
-            }
+    let head = quote! {
+        #error_alias
+        #timeout_check
+        #breaker_check
+        #shaping_checks
+        #policy_init
+        #(#holders)*
+        let mut #call = #p::Call::new(#policy, #clock, || #describe, #history);
+        #name_function
+        #track_time
+    };
+    let next_of_attempt = quote! {
+        match #call.before_attempt() {
+            #p::Admit::Run => #run,
+            #p::Admit::Refused(#refused) => #call.refused(#refused),
         }
     };
-    let looped = quote! {
-            #error_alias
-            #timeout_check
-            #breaker_check
-            #shaping_checks
-            #policy_init
-            #(#holders)*
-            let mut #call = #p::Call::new(#policy, #clock, || #describe, #history);
-            #name_function
-            #track_time
+    let looped = if may_have_deadline {
+        // A sleep that ended past the deadline gives up with the outcome it followed, so that
+        // sleep holds it: a second await point, only in a call that may have a deadline.
+        quote! {
+            #head
             loop {
-                let #next = match #call.before_attempt() {
-                    #p::Admit::Run => #run,
-                    #p::Admit::Refused(#refused) => #call.refused(#refused),
-                };
-                let #result = match #next {
+                let #result = match #next_of_attempt {
                     #p::Next::Return(#result) => return #returned,
                     #p::Next::GiveUp(#result) => #result,
                     #p::Next::Again => continue,
@@ -429,10 +425,44 @@ pub(crate) fn expand(config: Config) -> TokenStream {
                         #sleep;
                         continue;
                     }
-                    #sleep_arm
+                    #p::Next::SleepThenCheck(#delay, #last) => {
+                        #sleep;
+                        match #call.woke(#last) {
+                            ::core::option::Option::Some(#result) => #result,
+                            ::core::option::Option::None => continue,
+                        }
+                    }
                 };
                 #give_up
             }
+        }
+    } else {
+        // One await point for every sleep: the function's future has one state that holds a
+        // sleep, so dropping it once it is done is a test of its tag, inlined where it is
+        // awaited (with two, a call of its drop glue after every call). `SleepThenCheck` is
+        // never made for a call without a deadline; its outcome is dropped before the sleep
+        // all the same, so that the future keeps no room for it there.
+        let sleeping = Lifetime::new("'__retry_sleeping", Span::mixed_site());
+        let attempts = Lifetime::new("'__retry_attempts", Span::mixed_site());
+        quote! {
+            #head
+            #attempts: loop {
+                let #delay = #sleeping: {
+                    let #result = match #next_of_attempt {
+                        #p::Next::Return(#result) => return #returned,
+                        #p::Next::GiveUp(#result) => #result,
+                        #p::Next::Again => continue #attempts,
+                        #p::Next::Sleep(#delay) => break #sleeping #delay,
+                        #p::Next::SleepThenCheck(#delay, #last) => {
+                            ::core::mem::drop(#last);
+                            break #sleeping #delay;
+                        }
+                    };
+                    #give_up
+                };
+                #sleep;
+            }
+        }
     };
     with_body(attrs, vis, sig, looped)
 }
