@@ -194,17 +194,6 @@ pub(crate) fn expand(config: Config) -> TokenStream {
                 builder.extend(quote!(.hedge(#hedge)));
             }
             match (constant, stream) {
-                // An `async fn`'s call lives in its future across awaits, where a reference
-                // to the policy would be a load after each; through `Promoted` every read
-                // folds to the constant (callgrind, `benches/count.sh retry/`: 525 to 484
-                // instructions). A plain `fn`'s call is a local, which folds already (and
-                // measured 4 to 17 instructions more through the closure). It is called once
-                // here, so that a constant key that fails to evaluate is reported at the
-                // attribute, not inside the runtime where the call first reads it.
-                (true, None) if is_async => quote!(
-                    let #policy = #p::Promoted(|| &const { #builder.build() });
-                    let _ = (#policy.0)();
-                ),
                 (true, _) => quote!(let #policy = &const { #builder.build() };),
                 (false, None) => quote!(let #policy = &#builder.build();),
                 // A stream outlives the function's locals, so it owns a policy built here.

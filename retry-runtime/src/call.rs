@@ -56,35 +56,6 @@ pub enum Admit<E> {
     Refused(E),
 }
 
-/// Where a [`Call`] finds its policy: a reference to it, or [`Promoted`].
-#[doc(hidden)]
-pub trait Source<'p, X: 'p>: Copy {
-    /// The policy.
-    fn get(self) -> &'p X;
-}
-
-impl<'p, X> Source<'p, X> for &'p X {
-    #[inline(always)]
-    fn get(self) -> &'p X {
-        self
-    }
-}
-
-/// A policy the attribute's keys build at compile time, reached through a function that
-/// returns the promoted constant: a call reads every field of it as a constant, where through
-/// a reference kept in the function's future each read is a load (and a predicate a call
-/// through a pointer) after every await.
-#[doc(hidden)]
-#[derive(Debug, Clone, Copy)]
-pub struct Promoted<F>(pub F);
-
-impl<'p, X: 'p, F: Fn() -> &'p X + Copy> Source<'p, X> for Promoted<F> {
-    #[inline(always)]
-    fn get(self) -> &'p X {
-        (self.0)()
-    }
-}
-
 /// Formats an error for the default events.
 #[doc(hidden)]
 pub type Describe<E> = fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result;
@@ -97,10 +68,8 @@ pub type Describe<E> = fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result;
 /// items, the history is [`Unkept`] where nothing reads it, and the breaker's permit and the
 /// budget's withdrawal take no room without them.
 #[doc(hidden)]
-pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q, T, E, C, D, H, Y> {
-    /// Where the policy is: a reference, or [`Promoted`] for the attribute's constant ones.
-    policy: Y,
-    spelled: PhantomData<fn() -> &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>>,
+pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q, T, E, C, D, H> {
+    policy: &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>,
     pub(crate) clock: C,
     describe: D,
     pub(crate) history: H,
@@ -275,118 +244,48 @@ impl History for Unkept {
     fn sleep(&mut self, _: Duration) {}
 }
 
-impl<
-    'p,
-    S,
-    W,
-    P,
-    V,
-    A,
-    B,
-    F,
-    L,
-    G,
-    Z,
-    O,
-    K: BreakerGuard<E>,
-    U,
-    R,
-    Q,
-    T,
-    E,
-    C,
-    D,
-    H: History,
-    Y: Source<'p, Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>>,
-> fmt::Debug for Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H, Y>
+impl<S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q, T, E, C, D, H: History> fmt::Debug
+    for Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Call")
-            .field("function", &self.history.function().unwrap_or(self.policy.get().settings.name))
+            .field("function", &self.history.function().unwrap_or(self.policy.settings.name))
             .field("attempt", &self.attempt)
             .field("slept", &self.history.slept())
             .finish_non_exhaustive()
     }
 }
 
-impl<
-    'p,
-    S,
-    W,
-    P,
-    V,
-    A,
-    B,
-    F,
-    L,
-    G,
-    Z,
-    O,
-    K: BreakerGuard<E>,
-    U,
-    R,
-    Q,
-    T,
-    E,
-    C,
-    D,
-    H,
-    Y: Source<'p, Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>>,
-> Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H, Y>
-{
-    /// The policy this call follows.
-    #[inline(always)]
-    pub fn policy(&self) -> &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> {
-        self.policy.get()
-    }
-}
-
-impl<
-    'p,
-    S: Stop,
-    W,
-    P,
-    V,
-    A,
-    B,
-    F,
-    L,
-    G,
-    Z,
-    O,
-    K: BreakerGuard<E>,
-    U,
-    R,
-    Q,
-    T,
-    E,
-    C: Fn(&Z) -> Instant,
-    D,
-    H: History,
-    Y: Source<'p, Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>>,
-> Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H, Y>
+impl<'p, S: Stop, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q, T, E, C: Fn(&Z) -> Instant, D, H: History>
+    Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 {
     pub(crate) fn elapsed(&self) -> Duration {
         self.history.start().map_or(Duration::ZERO, |start| {
-            (self.clock)(&self.policy.get().execution.sleeper).saturating_duration_since(start)
+            (self.clock)(&self.policy.execution.sleeper).saturating_duration_since(start)
         })
+    }
+
+    /// The policy this call follows.
+    #[inline]
+    pub fn policy(&self) -> &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> {
+        self.policy
     }
 
     /// When the call's `deadline` stop ends, on the sleeper's clock (`shaping.rs`).
     pub(crate) fn deadline(&self) -> Option<Instant> {
-        Some(self.history.start()? + self.policy.get().stop.deadline()?)
+        Some(self.history.start()? + self.policy.stop.deadline()?)
     }
 
     /// How long the attempt about to start may run: the policy's `timeout`, shrunk to
     /// what is left of a `deadline`.
     pub fn attempt_timeout(&self) -> Option<Duration> {
-        self.shrunk(self.policy.get().settings.timeout?)
+        self.shrunk(self.policy.settings.timeout?)
     }
 
     /// How long an attempt of a stream may wait for its first item: the smaller of `timeout`
     /// and `first_item_timeout`, shrunk to what is left of a `deadline`.
     pub(crate) fn first_item_timeout(&self) -> Option<Duration> {
-        let settings = &self.policy.get().settings;
+        let settings = &self.policy.settings;
         let limit = match (settings.timeout, settings.first_item_timeout) {
             (Some(a), Some(b)) => a.min(b),
             (a, b) => a.or(b)?,
@@ -395,7 +294,7 @@ impl<
     }
 
     fn shrunk(&self, limit: Duration) -> Option<Duration> {
-        Some(match self.policy.get().stop.deadline() {
+        Some(match self.policy.stop.deadline() {
             Some(deadline) => limit.min(deadline.saturating_sub(self.elapsed())),
             None => limit,
         })
@@ -418,10 +317,9 @@ impl fmt::Display for RejectedValue {
     }
 }
 
-impl<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H, Y>
-    Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H, Y>
+impl<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
+    Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 where
-    Y: Source<'p, Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>>,
     C: Fn(&Z) -> Instant + Copy,
     D: Fn() -> Describe<E>,
     H: History,
@@ -439,16 +337,19 @@ where
 {
     /// Starts a call; reads the clock only if something will need it.
     #[inline]
-    pub fn new(policy: Y, clock: C, describe: D, mut history: H) -> Self {
-        let spelled = policy.get();
-        let timed = spelled.settings.track_time
-            || spelled.settings.timeout.is_some()
-            || spelled.stop.needs_clock()
-            || spelled.hooks.any::<T, E>();
-        history.begin(timed, spelled.settings.seed, || clock(&spelled.execution.sleeper));
+    pub fn new(
+        policy: &'p Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>,
+        clock: C,
+        describe: D,
+        mut history: H,
+    ) -> Self {
+        let timed = policy.settings.track_time
+            || policy.settings.timeout.is_some()
+            || policy.stop.needs_clock()
+            || policy.hooks.any::<T, E>();
+        history.begin(timed, policy.settings.seed, || clock(&policy.execution.sleeper));
         Self {
             policy,
-            spelled: PhantomData,
             clock,
             describe,
             history,
@@ -456,7 +357,7 @@ where
             permit: None,
             withdrawal: None,
             timed_out: AtomicBool::new(false),
-            layer: nested::Layer::new(spelled.settings.nested),
+            layer: nested::Layer::new(policy.settings.nested),
             #[cfg(feature = "metrics")]
             attempt_started: core::cell::Cell::new(crate::telemetry::Started::NOT),
             outcome: PhantomData,
@@ -469,7 +370,7 @@ where
     #[inline]
     pub fn track_time(&mut self) {
         if self.history.start().is_none() {
-            let (clock, sleeper) = (&self.clock, &self.policy.get().execution.sleeper);
+            let (clock, sleeper) = (&self.clock, &self.policy.execution.sleeper);
             self.history.begin(true, None, || clock(sleeper));
         }
     }
@@ -479,7 +380,7 @@ where
     /// `policy = …` is running for, and the policy's default name cannot tell them apart.
     #[inline]
     pub fn name_function(&mut self, function: &'static str) {
-        if self.policy.get().settings.name == DEFAULT_NAME {
+        if self.policy.settings.name == DEFAULT_NAME {
             self.history.name_function(function);
         }
     }
@@ -487,7 +388,7 @@ where
     /// The function the state and the events report.
     #[inline]
     pub(crate) fn name(&self) -> &'static str {
-        self.history.function().unwrap_or(self.policy.get().settings.name)
+        self.history.function().unwrap_or(self.policy.settings.name)
     }
 
     pub(crate) fn view<'o>(
@@ -517,7 +418,7 @@ where
     /// it takes the by-value arguments instead of a clone.
     #[inline]
     pub fn is_last(&self) -> bool {
-        self.policy.get().stop.max_attempts().is_some_and(|last| self.attempt >= last)
+        self.policy.stop.max_attempts().is_some_and(|last| self.attempt >= last)
     }
 
     /// Marks the start of the next attempt: asks the breaker, runs the `before` hook.
@@ -525,14 +426,14 @@ where
     pub fn before_attempt(&mut self) -> Admit<E> {
         self.attempt = self.attempt.saturating_add(1);
         if K::ACTIVE {
-            let (clock, sleeper) = (&self.clock, &self.policy.get().execution.sleeper);
-            match self.policy.get().guards.breaker.admit(|| clock(sleeper), &mut self.permit) {
+            let (clock, sleeper) = (&self.clock, &self.policy.execution.sleeper);
+            match self.policy.guards.breaker.admit(|| clock(sleeper), &mut self.permit) {
                 Ok(()) => {}
                 Err(refused) => return Admit::Refused(refused),
             }
         }
         if B::ACTIVE {
-            self.policy.get().hooks.before.call(&self.view(None, None));
+            self.policy.hooks.before.call(&self.view(None, None));
         }
         Admit::Run
     }
@@ -541,7 +442,7 @@ where
     #[inline]
     pub(crate) fn count_request(&self) {
         if U::ACTIVE {
-            self.policy.get().guards.budget.record_request();
+            self.policy.guards.budget.record_request();
         }
     }
 
@@ -579,7 +480,7 @@ where
     pub(crate) fn level(&self) -> LogLevel {
         // Hooks do not turn the default events off: a hook added for metrics would silently
         // lose the log. `log = off` does.
-        self.policy.get().settings.log.unwrap_or(LogLevel::Warn)
+        self.policy.settings.log.unwrap_or(LogLevel::Warn)
     }
 
     fn describe<'o>(&self, outcome: &'o Result<T, E>) -> Result<Described<'o, E>, RejectedValue> {
@@ -602,7 +503,7 @@ where
         #[cfg(feature = "metrics")]
         crate::telemetry::give_up(self.name(), reason);
         if G::ACTIVE {
-            self.policy.get().hooks.on_give_up.call(&self.view(Some(&outcome), None));
+            self.policy.hooks.on_give_up.call(&self.view(Some(&outcome), None));
         }
         self.log_give_up(&outcome, reason, ran);
         nested::gave_up();
@@ -615,10 +516,9 @@ where
     /// `timeout`. The retry's budget tokens go back, since it never runs.
     #[inline]
     pub fn woke(&mut self, last: Result<T, E>) -> Option<Result<T, E>> {
-        let deadline = self.policy.get().stop.deadline()?;
+        let deadline = self.policy.stop.deadline()?;
         let elapsed = self.elapsed();
-        let timed =
-            self.policy.get().settings.timeout.is_some() || self.policy.get().settings.first_item_timeout.is_some();
+        let timed = self.policy.settings.timeout.is_some() || self.policy.settings.first_item_timeout.is_some();
         if elapsed < deadline || (elapsed == deadline && !timed) {
             return None;
         }
@@ -630,7 +530,7 @@ where
         if U::ACTIVE
             && let Some(kind) = self.withdrawal.take()
         {
-            self.policy.get().guards.budget.give_back(kind);
+            self.policy.guards.budget.give_back(kind);
         }
         Some(self.gave_up(last, "the sleep before the next attempt ended past the deadline", self.attempt))
     }
@@ -655,8 +555,8 @@ where
             self.count_request();
         }
         let retryable = match &outcome {
-            Ok(value) => self.policy.get().retry_value.retry(value),
-            Err(error) => self.policy.get().retry_error.retry(error),
+            Ok(value) => self.policy.retry_value.retry(value),
+            Err(error) => self.policy.retry_error.retry(error),
         };
         #[cfg(feature = "metrics")]
         {
@@ -664,7 +564,7 @@ where
             crate::telemetry::attempt(self.name(), label);
             let started = self.attempt_started.take();
             if started.is_timed()
-                && let Some(took) = started.until((self.clock)(&self.policy.get().execution.sleeper))
+                && let Some(took) = started.until((self.clock)(&self.policy.execution.sleeper))
             {
                 crate::telemetry::attempt_duration(self.name(), label, took);
             }
@@ -678,14 +578,14 @@ where
             if K::ACTIVE
                 && let Some(permit) = &mut self.permit
             {
-                let (clock, sleeper) = (&self.clock, &self.policy.get().execution.sleeper);
+                let (clock, sleeper) = (&self.clock, &self.policy.execution.sleeper);
                 match &outcome {
                     Ok(_) => permit.success(|| clock(sleeper)),
                     Err(_) => permit.ignore(),
                 }
             }
             if outcome.is_ok() && U::ACTIVE {
-                self.policy.get().guards.budget.on_success(self.withdrawal.take());
+                self.policy.guards.budget.on_success(self.withdrawal.take());
             }
             return Next::Return(outcome);
         }
@@ -695,18 +595,18 @@ where
     #[inline]
     fn retry_or_give_up(&mut self, outcome: Result<T, E>) -> Next<T, E> {
         if F::ACTIVE {
-            self.policy.get().hooks.after.call(&self.view(Some(&outcome), None));
+            self.policy.hooks.after.call(&self.view(Some(&outcome), None));
         }
-        let planned = self.history.plan(&self.policy.get().wait, self.attempt);
+        let planned = self.history.plan(&self.policy.wait, self.attempt);
         let server = match &outcome {
-            Err(error) => self.policy.get().server_delay.server_delay(error),
+            Err(error) => self.policy.server_delay.server_delay(error),
             Ok(_) => None,
         };
         if K::ACTIVE
             && let Some(permit) = &mut self.permit
         {
             // A server that says when to come back is up: that is no failure of its health.
-            let (clock, sleeper) = (&self.clock, &self.policy.get().execution.sleeper);
+            let (clock, sleeper) = (&self.clock, &self.policy.execution.sleeper);
             match (&outcome, server) {
                 (Err(_), None) => permit.failure(|| clock(sleeper)),
                 _ => permit.ignore(),
@@ -715,11 +615,11 @@ where
         let delay = match server {
             // Waiting less than the server asked only earns another refusal, and waiting
             // longer than the ceiling is waiting in vain: give up now.
-            Some(asked) if asked > self.policy.get().settings.retry_after_max => {
+            Some(asked) if asked > self.policy.settings.retry_after_max => {
                 return self.give_up(outcome, "the server asked for a delay above `retry_after_max`");
             }
             // The SDKs' rule: the server knows when it will have room.
-            Some(asked) if self.policy.get().settings.retry_after_exact => asked,
+            Some(asked) if self.policy.settings.retry_after_exact => asked,
             Some(asked) => asked.max(planned),
             None => planned,
         };
@@ -729,11 +629,11 @@ where
         let ctx = StopContext::new(self.attempt, self.elapsed(), delay);
         // `is_last`: a stop's `max_attempts` binds even where its `should_stop` disagrees,
         // since that attempt took the arguments.
-        if self.policy.get().stop.should_stop(&ctx) || self.is_last() {
+        if self.policy.stop.should_stop(&ctx) || self.is_last() {
             // Say so when it is the server's delay that would cross the deadline.
             let past_deadline = server.is_some()
-                && self.policy.get().stop.deadline().is_some_and(|d| ctx.elapsed().saturating_add(delay) > d)
-                && !self.policy.get().stop.should_stop(&StopContext::new(self.attempt, ctx.elapsed(), planned));
+                && self.policy.stop.deadline().is_some_and(|d| ctx.elapsed().saturating_add(delay) > d)
+                && !self.policy.stop.should_stop(&StopContext::new(self.attempt, ctx.elapsed(), planned));
             let reason = if past_deadline {
                 "the server asked for a delay past the deadline"
             } else {
@@ -744,8 +644,8 @@ where
         // With a per-attempt timeout, an attempt that would start with nothing left of the
         // deadline would be cut before it ran; on a clock that does not move (tokio's
         // paused clock) such empty attempts would repeat forever.
-        if (self.policy.get().settings.timeout.is_some() || self.policy.get().settings.first_item_timeout.is_some())
-            && let Some(deadline) = self.policy.get().stop.deadline()
+        if (self.policy.settings.timeout.is_some() || self.policy.settings.first_item_timeout.is_some())
+            && let Some(deadline) = self.policy.stop.deadline()
             && ctx.elapsed().saturating_add(delay) >= deadline
         {
             return self.give_up(outcome, "no time is left of the deadline for another attempt");
@@ -753,20 +653,20 @@ where
         // A retry the breaker will refuse is neither slept for nor paid: give up now, with
         // the last real error, not the breaker's refusal.
         if K::ACTIVE {
-            let (clock, sleeper) = (&self.clock, &self.policy.get().execution.sleeper);
-            if self.policy.get().guards.breaker.refuses_after(|| clock(sleeper), delay) {
+            let (clock, sleeper) = (&self.clock, &self.policy.execution.sleeper);
+            if self.policy.guards.breaker.refuses_after(|| clock(sleeper), delay) {
                 return self.give_up(outcome, "the circuit breaker is open past the next attempt");
             }
         }
         // `&mut self`: a plain read and write, not an atomic swap.
         let kind = if core::mem::take(self.timed_out.get_mut()) { RetryKind::Timeout } else { RetryKind::Error };
-        if !guards::pay(&self.policy.get().guards.budget, kind, &mut self.withdrawal) {
+        if !guards::pay(&self.policy.guards.budget, kind, &mut self.withdrawal) {
             return self.give_up(outcome, "the retry budget is empty");
         }
         #[cfg(feature = "metrics")]
         crate::telemetry::retry(self.name(), kind, delay);
         if L::ACTIVE {
-            self.policy.get().hooks.before_sleep.call(&self.view(Some(&outcome), Some(delay)));
+            self.policy.hooks.before_sleep.call(&self.view(Some(&outcome), Some(delay)));
         }
         let level = self.level();
         if log::enabled(level) {
@@ -778,7 +678,7 @@ where
         self.history.sleep(delay);
         if delay.is_zero() {
             Next::Again
-        } else if self.policy.get().stop.deadline().is_some() {
+        } else if self.policy.stop.deadline().is_some() {
             Next::SleepThenCheck(delay, outcome)
         } else {
             Next::Sleep(delay)
@@ -786,10 +686,9 @@ where
     }
 }
 
-impl<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H, Y>
-    Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H, Y>
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
+    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 where
-    Y: Source<'p, Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>>,
     S: Stop,
     Z: AsyncSleep,
     K: BreakerGuard<E>,
@@ -799,7 +698,7 @@ where
     /// The sleeper's future for `delay`.
     #[inline]
     pub fn sleep_async(&self, delay: Duration) -> Z::Sleep {
-        self.policy.get().execution.sleeper.sleep(delay)
+        self.policy.execution.sleeper.sleep(delay)
     }
 
     /// Runs one attempt, cut after `limit` ([`attempt_timeout`](Self::attempt_timeout), or a
@@ -810,7 +709,7 @@ where
         &self,
         limit: Option<Duration>,
         attempt: Fut,
-    ) -> impl Future<Output = Result<X, E>> + use<'_, X, Fut, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H, Y>
+    ) -> impl Future<Output = Result<X, E>> + use<'_, X, Fut, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
     where
         Fut: Future<Output = Result<X, E>>,
         O: AttemptTimeout<E>,
@@ -819,24 +718,23 @@ where
         self.time_attempt();
         self.layer.attempt(crate::timeout::bound::<O, _, _>(
             limit,
-            &self.policy.get().execution.sleeper,
+            &self.policy.execution.sleeper,
             attempt,
             &self.timed_out,
         ))
     }
 }
 
-impl<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H, Y>
-    Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H, Y>
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
+    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 where
-    Y: Source<'p, Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>>,
     Z: BlockingSleep,
     K: BreakerGuard<E>,
 {
     /// Blocks for `delay`.
     #[inline]
     pub fn sleep_blocking(&self, delay: Duration) {
-        self.policy.get().execution.sleeper.sleep(delay);
+        self.policy.execution.sleeper.sleep(delay);
     }
 
     /// Runs one attempt of blocking code, as the layer that retried calls inside it see.
@@ -852,10 +750,9 @@ where
 }
 
 #[cfg(feature = "metrics")]
-impl<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H, Y>
-    Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H, Y>
+impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
+    Call<'_, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 where
-    Y: Source<'p, Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>>,
     K: BreakerGuard<E>,
     C: Fn(&Z) -> Instant,
 {
@@ -864,7 +761,7 @@ where
     #[inline]
     fn time_attempt(&self) {
         if crate::telemetry::timing_attempts() {
-            self.attempt_started.set(crate::telemetry::Started::at((self.clock)(&self.policy.get().execution.sleeper)));
+            self.attempt_started.set(crate::telemetry::Started::at((self.clock)(&self.policy.execution.sleeper)));
         }
     }
 }

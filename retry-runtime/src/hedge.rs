@@ -39,12 +39,11 @@ use std::time::Instant;
 
 use crate::PolicyError;
 use crate::budget::RetryKind;
-use crate::call::{Call, History, Next, Source};
+use crate::call::{Call, History, Next};
 use crate::guards::{AttemptPermit, BreakerGuard, BudgetGuard};
 use crate::hooks::Hook;
 use crate::log;
 use crate::nested::Layer;
-use crate::policy::Spelled;
 use crate::predicate::{RetryError, RetryValue, ServerDelay};
 use crate::shaping::{self, BulkheadGuard, LimiterGuard};
 use crate::sleep::AsyncSleep;
@@ -150,10 +149,9 @@ impl Hedge {
     }
 }
 
-impl<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H, Y>
-    Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H, Y>
+impl<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
+    Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 where
-    Y: Source<'p, Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>>,
     C: Fn(&Z) -> Instant + Copy,
     D: Fn() -> crate::call::Describe<E>,
     H: History,

@@ -17,7 +17,7 @@
 use core::future::Future;
 use std::time::Instant;
 
-use crate::call::{Call, History, Source};
+use crate::call::{Call, History};
 use crate::guards::{BreakerGuard, NoPermit};
 use crate::limiter::{Outcome as RateOutcome, RatePermit};
 use crate::policy::Spelled;
@@ -241,10 +241,9 @@ pub struct Shaped<RP, QP> {
     place: Option<QP>,
 }
 
-impl<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H, Y>
-    Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H, Y>
+impl<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
+    Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 where
-    Y: Source<'p, Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q>>,
     S: Stop,
     P: RetryError<E>,
     A: ServerDelay<E>,
@@ -267,7 +266,7 @@ where
     pub fn shape(
         &self,
     ) -> impl Future<Output = Result<Shaped<R::Permit, Q::Permit>, E>>
-    + use<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H, Y> {
+    + use<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H> {
         shape(self.policy(), self.deadline())
     }
 
