@@ -51,3 +51,21 @@ fn hedged_first_try_success_allocates_the_round_and_its_first_attempt() {
     // The value form boxes the round's future too.
     assert_eq!(allocations(100, || assert_eq!(poll_once(policy.retry(|| benches::op(7))), Ok(7))), 300);
 }
+
+/// The user's view (`benches/src/users.rs`): `#[retry]` awaited in a real current-thread
+/// runtime allocates nothing on the success path, the retry path without waits, or the
+/// retry path slept on tokio's paused clock (the timer's entry lives in the future); a box
+/// made inside the same `block_on` is counted, so the counter sees what runs there.
+#[test]
+fn the_users_view_allocates_nothing_in_a_real_runtime() {
+    use benches::users::{Path, case, run, runtime};
+    for name in ["success/retry", "retry/retry", "paused/retry", "blocking/retry", "blocking_retry/retry"] {
+        let case = case(name);
+        let runtime = runtime(case.path);
+        let _ = run(&runtime, case, 10);
+        assert_eq!(allocations(1, || drop(run(&runtime, case, 100))), 0, "{name}");
+        let boxed = allocations(1, || runtime.block_on(async { drop(core::hint::black_box(Box::new(1_u8))) }));
+        assert_eq!(boxed, 1, "{name}: the counter sees the runtime's thread");
+    }
+    assert_eq!(case("paused/retry").path, Path::Paused);
+}
