@@ -40,7 +40,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     let Arguments { call_args, bindings: rebinds, holders, self_copy } = arguments(&p, &mut item, &params, hold);
     let self_by_mut_ref = params.iter().any(|param| matches!(param, Param::SelfRef { mutable: true }));
     let Guards { breaker, budget, limiter, bulkhead, fallback } = guards;
-    let ItemFn { attrs, vis, sig, mut block } = item;
+    let ItemFn { attrs, vis, sig, mut block, .. } = item;
     let policy = private("__retry_policy");
     let outcome = private("__retry_outcome");
     let result = private("__retry_result");

@@ -437,7 +437,7 @@ pub(crate) fn validate(args: Vec<Arg>, item: ItemFn, errors: &mut Errors) -> Opt
 /// `out: &mut Vec<u8>`, a pattern of a `&mut` type), which concurrent attempts cannot share.
 fn borrowed_mutably(input: &FnArg) -> Option<String> {
     match input {
-        FnArg::Receiver(r) if r.reference.is_some() && r.mutability.is_some() => Some("self".to_owned()),
+        FnArg::Receiver(r) if matches!(r.kind, syn::ReceiverKind::Reference(_, _, Some(_))) => Some("self".to_owned()),
         FnArg::Receiver(_) => None,
         FnArg::Typed(pt) => match &*pt.ty {
             Type::Reference(r) if r.mutability.is_some() => Some(pt.pat.to_token_stream().to_string()),
@@ -660,7 +660,9 @@ fn boxed_trait_object(ty: &Type) -> Option<&syn::TypeTraitObject> {
 /// How the parameter `input`, the `index`-th, reaches each attempt.
 fn param(index: usize, input: &FnArg) -> Param {
     let pt = match input {
-        FnArg::Receiver(r) if r.reference.is_some() => return Param::SelfRef { mutable: r.mutability.is_some() },
+        FnArg::Receiver(syn::Receiver { kind: syn::ReceiverKind::Reference(_, _, mutable), .. }) => {
+            return Param::SelfRef { mutable: mutable.is_some() };
+        }
         FnArg::Receiver(r) => return Param::SelfValue { mutable: r.mutability.is_some() },
         FnArg::Typed(pt) => pt,
     };
@@ -841,7 +843,7 @@ fn replace_impl_trait(ty: &mut Type) -> bool {
     impl VisitMut for Replace {
         fn visit_type_mut(&mut self, ty: &mut Type) {
             if let Type::ImplTrait(it) = ty {
-                *ty = Type::Infer(syn::TypeInfer { underscore_token: syn::Token![_](it.span()) });
+                *ty = Type::Infer(syn::TypeInfer { attrs: Vec::new(), underscore_token: syn::Token![_](it.span()) });
                 self.0 = true;
             } else {
                 syn::visit_mut::visit_type_mut(self, ty);
