@@ -15,37 +15,34 @@ use governor::middleware::NoOpMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{NotUntil, Quota};
 
-/// What a fixed limiter's time is read from: tokio's clock with the `tokio` feature (so a
-/// paused test clock paces it), else governor's own `MonotonicClock`.
-#[cfg(feature = "tokio")]
-#[derive(Debug, Clone, Copy)]
-pub(super) struct LimiterClock;
+/// The current time on the limiter's clock: tokio's with the `tokio` feature (so a paused
+/// test clock paces it), else `std::time::Instant`'s.
+#[inline]
+pub(super) fn now() -> Instant {
+    #[cfg(feature = "tokio")]
+    return tokio::time::Instant::now().into_std();
+    #[cfg(not(feature = "tokio"))]
+    return Instant::now();
+}
 
-#[cfg(feature = "tokio")]
+/// governor's view of [`now`]: the time since the limiter was built, as a `Duration`, which
+/// governor reads without its `std` feature (whose asynchronous waiting, unused here, brings
+/// `futures-util`, `futures-timer` and `parking_lot` into every user's build).
+#[derive(Debug, Clone, Copy)]
+struct LimiterClock {
+    built: Instant,
+}
+
 impl Clock for LimiterClock {
-    type Instant = Instant;
+    type Instant = Duration;
 
     #[inline]
-    fn now(&self) -> Instant {
-        tokio::time::Instant::now().into_std()
+    fn now(&self) -> Duration {
+        now().saturating_duration_since(self.built)
     }
 }
 
-#[cfg(not(feature = "tokio"))]
-pub(super) type LimiterClock = governor::clock::MonotonicClock;
-
-#[cfg(feature = "tokio")]
-const CLOCK: LimiterClock = LimiterClock;
-#[cfg(not(feature = "tokio"))]
-const CLOCK: LimiterClock = governor::clock::MonotonicClock;
-
-/// The current time on the limiter's clock.
-#[inline]
-pub(super) fn now() -> Instant {
-    CLOCK.now()
-}
-
-type Governor = governor::RateLimiter<NotKeyed, InMemoryState, LimiterClock, NoOpMiddleware<Instant>>;
+type Governor = governor::RateLimiter<NotKeyed, InMemoryState, LimiterClock, NoOpMiddleware<Duration>>;
 
 /// A GCRA quota and the governor limiter that enforces it, built on first use.
 #[derive(Debug)]
@@ -63,8 +60,9 @@ impl Gcra {
     /// Takes a cell now, or says how long until one is free (nothing is taken then).
     #[inline]
     pub(super) fn check(&self) -> Result<(), Duration> {
-        let limiter = self.limiter.get_or_init(|| Governor::direct_with_clock(self.quota, CLOCK));
-        limiter.check().map_err(|refused: NotUntil<Instant>| refused.wait_time_from(now()))
+        let limiter =
+            self.limiter.get_or_init(|| Governor::direct_with_clock(self.quota, LimiterClock { built: now() }));
+        limiter.check().map_err(|refused: NotUntil<Duration>| refused.wait_time_from(limiter.clock().now()))
     }
 }
 
