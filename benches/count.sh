@@ -5,10 +5,11 @@
 #
 #   bash benches/count.sh            # every case
 #   bash benches/count.sh retry/     # the cases whose names start with retry/
+#   FEATURES=metrics bash benches/count.sh features_   # with the runtime's metrics compiled in
 set -euo pipefail
 cd "$(dirname "$0")/.."
 filter="${1:-}"
-CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}" cargo build --quiet --profile bench -p benches --example users_count
+CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}" cargo build --quiet --profile bench -p benches --example users_count ${FEATURES:+--features "$FEATURES"}
 bin=target/release/examples/users_count
 cases=$(grep -o '^    "[a-z_0-9]*/[a-z_0-9]*"' benches/src/users.rs | tr -d ' "')
 instructions() { # case calls -> total instructions

@@ -47,6 +47,12 @@ impl From<retry_runtime::RateLimited> for LlmError {
     }
 }
 
+impl From<retry_runtime::BulkheadFull> for LlmError {
+    fn from(_: retry_runtime::BulkheadFull) -> Self {
+        Self::Overload
+    }
+}
+
 impl From<CircuitOpen> for LlmError {
     fn from(_: CircuitOpen) -> Self {
         Self::CircuitOpen

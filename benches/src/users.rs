@@ -132,6 +132,57 @@ pub async fn retried_no_wait(service: &Service, x: u64) -> Result<u64, LlmError>
     call(service, x).await
 }
 
+/// The guards the features measure, each with room to spare: the breaker never opens on
+/// three failures in a row, the budget holds more retries than a run makes, the limiter never
+/// makes a call wait, the bulkhead is never full, and the hedge's delay never passes.
+pub mod guards {
+    use core::time::Duration;
+
+    use retry_runtime::{Bulkhead, CircuitBreaker, RateLimiter, RetryBudget};
+
+    /// The breaker beside the budget.
+    pub static BREAKER: CircuitBreaker = CircuitBreaker::consecutive(5, Duration::from_secs(30));
+    /// A token bucket the runs never empty: a billion retries of one token each (a call
+    /// that succeeds after three retries gets back only its last one's).
+    pub static BUDGET: RetryBudget = RetryBudget::token_bucket(1_000_000_000, 1, 1, 1);
+    /// GCRA at a billion attempts a second.
+    pub static LIMITER: RateLimiter = RateLimiter::per_second(1_000_000_000);
+    /// The AWS SDKs' adaptive limiter, which paces nothing until a throttle.
+    pub static ADAPTIVE: RateLimiter = RateLimiter::adaptive();
+    /// A bulkhead of a thousand places.
+    pub static BULKHEAD: Bulkhead = Bulkhead::new(1000);
+}
+
+/// `retried_no_wait` with a breaker and a budget.
+#[retry(stop = attempts(5), wait = none, on = RateLimit | Overload, breaker = guards::BREAKER, budget = guards::BUDGET)]
+pub async fn with_breaker_budget(service: &Service, x: u64) -> Result<u64, LlmError> {
+    call(service, x).await
+}
+
+/// `retried_no_wait` with a GCRA limiter (`per_second`).
+#[retry(stop = attempts(5), wait = none, on = RateLimit | Overload, limiter = guards::LIMITER)]
+pub async fn with_limiter(service: &Service, x: u64) -> Result<u64, LlmError> {
+    call(service, x).await
+}
+
+/// `retried_no_wait` with the adaptive limiter.
+#[retry(stop = attempts(5), wait = none, on = RateLimit | Overload, limiter = guards::ADAPTIVE)]
+pub async fn with_adaptive(service: &Service, x: u64) -> Result<u64, LlmError> {
+    call(service, x).await
+}
+
+/// `retried_no_wait` with a bulkhead.
+#[retry(stop = attempts(5), wait = none, on = RateLimit | Overload, bulkhead = guards::BULKHEAD)]
+pub async fn with_bulkhead(service: &Service, x: u64) -> Result<u64, LlmError> {
+    call(service, x).await
+}
+
+/// `retried_no_wait` with a hedge after 1 s, which no attempt here lasts.
+#[retry(stop = attempts(5), wait = none, on = RateLimit | Overload, hedge = after(1s))]
+pub async fn with_hedge(service: &Service, x: u64) -> Result<u64, LlmError> {
+    call(service, x).await
+}
+
 /// backon 1.6 for the design card's policy, on its tokio sleeper.
 pub async fn backon(service: &Service, x: u64) -> Result<u64, LlmError> {
     let backoff = ExponentialBuilder::default()
@@ -281,6 +332,18 @@ cases! {
     "paused/retry", Paused, |s, x| retried(s, x).await;
     "paused/backon", Paused, |s, x| backon(s, x).await;
     "paused/tokio_retry2", Paused, |s, x| tokio_retry2(s, x).await;
+    "features_success/retry", Success, |s, x| retried_no_wait(s, x).await;
+    "features_success/breaker_budget", Success, |s, x| with_breaker_budget(s, x).await;
+    "features_success/limiter", Success, |s, x| with_limiter(s, x).await;
+    "features_success/adaptive", Success, |s, x| with_adaptive(s, x).await;
+    "features_success/bulkhead", Success, |s, x| with_bulkhead(s, x).await;
+    "features_success/hedge", Success, |s, x| with_hedge(s, x).await;
+    "features_retry/retry", Retry, |s, x| retried_no_wait(s, x).await;
+    "features_retry/breaker_budget", Retry, |s, x| with_breaker_budget(s, x).await;
+    "features_retry/limiter", Retry, |s, x| with_limiter(s, x).await;
+    "features_retry/adaptive", Retry, |s, x| with_adaptive(s, x).await;
+    "features_retry/bulkhead", Retry, |s, x| with_bulkhead(s, x).await;
+    "features_retry/hedge", Retry, |s, x| with_hedge(s, x).await;
     "blocking/plain", Success, |s, x| call_blocking(s, x);
     "blocking/hand_loop", Success, |s, x| hand_loop_blocking(s, x);
     "blocking/retry", Success, |s, x| retried_blocking(s, x);

@@ -53,13 +53,18 @@ fn hedged_first_try_success_allocates_the_round_and_its_first_attempt() {
 }
 
 /// The user's view (`benches/src/users.rs`): `#[retry]` awaited in a real current-thread
-/// runtime allocates nothing on the success path, the retry path without waits, or the
+/// runtime allocates nothing, with a breaker and budget, a limiter or a bulkhead too, on the
+/// success path, the retry path without waits, or the
 /// retry path slept on tokio's paused clock (the timer's entry lives in the future); a box
 /// made inside the same `block_on` is counted, so the counter sees what runs there.
 #[test]
 fn the_users_view_allocates_nothing_in_a_real_runtime() {
     use benches::users::{Path, case, run, runtime};
-    for name in ["success/retry", "retry/retry", "paused/retry", "blocking/retry", "blocking_retry/retry"] {
+    let features = ["breaker_budget", "limiter", "adaptive", "bulkhead"];
+    let features = features.iter().flat_map(|f| [format!("features_success/{f}"), format!("features_retry/{f}")]);
+    let plain = ["success/retry", "retry/retry", "paused/retry", "blocking/retry", "blocking_retry/retry"];
+    for name in plain.into_iter().map(String::from).chain(features) {
+        let name = name.as_str();
         let case = case(name);
         let runtime = runtime(case.path);
         let _ = run(&runtime, case, 10);
@@ -74,4 +79,21 @@ fn the_users_view_allocates_nothing_in_a_real_runtime() {
         assert_eq!(boxed, 1, "{name}: the counter sees the runtime's thread");
     }
     assert_eq!(case("paused/retry").path, Path::Paused);
+}
+
+/// A hedged round keeps its attempts, each boxed, in a `Vec` (`hedge.rs`), since it runs
+/// them side by side: two allocations for a round whose hedge never starts, eight for the
+/// four rounds of the retry path, counted in the same runtime as the calls above.
+#[test]
+fn a_hedged_call_allocates_two_a_round_in_a_real_runtime() {
+    use benches::users::{case, run, runtime};
+    for (name, per_call) in [("features_success/hedge", 2), ("features_retry/hedge", 8)] {
+        let case = case(name);
+        let runtime = runtime(case.path);
+        let _ = run(&runtime, case, 10);
+        let counted = allocations(1, || {
+            let _ = run(&runtime, case, 100);
+        });
+        assert_eq!(counted, 100 * per_call, "{name}");
+    }
 }
