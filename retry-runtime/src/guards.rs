@@ -182,11 +182,12 @@ impl AttemptPermit for BreakerPermit<'_> {
     }
     #[inline]
     fn failure(&mut self, now: impl FnOnce() -> Instant) {
-        self.report(|| Outcome::Failure(now()));
+        self.report(Outcome::Failure, now);
     }
     #[inline]
     fn ignore(&mut self) {
-        self.report(|| Outcome::Released);
+        // A release reads no clock.
+        self.report(Outcome::Released, Instant::now);
     }
 }
 

@@ -512,3 +512,40 @@ async fn concurrent_probes_never_exceed_the_limit_across_rounds() {
     assert!(most <= 3, "{most} probes out at once against a limit of 3");
     assert!(most >= 1, "the stress never reached half-open");
 }
+
+/// A report reads the clock only where the breaker needs the time: a consecutive count
+/// below its threshold, and the success that resets it, read none; the failure that opens
+/// the circuit reads it once; a time window reads it for every report.
+#[test]
+fn a_report_reads_the_clock_only_where_the_breaker_needs_the_time() {
+    use retry_runtime::__private::AttemptPermit;
+    use std::cell::Cell;
+
+    let reads = Cell::new(0);
+    let clock = || {
+        reads.set(reads.get() + 1);
+        Instant::now()
+    };
+    let report = |breaker: &CircuitBreaker, failed: bool| {
+        let mut permit = breaker.try_acquire(Instant::now()).expect("admitted");
+        if failed { AttemptPermit::failure(&mut permit, clock) } else { AttemptPermit::success(&mut permit, clock) }
+    };
+
+    let consecutive = CircuitBreaker::consecutive(3, Duration::from_secs(30));
+    report(&consecutive, true);
+    report(&consecutive, true);
+    report(&consecutive, false);
+    assert_eq!(reads.get(), 0, "two failures and the reset");
+    for _ in 0..3 {
+        report(&consecutive, true);
+    }
+    assert_eq!(consecutive.state(), BreakerState::Open);
+    assert_eq!(reads.get(), 1, "the failure that opened the circuit");
+
+    reads.set(0);
+    let timed =
+        CircuitBreaker::failure_ratio(0.5, 100, SlidingWindow::Time(Duration::from_secs(30)), Duration::from_secs(5));
+    report(&timed, true);
+    report(&timed, false);
+    assert_eq!(reads.get(), 2, "a time window reads the time of every report");
+}

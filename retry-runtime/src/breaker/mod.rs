@@ -696,14 +696,15 @@ impl CircuitBreaker {
         if !probe && Summary::success_is_noop(self.summary.load(Ordering::Acquire), generation) {
             return;
         }
-        self.settle(generation, probe, Outcome::Success(now()));
+        self.settle(generation, probe, Outcome::Success, now);
     }
 
-    /// What a permit of `generation` reports.
-    fn settle(&self, generation: u64, probe: bool, outcome: Outcome) {
-        let (failed, now) = match outcome {
-            Outcome::Success(now) => (false, now),
-            Outcome::Failure(now) => (true, now),
+    /// What a permit of `generation` reports, at the time `now` reads (under the lock, and
+    /// only if the tally or an opening circuit needs it).
+    fn settle(&self, generation: u64, probe: bool, outcome: Outcome, now: impl FnOnce() -> Instant) {
+        let failed = match outcome {
+            Outcome::Success => false,
+            Outcome::Failure => true,
             // A closed-state permit holds nothing to give back: no need to lock.
             Outcome::Released if !probe => return,
             Outcome::Released => {
@@ -713,6 +714,7 @@ impl CircuitBreaker {
                 return;
             }
         };
+        let mut now = machine::Now::new(now);
         let mut machine = self.lock();
         if probe {
             machine.probes_out = machine.probes_out.saturating_sub(1);
@@ -722,8 +724,8 @@ impl CircuitBreaker {
         }
         match machine.phase {
             Phase::Closed => {
-                if machine.tally.record(failed, now, self.trip) {
-                    self.open(&mut machine, now);
+                if machine.tally.record(failed, &mut now, self.trip) {
+                    self.open(&mut machine, now.get());
                 } else {
                     self.summary.store(Summary::of(&machine, 0), Ordering::Release);
                 }
@@ -745,7 +747,7 @@ impl CircuitBreaker {
                     Trip::Consecutive(_) | Trip::Ratio { .. } => None,
                 };
                 match reopen {
-                    Some(true) => self.open(&mut machine, now),
+                    Some(true) => self.open(&mut machine, now.get()),
                     Some(false) => self.enter(&mut machine, Phase::Closed),
                     None => {}
                 }

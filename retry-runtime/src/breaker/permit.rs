@@ -71,10 +71,10 @@ impl<'a> BreakerPermit<'a> {
     }
 
     /// Reports `outcome` in place; nothing if the permit has reported already.
-    pub(crate) fn report(&mut self, outcome: impl FnOnce() -> Outcome) {
+    pub(crate) fn report(&mut self, outcome: Outcome, now: impl FnOnce() -> Instant) {
         if !self.settled {
             self.settled = true;
-            self.breaker.settle(self.generation, self.probe, outcome());
+            self.breaker.settle(self.generation, self.probe, outcome, now);
         }
     }
 
@@ -91,7 +91,7 @@ impl<'a> BreakerPermit<'a> {
     /// assert_eq!(breaker.state(), BreakerState::Open);
     /// ```
     pub fn failure(self, now: Instant) {
-        self.settle(Outcome::Failure(now));
+        self.settle(Outcome::Failure, || now);
     }
 
     /// The attempt ended in a way that says nothing about the dependency's health (a 400,
@@ -107,12 +107,12 @@ impl<'a> BreakerPermit<'a> {
     /// assert_eq!(breaker.state(), BreakerState::Closed);
     /// ```
     pub fn ignore(self) {
-        self.settle(Outcome::Released);
+        self.settle(Outcome::Released, Instant::now);
     }
 
-    pub(super) fn settle(mut self, outcome: Outcome) {
+    pub(super) fn settle(mut self, outcome: Outcome, now: impl FnOnce() -> Instant) {
         self.settled = true;
-        self.breaker.settle(self.generation, self.probe, outcome);
+        self.breaker.settle(self.generation, self.probe, outcome, now);
     }
 }
 
@@ -120,7 +120,8 @@ impl Drop for BreakerPermit<'_> {
     #[inline]
     fn drop(&mut self) {
         if !self.settled {
-            self.breaker.settle(self.generation, self.probe, Outcome::Released);
+            // A release reads no clock.
+            self.breaker.settle(self.generation, self.probe, Outcome::Released, Instant::now);
         }
     }
 }

@@ -425,13 +425,13 @@ impl AttemptPermit for FleetBreakerPermit<'_> {
 
     fn failure(&mut self, now: impl FnOnce() -> Instant) {
         let now = now();
-        self.inner.report(|| Outcome::Failure(now));
+        self.inner.report(Outcome::Failure, || now);
         self.settle_probe(REPORT_FAILURE);
         self.breaker.after_failure(now);
     }
 
     fn ignore(&mut self) {
-        self.inner.report(|| Outcome::Released);
+        self.inner.report(Outcome::Released, Instant::now);
         self.settle_probe(REPORT_NONE);
     }
 }
