@@ -4,7 +4,7 @@
 use core::time::Duration;
 use std::time::Instant;
 
-use crate::breaker::{BreakerPermit, Outcome};
+use crate::breaker::BreakerPermit;
 use crate::budget::RetryKind;
 use crate::shaping::{NoBulkhead, NoLimiter};
 use crate::{CircuitBreaker, CircuitOpen, RetryBudget};
@@ -182,12 +182,11 @@ impl AttemptPermit for BreakerPermit<'_> {
     }
     #[inline]
     fn failure(&mut self, now: impl FnOnce() -> Instant) {
-        self.report(Outcome::Failure, now);
+        self.report_failure(now);
     }
     #[inline]
     fn ignore(&mut self) {
-        // A release reads no clock.
-        self.report(Outcome::Released, Instant::now);
+        self.release();
     }
 }
 

@@ -1,42 +1,11 @@
 //! [`Machine`]: the state the breaker's mutex guards (its phase, generation, tally and
 //! probes), and the tally that decides when a closed circuit trips.
 
+use std::cell::LazyCell;
 use std::time::Instant;
 
 use super::window::{CallWindow, TimeWindow};
 use super::{BreakerState, SlidingWindow, Trip, at_or_above};
-
-/// What a permit reports; the time comes beside it, as a clock read only if needed.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Outcome {
-    Success,
-    Failure,
-    /// Ignored, or dropped unreported.
-    Released,
-}
-
-/// The time of a report, read at most once and only when the breaker needs it (a time
-/// window, or a circuit that opens): a consecutive count below its threshold, or a reset,
-/// reads no clock.
-pub(super) struct Now<F> {
-    clock: Option<F>,
-    read: Option<Instant>,
-}
-
-impl<F: FnOnce() -> Instant> Now<F> {
-    pub(super) const fn new(clock: F) -> Self {
-        Self { clock: Some(clock), read: None }
-    }
-
-    /// The time, from the clock the first time it is asked.
-    pub(super) fn get(&mut self) -> Instant {
-        if let Some(clock) = self.clock.take() {
-            self.read = Some(clock());
-        }
-        // `read` is set where `clock` is taken, so the fallback is never reached.
-        self.read.unwrap_or_else(Instant::now)
-    }
-}
 
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Phase {
@@ -117,7 +86,12 @@ impl Tally {
     }
 
     /// Counts one outcome and tells whether the threshold is reached.
-    pub(super) fn record(&mut self, failed: bool, now: &mut Now<impl FnOnce() -> Instant>, trip: Trip) -> bool {
+    pub(super) fn record(
+        &mut self,
+        failed: bool,
+        now: &LazyCell<Instant, impl FnOnce() -> Instant>,
+        trip: Trip,
+    ) -> bool {
         let (failures, calls, minimum) = match (self, trip) {
             (Self::Consecutive(count), Trip::Consecutive(threshold)) => {
                 *count = if failed { count.saturating_add(1) } else { 0 };
@@ -128,7 +102,7 @@ impl Tally {
                 (window.failures, window.len, minimum_calls.min(window.size))
             }
             (Self::Time(window), Trip::Ratio { minimum_calls, .. }) => {
-                window.record(failed, now.get());
+                window.record(failed, **now);
                 let (calls, failures) = window.totals();
                 (failures, calls, minimum_calls)
             }

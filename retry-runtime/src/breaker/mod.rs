@@ -34,6 +34,7 @@
 
 use core::fmt;
 use core::time::Duration;
+use std::cell::LazyCell;
 use std::sync::{OnceLock, PoisonError};
 use std::time::Instant;
 
@@ -46,7 +47,6 @@ mod summary;
 mod window;
 
 pub use circuit_open::CircuitOpen;
-pub(crate) use machine::Outcome;
 use machine::{Change, Machine, Phase, Tally};
 pub use permit::BreakerPermit;
 use summary::Summary;
@@ -696,25 +696,24 @@ impl CircuitBreaker {
         if !probe && Summary::success_is_noop(self.summary.load(Ordering::Acquire), generation) {
             return;
         }
-        self.settle(generation, probe, Outcome::Success, now);
+        self.settle(generation, probe, false, now);
     }
 
-    /// What a permit of `generation` reports, at the time `now` reads (under the lock, and
-    /// only if the tally or an opening circuit needs it).
-    fn settle(&self, generation: u64, probe: bool, outcome: Outcome, now: impl FnOnce() -> Instant) {
-        let failed = match outcome {
-            Outcome::Success => false,
-            Outcome::Failure => true,
-            // A closed-state permit holds nothing to give back: no need to lock.
-            Outcome::Released if !probe => return,
-            Outcome::Released => {
-                // Its slot, whatever round it was admitted in.
-                let mut machine = self.lock();
-                machine.probes_out = machine.probes_out.saturating_sub(1);
-                return;
-            }
-        };
-        let mut now = machine::Now::new(now);
+    /// A permit of `generation` ignored, or dropped unreported: a probe gives its slot
+    /// back, whatever round it was admitted in; a closed-state permit holds nothing to give
+    /// back, so it takes no lock.
+    fn release(&self, probe: bool) {
+        if probe {
+            let mut machine = self.lock();
+            machine.probes_out = machine.probes_out.saturating_sub(1);
+        }
+    }
+
+    /// A success or a failure of a permit of `generation`. The clock is read under the lock,
+    /// once, and only where the time is needed (a time window, or a circuit that opens): a
+    /// consecutive count and its reset read none.
+    fn settle(&self, generation: u64, probe: bool, failed: bool, now: impl FnOnce() -> Instant) {
+        let now = LazyCell::new(now);
         let mut machine = self.lock();
         if probe {
             machine.probes_out = machine.probes_out.saturating_sub(1);
@@ -724,8 +723,8 @@ impl CircuitBreaker {
         }
         match machine.phase {
             Phase::Closed => {
-                if machine.tally.record(failed, &mut now, self.trip) {
-                    self.open(&mut machine, now.get());
+                if machine.tally.record(failed, &now, self.trip) {
+                    self.open(&mut machine, *now);
                 } else {
                     self.summary.store(Summary::of(&machine, 0), Ordering::Release);
                 }
@@ -747,7 +746,7 @@ impl CircuitBreaker {
                     Trip::Consecutive(_) | Trip::Ratio { .. } => None,
                 };
                 match reopen {
-                    Some(true) => self.open(&mut machine, now.get()),
+                    Some(true) => self.open(&mut machine, *now),
                     Some(false) => self.enter(&mut machine, Phase::Closed),
                     None => {}
                 }

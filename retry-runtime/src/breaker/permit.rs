@@ -3,7 +3,7 @@
 use core::fmt;
 use std::time::Instant;
 
-use super::{CircuitBreaker, Outcome};
+use super::CircuitBreaker;
 
 /// Leave to run one attempt, from [`CircuitBreaker::try_acquire`]; report the attempt's
 /// outcome on it.
@@ -70,11 +70,20 @@ impl<'a> BreakerPermit<'a> {
         }
     }
 
-    /// Reports `outcome` in place; nothing if the permit has reported already.
-    pub(crate) fn report(&mut self, outcome: Outcome, now: impl FnOnce() -> Instant) {
+    /// [`failure`](Self::failure) in place, reading the clock only if the breaker needs it;
+    /// nothing if the permit has reported already.
+    pub(crate) fn report_failure(&mut self, now: impl FnOnce() -> Instant) {
         if !self.settled {
             self.settled = true;
-            self.breaker.settle(self.generation, self.probe, outcome, now);
+            self.breaker.settle(self.generation, self.probe, true, now);
+        }
+    }
+
+    /// [`ignore`](Self::ignore) in place; nothing if the permit has reported already.
+    pub(crate) fn release(&mut self) {
+        if !self.settled {
+            self.settled = true;
+            self.breaker.release(self.probe);
         }
     }
 
@@ -90,8 +99,8 @@ impl<'a> BreakerPermit<'a> {
     /// breaker.try_acquire(now).unwrap().failure(now);
     /// assert_eq!(breaker.state(), BreakerState::Open);
     /// ```
-    pub fn failure(self, now: Instant) {
-        self.settle(Outcome::Failure, || now);
+    pub fn failure(mut self, now: Instant) {
+        self.report_failure(|| now);
     }
 
     /// The attempt ended in a way that says nothing about the dependency's health (a 400,
@@ -106,23 +115,15 @@ impl<'a> BreakerPermit<'a> {
     /// breaker.try_acquire(now).unwrap().ignore();
     /// assert_eq!(breaker.state(), BreakerState::Closed);
     /// ```
-    pub fn ignore(self) {
-        self.settle(Outcome::Released, Instant::now);
-    }
-
-    pub(super) fn settle(mut self, outcome: Outcome, now: impl FnOnce() -> Instant) {
-        self.settled = true;
-        self.breaker.settle(self.generation, self.probe, outcome, now);
+    pub fn ignore(mut self) {
+        self.release();
     }
 }
 
 impl Drop for BreakerPermit<'_> {
     #[inline]
     fn drop(&mut self) {
-        if !self.settled {
-            // A release reads no clock.
-            self.breaker.settle(self.generation, self.probe, Outcome::Released, Instant::now);
-        }
+        self.release();
     }
 }
 

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use super::store::Synced;
 use super::{Fleet, FleetError, Inner, check_name, millis, wall_ms};
-use crate::breaker::{BreakerPermit, Outcome};
+use crate::breaker::BreakerPermit;
 use crate::guards::{AttemptPermit, Breaker, BreakerGuard};
 use crate::{BreakerState, CircuitBreaker, CircuitOpen};
 
@@ -425,13 +425,13 @@ impl AttemptPermit for FleetBreakerPermit<'_> {
 
     fn failure(&mut self, now: impl FnOnce() -> Instant) {
         let now = now();
-        self.inner.report(Outcome::Failure, || now);
+        self.inner.report_failure(|| now);
         self.settle_probe(REPORT_FAILURE);
         self.breaker.after_failure(now);
     }
 
     fn ignore(&mut self) {
-        self.inner.report(Outcome::Released, Instant::now);
+        self.inner.release();
         self.settle_probe(REPORT_NONE);
     }
 }
