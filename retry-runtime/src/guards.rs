@@ -155,19 +155,19 @@ pub enum NoPermit {}
 /// AttemptPermit::success(&mut permit, Instant::now);
 /// ```
 pub trait AttemptPermit {
-    /// The attempt succeeded.
-    fn success(&mut self, now: impl FnOnce() -> Instant);
+    /// The attempt succeeded; `now` is read only if the breaker needs the time.
+    fn success(&mut self, now: impl Fn() -> Instant);
     /// The attempt failed with an error the call would retry.
-    fn failure(&mut self, now: impl FnOnce() -> Instant);
+    fn failure(&mut self, now: impl Fn() -> Instant);
     /// The attempt's outcome says nothing about the dependency's health.
     fn ignore(&mut self);
 }
 
 impl AttemptPermit for NoPermit {
-    fn success(&mut self, _: impl FnOnce() -> Instant) {
+    fn success(&mut self, _: impl Fn() -> Instant) {
         match *self {}
     }
-    fn failure(&mut self, _: impl FnOnce() -> Instant) {
+    fn failure(&mut self, _: impl Fn() -> Instant) {
         match *self {}
     }
     fn ignore(&mut self) {
@@ -177,11 +177,11 @@ impl AttemptPermit for NoPermit {
 
 impl AttemptPermit for BreakerPermit<'_> {
     #[inline]
-    fn success(&mut self, now: impl FnOnce() -> Instant) {
+    fn success(&mut self, now: impl Fn() -> Instant) {
         self.report_success(now);
     }
     #[inline]
-    fn failure(&mut self, now: impl FnOnce() -> Instant) {
+    fn failure(&mut self, now: impl Fn() -> Instant) {
         self.report_failure(now);
     }
     #[inline]

@@ -1,7 +1,6 @@
 //! [`Machine`]: the state the breaker's mutex guards (its phase, generation, tally and
 //! probes), and the tally that decides when a closed circuit trips.
 
-use std::cell::LazyCell;
 use std::time::Instant;
 
 use super::window::{CallWindow, TimeWindow};
@@ -86,12 +85,7 @@ impl Tally {
     }
 
     /// Counts one outcome and tells whether the threshold is reached.
-    pub(super) fn record(
-        &mut self,
-        failed: bool,
-        now: &LazyCell<Instant, impl FnOnce() -> Instant>,
-        trip: Trip,
-    ) -> bool {
+    pub(super) fn record(&mut self, failed: bool, now: impl Fn() -> Instant, trip: Trip) -> bool {
         let (failures, calls, minimum) = match (self, trip) {
             (Self::Consecutive(count), Trip::Consecutive(threshold)) => {
                 *count = if failed { count.saturating_add(1) } else { 0 };
@@ -102,7 +96,7 @@ impl Tally {
                 (window.failures, window.len, minimum_calls.min(window.size))
             }
             (Self::Time(window), Trip::Ratio { minimum_calls, .. }) => {
-                window.record(failed, **now);
+                window.record(failed, now());
                 let (calls, failures) = window.totals();
                 (failures, calls, minimum_calls)
             }

@@ -34,7 +34,6 @@
 
 use core::fmt;
 use core::time::Duration;
-use std::cell::LazyCell;
 use std::sync::{OnceLock, PoisonError};
 use std::time::Instant;
 
@@ -692,7 +691,7 @@ impl CircuitBreaker {
     /// A success of a permit of `generation`: without the lock or the clock when it would
     /// change nothing (closed, nothing counted against the circuit).
     #[inline]
-    fn settle_success(&self, generation: u64, probe: bool, now: impl FnOnce() -> Instant) {
+    fn settle_success(&self, generation: u64, probe: bool, now: impl Fn() -> Instant) {
         if !probe && Summary::success_is_noop(self.summary.load(Ordering::Acquire), generation) {
             return;
         }
@@ -710,10 +709,9 @@ impl CircuitBreaker {
     }
 
     /// A success or a failure of a permit of `generation`. The clock is read under the lock,
-    /// once, and only where the time is needed (a time window, or a circuit that opens): a
+    /// and only where the time is needed (a time window, or a circuit that opens): a
     /// consecutive count and its reset read none.
-    fn settle(&self, generation: u64, probe: bool, failed: bool, now: impl FnOnce() -> Instant) {
-        let now = LazyCell::new(now);
+    fn settle(&self, generation: u64, probe: bool, failed: bool, now: impl Fn() -> Instant) {
         let mut machine = self.lock();
         if probe {
             machine.probes_out = machine.probes_out.saturating_sub(1);
@@ -724,7 +722,7 @@ impl CircuitBreaker {
         match machine.phase {
             Phase::Closed => {
                 if machine.tally.record(failed, &now, self.trip) {
-                    self.open(&mut machine, *now);
+                    self.open(&mut machine, now());
                 } else {
                     self.summary.store(Summary::of(&machine, 0), Ordering::Release);
                 }
@@ -746,7 +744,7 @@ impl CircuitBreaker {
                     Trip::Consecutive(_) | Trip::Ratio { .. } => None,
                 };
                 match reopen {
-                    Some(true) => self.open(&mut machine, *now),
+                    Some(true) => self.open(&mut machine, now()),
                     Some(false) => self.enter(&mut machine, Phase::Closed),
                     None => {}
                 }

@@ -63,7 +63,7 @@ impl<'a> BreakerPermit<'a> {
     /// [`success`](Self::success) in place, reading the clock only if the breaker needs it;
     /// nothing if the permit has reported already.
     #[inline]
-    pub(crate) fn report_success(&mut self, now: impl FnOnce() -> Instant) {
+    pub(crate) fn report_success(&mut self, now: impl Fn() -> Instant) {
         if !self.settled {
             self.settled = true;
             self.breaker.settle_success(self.generation, self.probe, now);
@@ -72,7 +72,8 @@ impl<'a> BreakerPermit<'a> {
 
     /// [`failure`](Self::failure) in place, reading the clock only if the breaker needs it;
     /// nothing if the permit has reported already.
-    pub(crate) fn report_failure(&mut self, now: impl FnOnce() -> Instant) {
+    #[inline]
+    pub(crate) fn report_failure(&mut self, now: impl Fn() -> Instant) {
         if !self.settled {
             self.settled = true;
             self.breaker.settle(self.generation, self.probe, true, now);
@@ -80,6 +81,7 @@ impl<'a> BreakerPermit<'a> {
     }
 
     /// [`ignore`](Self::ignore) in place; nothing if the permit has reported already.
+    #[inline]
     pub(crate) fn release(&mut self) {
         if !self.settled {
             self.settled = true;

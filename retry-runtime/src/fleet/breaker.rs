@@ -418,12 +418,12 @@ impl FleetBreakerPermit<'_> {
 
 impl AttemptPermit for FleetBreakerPermit<'_> {
     #[inline]
-    fn success(&mut self, now: impl FnOnce() -> Instant) {
+    fn success(&mut self, now: impl Fn() -> Instant) {
         self.inner.report_success(now);
         self.settle_probe(REPORT_SUCCESS);
     }
 
-    fn failure(&mut self, now: impl FnOnce() -> Instant) {
+    fn failure(&mut self, now: impl Fn() -> Instant) {
         let now = now();
         self.inner.report_failure(|| now);
         self.settle_probe(REPORT_FAILURE);
