@@ -369,7 +369,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
                     #call.release_shaped(#shaping, &#outcome);
                     #call.after(#outcome)
                 }
-                ::core::result::Result::Err(#refused) => #call.shaping_refused(#refused),
+                ::core::result::Result::Err(#refused) => #p::Next::GiveUp(#call.shaping_refused(#refused)),
             }
         }
     } else {
@@ -397,7 +397,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
     let next_of_attempt = quote! {
         match #call.before_attempt() {
             #p::Admit::Run => #run,
-            #p::Admit::Refused(#refused) => #call.refused(#refused),
+            #p::Admit::Refused(#refused) => #p::Next::GiveUp(#call.refused(#refused)),
         }
     };
     let looped = if may_have_deadline {

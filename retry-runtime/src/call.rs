@@ -42,6 +42,38 @@ pub enum Next<T, E> {
     SleepThenCheck(Duration, Result<T, E>),
 }
 
+/// What the loop does after an attempt, the outcome staying where the loop holds it
+/// ([`Call::decide`]): the `#[retry]` expansion's form of [`Next`], which moved the outcome
+/// into and out of the enum (its bytes copied twice more on every attempt).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[doc(hidden)]
+pub enum Decision {
+    /// Return the outcome.
+    Return,
+    /// Give up with the outcome, or hand the call to a fallback.
+    GiveUp,
+    /// Retry at once.
+    Again,
+    /// Sleep this long (never zero), then retry.
+    Sleep(Duration),
+    /// Sleep this long, then ask [`Call::woke`] with the outcome whether the retry may start.
+    SleepThenCheck(Duration),
+}
+
+impl Decision {
+    /// The decision with the outcome it is about: [`Next`].
+    #[inline(always)]
+    fn with<T, E>(self, outcome: Result<T, E>) -> Next<T, E> {
+        match self {
+            Self::Return => Next::Return(outcome),
+            Self::GiveUp => Next::GiveUp(outcome),
+            Self::Again => Next::Again,
+            Self::Sleep(delay) => Next::Sleep(delay),
+            Self::SleepThenCheck(delay) => Next::SleepThenCheck(delay, outcome),
+        }
+    }
+}
+
 /// Whether the attempt about to start may run.
 ///
 /// The refusal carries the bare error, which [`Call::refused`] turns into the outcome: built
@@ -73,6 +105,8 @@ pub struct Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K: BreakerGuard<E>, U, R, Q
     pub(crate) clock: C,
     describe: D,
     pub(crate) history: H,
+    /// The attempt under way, or about to start: 1 from the start, and counted on where a
+    /// retry is decided, so that the first attempt's path does no arithmetic.
     pub(crate) attempt: u32,
     pub(crate) permit: Option<K::Permit>,
     /// What the last retry was paid for as, to refund it on success.
@@ -353,7 +387,7 @@ where
             clock,
             describe,
             history,
-            attempt: 0,
+            attempt: 1,
             permit: None,
             withdrawal: None,
             timed_out: AtomicBool::new(false),
@@ -421,10 +455,9 @@ where
         self.policy.stop.max_attempts().is_some_and(|last| self.attempt >= last)
     }
 
-    /// Marks the start of the next attempt: asks the breaker, runs the `before` hook.
+    /// Marks the start of the attempt: asks the breaker, runs the `before` hook.
     #[inline]
     pub fn before_attempt(&mut self) -> Admit<E> {
-        self.attempt = self.attempt.saturating_add(1);
         if K::ACTIVE {
             let (clock, sleeper) = (&self.clock, &self.policy.execution.sleeper);
             match self.policy.guards.breaker.admit(|| clock(sleeper), &mut self.permit) {
@@ -456,15 +489,15 @@ where
         }
     }
 
-    /// Gives up on an attempt the circuit breaker refused.
+    /// Gives up on an attempt the circuit breaker refused: the outcome to give up with.
     #[inline]
-    pub fn refused(&self, error: E) -> Next<T, E> {
+    pub fn refused(&self, error: E) -> Result<T, E> {
         self.give_up_unrun(Err(error), "circuit breaker is open")
     }
 
     /// Gives up on an attempt the limiter or the bulkhead refused (`shaping.rs`); a
     /// breaker's permit is given back unreported, since nothing reached the dependency.
-    pub fn shaping_refused(&mut self, error: E) -> Next<T, E> {
+    pub fn shaping_refused(&mut self, error: E) -> Result<T, E> {
         if let Some(permit) = &mut self.permit {
             permit.ignore();
         }
@@ -473,8 +506,9 @@ where
 
     /// Gives up before the attempt just counted ran: the event reports the attempts that
     /// ran (`attempt = 0` for a call refused at once), not one that never did.
-    fn give_up_unrun(&self, outcome: Result<T, E>, reason: &'static str) -> Next<T, E> {
-        self.give_up_after(outcome, reason, self.attempt.saturating_sub(1))
+    fn give_up_unrun(&self, outcome: Result<T, E>, reason: &'static str) -> Result<T, E> {
+        self.gave_up(&outcome, reason, self.attempt.saturating_sub(1));
+        outcome
     }
 
     pub(crate) fn level(&self) -> LogLevel {
@@ -490,24 +524,20 @@ where
         }
     }
 
-    fn give_up(&self, outcome: Result<T, E>, reason: &'static str) -> Next<T, E> {
-        self.give_up_after(outcome, reason, self.attempt)
-    }
-
-    fn give_up_after(&self, outcome: Result<T, E>, reason: &'static str, ran: u32) -> Next<T, E> {
-        Next::GiveUp(self.gave_up(outcome, reason, ran))
+    fn give_up(&self, outcome: &Result<T, E>, reason: &'static str) -> Decision {
+        self.gave_up(outcome, reason, self.attempt);
+        Decision::GiveUp
     }
 
     /// The events, hooks and metrics of giving up with `outcome` after `ran` attempts.
-    fn gave_up(&self, outcome: Result<T, E>, reason: &'static str, ran: u32) -> Result<T, E> {
+    fn gave_up(&self, outcome: &Result<T, E>, reason: &'static str, ran: u32) {
         #[cfg(feature = "metrics")]
         crate::telemetry::give_up(self.name(), reason);
         if G::ACTIVE {
-            self.policy.hooks.on_give_up.call(&self.view(Some(&outcome), None));
+            self.policy.hooks.on_give_up.call(&self.view(Some(outcome), None));
         }
-        self.log_give_up(&outcome, reason, ran);
+        self.log_give_up(outcome, reason, ran);
         nested::gave_up();
-        outcome
     }
 
     /// After the sleep of [`Next::SleepThenCheck`]: `None` when the retry may start, or the outcome
@@ -532,7 +562,10 @@ where
         {
             self.policy.guards.budget.give_back(kind);
         }
-        Some(self.gave_up(last, "the sleep before the next attempt ended past the deadline", self.attempt))
+        // The retry was counted when it was decided, and never runs.
+        self.attempt = self.attempt.saturating_sub(1);
+        self.gave_up(&last, "the sleep before the next attempt ended past the deadline", self.attempt);
+        Some(last)
     }
 
     fn log_give_up(&self, outcome: &Result<T, E>, reason: &'static str, ran: u32) {
@@ -545,16 +578,22 @@ where
         }
     }
 
-    /// Decides what follows the attempt that returned `outcome`.
+    /// Decides what follows the attempt that returned `outcome`, and hands it on in [`Next`].
     #[inline]
     pub fn after(&mut self, outcome: Result<T, E>) -> Next<T, E> {
+        self.decide(&outcome).with(outcome)
+    }
+
+    /// Decides what follows the attempt that returned `outcome`, which stays with the caller.
+    #[inline]
+    pub fn decide(&mut self, outcome: &Result<T, E>) -> Decision {
         // The call's request, counted once its first attempt has returned, so that a call
         // refused before any ran, or whose body panicked, counts for nothing (a hedged first
         // round counts its own: `hedge.rs`).
         if self.attempt == 1 {
             self.count_request();
         }
-        let retryable = match &outcome {
+        let retryable = match outcome {
             Ok(value) => self.policy.retry_value.retry(value),
             Err(error) => self.policy.retry_error.retry(error),
         };
@@ -579,7 +618,7 @@ where
                 && let Some(permit) = &mut self.permit
             {
                 let (clock, sleeper) = (&self.clock, &self.policy.execution.sleeper);
-                match &outcome {
+                match outcome {
                     Ok(_) => permit.success(|| clock(sleeper)),
                     Err(_) => permit.ignore(),
                 }
@@ -587,18 +626,18 @@ where
             if outcome.is_ok() && U::ACTIVE {
                 self.policy.guards.budget.on_success(self.withdrawal.take());
             }
-            return Next::Return(outcome);
+            return Decision::Return;
         }
         self.retry_or_give_up(outcome)
     }
 
     #[inline]
-    fn retry_or_give_up(&mut self, outcome: Result<T, E>) -> Next<T, E> {
+    fn retry_or_give_up(&mut self, outcome: &Result<T, E>) -> Decision {
         if F::ACTIVE {
-            self.policy.hooks.after.call(&self.view(Some(&outcome), None));
+            self.policy.hooks.after.call(&self.view(Some(outcome), None));
         }
         let planned = self.history.plan(&self.policy.wait, self.attempt);
-        let server = match &outcome {
+        let server = match outcome {
             Err(error) => self.policy.server_delay.server_delay(error),
             Ok(_) => None,
         };
@@ -607,7 +646,7 @@ where
         {
             // A server that says when to come back is up: that is no failure of its health.
             let (clock, sleeper) = (&self.clock, &self.policy.execution.sleeper);
-            match (&outcome, server) {
+            match (outcome, server) {
                 (Err(_), None) => permit.failure(|| clock(sleeper)),
                 _ => permit.ignore(),
             }
@@ -666,22 +705,23 @@ where
         #[cfg(feature = "metrics")]
         crate::telemetry::retry(self.name(), kind, delay);
         if L::ACTIVE {
-            self.policy.hooks.before_sleep.call(&self.view(Some(&outcome), Some(delay)));
+            self.policy.hooks.before_sleep.call(&self.view(Some(outcome), Some(delay)));
         }
         let level = self.level();
         if log::enabled(level) {
-            match self.describe(&outcome) {
+            match self.describe(outcome) {
                 Ok(e) => log::retrying(level, self.name(), self.attempt, delay, &e),
                 Err(v) => log::retrying(level, self.name(), self.attempt, delay, &v),
             }
         }
         self.history.sleep(delay);
+        self.attempt = self.attempt.saturating_add(1);
         if delay.is_zero() {
-            Next::Again
+            Decision::Again
         } else if self.policy.stop.deadline().is_some() {
-            Next::SleepThenCheck(delay, outcome)
+            Decision::SleepThenCheck(delay)
         } else {
-            Next::Sleep(delay)
+            Decision::Sleep(delay)
         }
     }
 }

@@ -237,7 +237,7 @@ where
                     }
                     if running.is_empty() {
                         self.end_round(&layer, &timed_out);
-                        return self.shaping_refused(refused);
+                        return Next::GiveUp(self.shaping_refused(refused));
                     }
                     continue;
                 }

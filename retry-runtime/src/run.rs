@@ -76,9 +76,9 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L
                         call.release_shaped(shaped, &outcome);
                         call.after(outcome)
                     }
-                    Err(error) => call.shaping_refused(error),
+                    Err(error) => Next::GiveUp(call.shaping_refused(error)),
                 },
-                Admit::Refused(error) => call.refused(error),
+                Admit::Refused(error) => Next::GiveUp(call.refused(error)),
             };
             match next {
                 Next::Return(outcome) | Next::GiveUp(outcome) => return outcome,
@@ -135,7 +135,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L
                     let outcome = call.run_blocking(&mut op);
                     call.after(outcome)
                 }
-                Admit::Refused(error) => call.refused(error),
+                Admit::Refused(error) => Next::GiveUp(call.refused(error)),
             };
             match next {
                 Next::Return(outcome) | Next::GiveUp(outcome) => return outcome,

@@ -384,7 +384,7 @@ pub(crate) mod expansion {
                         let shaped = if R::ACTIVE || Q::ACTIVE {
                             match call.shape().await {
                                 Ok(shaped) => Some(shaped),
-                                Err(error) => break 'attempt call.shaping_refused(error),
+                                Err(error) => break 'attempt Next::GiveUp(call.shaping_refused(error)),
                             }
                         } else {
                             None
@@ -413,7 +413,7 @@ pub(crate) mod expansion {
                         }
                         call.after(outcome)
                     }
-                    Admit::Refused(error) => call.refused(error),
+                    Admit::Refused(error) => Next::GiveUp(call.refused(error)),
                 };
                 match next {
                     Next::Return(Ok(item)) | Next::GiveUp(Ok(item)) => return Opened::First(item, opened),

@@ -236,3 +236,29 @@ async fn the_value_form_starts_no_attempt_past_the_deadline() {
     // After the second attempt, 3 s + 1 s would cross the deadline: the stop ends it unslept.
     assert_eq!(*VALUE_OVERSLEPT.lock().unwrap(), [SECOND, SECOND]);
 }
+
+static LATE_OVERSLEPT: std::sync::Mutex<Vec<Duration>> = std::sync::Mutex::new(Vec::new());
+
+// The attempt is counted when a retry is decided; a sleep that ends past the deadline takes
+// that retry back, so the hooks see the attempts that ran: `before_sleep` and `on_give_up`
+// both report attempt 1, and the retry count stays 0.
+#[tokio::test(start_paused = true)]
+async fn a_give_up_after_a_late_sleep_reports_the_attempt_that_ran() {
+    let seen = std::sync::Mutex::new(Vec::new());
+    let policy = RetryPolicy::builder()
+        .stop(retry_runtime::stop::deadline(Duration::from_millis(2500)))
+        .wait(fixed(SECOND))
+        .sleeper(Oversleeps(&LATE_OVERSLEPT))
+        .before_sleep(|s: &retry_runtime::RetryState<'_, (), Fault>| {
+            seen.lock().unwrap().push(("before_sleep", s.attempt(), s.retries()));
+        })
+        .on_give_up(|s: &retry_runtime::RetryState<'_, (), Fault>| {
+            seen.lock().unwrap().push(("on_give_up", s.attempt(), s.retries()));
+        })
+        .build()
+        .unwrap();
+    let out = policy.retry(|| async { Err(Fault::Status(503)) }).await;
+    assert_eq!(out, Err(Fault::Status(503)));
+    assert_eq!(seen.into_inner().unwrap(), [("before_sleep", 1, 0), ("on_give_up", 1, 0)]);
+    assert_eq!(*LATE_OVERSLEPT.lock().unwrap(), [SECOND]);
+}

@@ -28,7 +28,7 @@ use core::future::Future;
 use std::time::Instant;
 
 pub use crate::builder::{Checked, Group, KeysBuilder, Prechecked};
-pub use crate::call::{Admit, Call, Describe, History, Kept, Next, Unkept};
+pub use crate::call::{Admit, Call, Decision, Describe, History, Kept, Next, Unkept};
 pub use crate::guards::{
     AttemptPermit, Breaker, BreakerGuard, Budget, BudgetGuard, Guards, NoBreaker, NoBudget, NoPermit,
 };
