@@ -6,11 +6,13 @@
 #   bash benches/count.sh            # every case
 #   bash benches/count.sh retry/     # the cases whose names start with retry/
 #   FEATURES=metrics bash benches/count.sh features_   # with the runtime's metrics compiled in
+#   RUSTFLAGS="--cfg retry_ablate_nested" CARGO_TARGET_DIR=target/ablate bash benches/count.sh success/
+#                                       # the nested-layer frame compiled out, to measure its cost
 set -euo pipefail
 cd "$(dirname "$0")/.."
 filter="${1:-}"
 CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}" cargo build --quiet --profile bench -p benches --example users_count ${FEATURES:+--features "$FEATURES"}
-bin=target/release/examples/users_count
+bin="${CARGO_TARGET_DIR:-target}/release/examples/users_count"
 cases=$(grep -o '^    "[a-z_0-9]*/[a-z_0-9]*"' benches/src/users.rs | tr -d ' "')
 instructions() { # case calls -> total instructions
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 |
