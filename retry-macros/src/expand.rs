@@ -207,7 +207,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         (quote!(#p::blocking_clock), quote!(#call.sleep_blocking(#delay)))
     };
     let describe = if err_inferred {
-        quote!(#p::opaque())
+        quote!(#p::Opaque)
     } else {
         located(
             quote!({
@@ -390,7 +390,7 @@ pub(crate) fn expand(config: Config) -> TokenStream {
         #shaping_checks
         #policy_init
         #(#holders)*
-        let mut #call = #p::Call::new(#policy, #clock, || #describe, #history);
+        let mut #call = #p::Call::new(#policy, #clock, #describe, #history);
         #name_function
         #track_time
     };
@@ -708,7 +708,7 @@ fn error_predicate(
     match (matches, when) {
         (None, None) => None,
         (None, Some(when)) => Some(quote_spanned!(when.span()=> #p::error_predicate::<#err_ty, _>(#when))),
-        (Some(test), None) => Some(quote!(#p::error_predicate::<#err_ty, _>(|#error: &#err_ty| #test))),
+        (Some(test), None) => Some(quote!(#p::error_fn::<#err_ty>(|#error: &#err_ty| #test))),
         (Some(test), Some(when)) => {
             let w = private("__retry_when");
             let when = quote_spanned!(when.span()=> #p::error_predicate::<#err_ty, _>(#when));

@@ -92,6 +92,15 @@ pub enum Admit<E> {
 #[doc(hidden)]
 pub type Describe<E> = fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result;
 
+/// What gives a call its error formatter: a zero-sized marker whose type names only the
+/// error type (`__private::ByDisplay` and the rest), so that the calls of two annotated
+/// functions with the same keys and error type are one type, compiled once.
+#[doc(hidden)]
+pub trait Describes<E> {
+    /// The formatter.
+    fn formatter(&self) -> Describe<E>;
+}
+
 /// One call's progress through a policy: the state machine the generated loop drives.
 ///
 /// It lives in the future of every annotated `async fn`, across every await, so it holds
@@ -355,7 +364,7 @@ impl<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
     Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 where
     C: Fn(&Z) -> Instant + Copy,
-    D: Fn() -> Describe<E>,
+    D: Describes<E>,
     H: History,
     S: Stop,
     W: Wait,
@@ -519,7 +528,7 @@ where
 
     fn describe<'o>(&self, outcome: &'o Result<T, E>) -> Result<Described<'o, E>, RejectedValue> {
         match outcome {
-            Err(e) => Ok(Described(e, (self.describe)())),
+            Err(e) => Ok(Described(e, self.describe.formatter())),
             Ok(_) => Err(RejectedValue),
         }
     }
@@ -579,13 +588,22 @@ where
     }
 
     /// Decides what follows the attempt that returned `outcome`, and hands it on in [`Next`].
-    #[inline]
+    ///
+    /// Always inlined in an optimised build: the calls of annotated functions with the same
+    /// keys and error type share one `Call` type, and LLVM would otherwise keep one shared
+    /// copy of this and of `retry_or_give_up` out of line, where the policy's constants do
+    /// not fold (the no-wait retry path: 639 instructions against 509, `bash
+    /// benches/count.sh retry/retry`). A debug build keeps the one copy, which is what makes
+    /// each annotated function cheaper to compile.
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub fn after(&mut self, outcome: Result<T, E>) -> Next<T, E> {
         self.decide(&outcome).with(outcome)
     }
 
     /// Decides what follows the attempt that returned `outcome`, which stays with the caller.
-    #[inline]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub fn decide(&mut self, outcome: &Result<T, E>) -> Decision {
         // The call's request, counted once its first attempt has returned, so that a call
         // refused before any ran, or whose body panicked, counts for nothing (a hedged first
@@ -631,7 +649,8 @@ where
         self.retry_or_give_up(outcome)
     }
 
-    #[inline]
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn retry_or_give_up(&mut self, outcome: &Result<T, E>) -> Decision {
         if F::ACTIVE {
             self.policy.hooks.after.call(&self.view(Some(outcome), None));

@@ -153,7 +153,7 @@ impl<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
     Call<'p, S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q, T, E, C, D, H>
 where
     C: Fn(&Z) -> Instant + Copy,
-    D: Fn() -> crate::call::Describe<E>,
+    D: crate::call::Describes<E>,
     H: History,
     S: Stop,
     W: Wait,

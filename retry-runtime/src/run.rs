@@ -4,7 +4,7 @@
 use core::fmt;
 use core::future::Future;
 
-use crate::call::{Admit, Call, Describe, Kept, Next};
+use crate::call::{Admit, Call, Kept, Next};
 use crate::guards::{BreakerGuard, BudgetGuard};
 use crate::hooks::Hook;
 use crate::policy::Spelled;
@@ -14,12 +14,6 @@ use crate::sleep::{AsyncSleep, BlockingSleep};
 use crate::stop::Stop;
 use crate::timeout::{AttemptTimeout, Blocking};
 use crate::wait::Wait;
-
-/// The default events show the error with `Debug`, which every error type has (the
-/// attribute, which sees the concrete type, prefers its `Display` when there is one).
-fn debug<E: fmt::Debug>(error: &E, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    fmt::Debug::fmt(error, f)
-}
 
 impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> {
     /// Runs `op` until it succeeds, returns an error the policy does not retry, or the
@@ -61,7 +55,9 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L
         R: LimiterGuard<E>,
         Q: BulkheadGuard<E>,
     {
-        let mut call = Call::new(self, <Z as AsyncSleep>::now, || debug::<E> as Describe<E>, Kept::default());
+        // The default events show the error with `Debug`, which every error type here has (the
+        // attribute, which sees the concrete type, prefers its `Display` when there is one).
+        let mut call = Call::new(self, <Z as AsyncSleep>::now, crate::__private::ByDebug, Kept::default());
         loop {
             let next = match call.before_attempt() {
                 // Boxed, so that a policy without a hedge keeps its future's size.
@@ -128,7 +124,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L
         R: Unshaped,
         Q: Unshaped,
     {
-        let mut call = Call::new(self, <Z as BlockingSleep>::now, || debug::<E> as Describe<E>, Kept::default());
+        let mut call = Call::new(self, <Z as BlockingSleep>::now, crate::__private::ByDebug, Kept::default());
         loop {
             let next = match call.before_attempt() {
                 Admit::Run => {

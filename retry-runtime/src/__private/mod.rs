@@ -15,14 +15,14 @@ mod timeout_probe;
 mod typed;
 
 pub use breaker_probe::{BreakerError, BreakerProbe, ViaFromCircuitOpen, ViaNoBreaker, breaker_error};
-pub use describe::{Describer, ViaDebug, ViaDisplay, ViaNothing};
+pub use describe::{ByDebug, ByDisplay, ByNothing, Describer, Opaque, ViaDebug, ViaDisplay, ViaNothing};
 pub use held_arg::{CopiedArg, HeldArg, ViaCopyArg, ViaHeldArg};
 pub use probe::Probe;
 #[cfg(feature = "tokio")]
 pub use shaping_probe::{BulkheadError, BulkheadProbe, ViaFromBulkheadFull, ViaNoBulkhead, bulkhead_error};
 pub use shaping_probe::{LimiterError, LimiterProbe, ViaFromRateLimited, ViaNoLimiter, limiter_error};
 pub use timeout_probe::{TimeoutError, TimeoutProbe, ViaFromElapsed, ViaNoTimeout, timeout_error};
-pub use typed::{HookFn, Typed, error_predicate, hook, server_delay, value_predicate};
+pub use typed::{ErrorFn, HookFn, Typed, error_fn, error_predicate, hook, server_delay, value_predicate};
 
 use core::future::Future;
 use std::time::Instant;
@@ -186,11 +186,6 @@ impl<T: Clone> CloneArg for T {
 #[inline(always)]
 pub fn clone_arg<T: CloneArg>(value: &T) -> T {
     value.clone_arg()
-}
-
-/// Formats any error as an opaque placeholder, where its type cannot be named.
-pub fn opaque<E>() -> Describe<E> {
-    |_, f| f.write_str("<error>")
 }
 
 /// Checks `attempts(N)` for a constant `N` in a `const` block.

@@ -45,6 +45,39 @@ pub const fn error_predicate<E, P: Fn(&E) -> bool>(p: P) -> Typed<P, E, bool> {
     Typed { f: p, call: call_with::<P, E, bool> }
 }
 
+/// The error predicate of `on = …` / `unless = …`: a plain function, whose type names only
+/// the error type. A closure's type is its function's own, which made every annotated
+/// function's `Call` a type of its own and every method of it compiled again per function;
+/// the call is the same indirect call a `Typed` makes.
+pub struct ErrorFn<E>(fn(&E) -> bool);
+
+impl<E> Clone for ErrorFn<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E> Copy for ErrorFn<E> {}
+
+impl<E> fmt::Debug for ErrorFn<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ErrorFn")
+    }
+}
+
+/// The error predicate of `on = …` as a plain function.
+#[inline(always)]
+pub const fn error_fn<E>(p: fn(&E) -> bool) -> ErrorFn<E> {
+    ErrorFn(p)
+}
+
+impl<E> crate::predicate::RetryError<E> for ErrorFn<E> {
+    #[inline(always)]
+    fn retry(&self, error: &E) -> bool {
+        (self.0)(error)
+    }
+}
+
 /// Gives a value predicate its parameter type.
 #[inline(always)]
 pub const fn value_predicate<T, P: Fn(&T) -> bool>(p: P) -> Typed<P, T, bool> {
