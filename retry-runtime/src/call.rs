@@ -93,12 +93,55 @@ pub enum Admit<E> {
 pub type Describe<E> = fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result;
 
 /// What gives a call its error formatter: a zero-sized marker whose type names only the
-/// error type (`__private::ByDisplay` and the rest), so that the calls of two annotated
+/// error type ([`ByDisplay`] and the rest), so that the calls of two annotated
 /// functions with the same keys and error type are one type, compiled once.
 #[doc(hidden)]
 pub trait Describes<E> {
     /// The formatter.
     fn formatter(&self) -> Describe<E>;
+}
+
+/// Formats with `Display`.
+#[derive(Debug, Clone, Copy)]
+#[doc(hidden)]
+pub struct ByDisplay;
+/// Formats with `Debug`: what `RetryPolicy::retry` and its kin use, since every error type
+/// they take has it (the attribute, which sees the concrete type, prefers `Display`).
+#[derive(Debug, Clone, Copy)]
+#[doc(hidden)]
+pub struct ByDebug;
+/// Formats as a placeholder: the type has neither.
+#[derive(Debug, Clone, Copy)]
+#[doc(hidden)]
+pub struct ByNothing;
+/// Formats as a placeholder: the expansion does not name the error type.
+#[derive(Debug, Clone, Copy)]
+#[doc(hidden)]
+pub struct Opaque;
+
+impl<E: fmt::Display> Describes<E> for ByDisplay {
+    #[inline]
+    fn formatter(&self) -> Describe<E> {
+        |e, f| fmt::Display::fmt(e, f)
+    }
+}
+impl<E: fmt::Debug> Describes<E> for ByDebug {
+    #[inline]
+    fn formatter(&self) -> Describe<E> {
+        |e, f| fmt::Debug::fmt(e, f)
+    }
+}
+impl<E> Describes<E> for ByNothing {
+    #[inline]
+    fn formatter(&self) -> Describe<E> {
+        |_, f| f.write_str("<error without Display or Debug>")
+    }
+}
+impl<E> Describes<E> for Opaque {
+    #[inline]
+    fn formatter(&self) -> Describe<E> {
+        |_, f| f.write_str("<error>")
+    }
 }
 
 /// One call's progress through a policy: the state machine the generated loop drives.

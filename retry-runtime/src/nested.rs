@@ -241,7 +241,6 @@ impl Layer {
     #[cfg(retry_ablate_nested)]
     #[inline(always)]
     pub(crate) fn within<R>(&self, f: impl FnOnce() -> R) -> R {
-        let _ = &self.gave_up;
         f()
     }
 

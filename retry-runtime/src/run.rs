@@ -4,7 +4,7 @@
 use core::fmt;
 use core::future::Future;
 
-use crate::call::{Admit, Call, Kept, Next};
+use crate::call::{Admit, ByDebug, Call, Kept, Next};
 use crate::guards::{BreakerGuard, BudgetGuard};
 use crate::hooks::Hook;
 use crate::policy::Spelled;
@@ -55,9 +55,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L
         R: LimiterGuard<E>,
         Q: BulkheadGuard<E>,
     {
-        // The default events show the error with `Debug`, which every error type here has (the
-        // attribute, which sees the concrete type, prefers its `Display` when there is one).
-        let mut call = Call::new(self, <Z as AsyncSleep>::now, crate::__private::ByDebug, Kept::default());
+        let mut call = Call::new(self, <Z as AsyncSleep>::now, ByDebug, Kept::default());
         loop {
             let next = match call.before_attempt() {
                 // Boxed, so that a policy without a hedge keeps its future's size.
@@ -124,7 +122,7 @@ impl<S, W, P, V, A, B, F, L, G, Z, O, K, U, R, Q> Spelled<S, W, P, V, A, B, F, L
         R: Unshaped,
         Q: Unshaped,
     {
-        let mut call = Call::new(self, <Z as BlockingSleep>::now, crate::__private::ByDebug, Kept::default());
+        let mut call = Call::new(self, <Z as BlockingSleep>::now, ByDebug, Kept::default());
         loop {
             let next = match call.before_attempt() {
                 Admit::Run => {

@@ -33,7 +33,7 @@ use pin_project_lite::pin_project;
 
 use crate::RetryPolicyBuilder;
 use crate::builder::{Checked, Prechecked};
-use crate::call::{Admit, Call, Kept, Next};
+use crate::call::{Admit, ByDebug, Call, Kept, Next};
 use crate::guards::{BreakerGuard, BudgetGuard, Guards};
 use crate::hooks::{Hook, Hooks};
 use crate::policy::Spelled;
@@ -364,9 +364,7 @@ pub(crate) mod expansion {
         // first item and hands the stream on.
         let first = async move {
             let policy = &*policy;
-            // The default events show the error with `Debug`, which every error type here has (the
-            // attribute, which sees the concrete type, prefers its `Display` when there is one).
-            let mut call = Call::new(policy, <Z as AsyncSleep>::now, crate::__private::ByDebug, Kept::default());
+            let mut call = Call::new(policy, <Z as AsyncSleep>::now, ByDebug, Kept::default());
             if policy.settings.first_item_timeout.is_some() {
                 // A `deadline` shrinks the bound, which needs the time since the first attempt.
                 call.track_time();

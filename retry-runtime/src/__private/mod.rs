@@ -15,7 +15,7 @@ mod timeout_probe;
 mod typed;
 
 pub use breaker_probe::{BreakerError, BreakerProbe, ViaFromCircuitOpen, ViaNoBreaker, breaker_error};
-pub use describe::{ByDebug, ByDisplay, ByNothing, Describer, Opaque, ViaDebug, ViaDisplay, ViaNothing};
+pub use describe::{Describer, ViaDebug, ViaDisplay, ViaNothing};
 pub use held_arg::{CopiedArg, HeldArg, ViaCopyArg, ViaHeldArg};
 pub use probe::Probe;
 #[cfg(feature = "tokio")]
@@ -28,7 +28,9 @@ use core::future::Future;
 use std::time::Instant;
 
 pub use crate::builder::{Checked, Group, KeysBuilder, Prechecked};
-pub use crate::call::{Admit, Call, Decision, Describe, History, Kept, Next, Unkept};
+pub use crate::call::{
+    Admit, ByDebug, ByDisplay, ByNothing, Call, Decision, Describe, History, Kept, Next, Opaque, Unkept,
+};
 pub use crate::guards::{
     AttemptPermit, Breaker, BreakerGuard, Budget, BudgetGuard, Guards, NoBreaker, NoBudget, NoPermit,
 };
