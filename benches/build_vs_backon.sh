@@ -6,7 +6,11 @@
 #
 #   bash benches/build_vs_backon.sh [FUNCTIONS...]     (default: 1 200)
 #
-# Prints, for each N and each crate: the clean-build seconds and the crates compiled.
+# Prints, for each N and each crate: the clean-build seconds, the crates compiled, and the
+# crate alone (its dependencies built): the median of three rebuilds after touching its
+# source, without incremental compilation, which is what the annotated functions cost.
+# RETRY_RUNTIME=path builds "ours" against another checkout's retry-runtime (an older
+# commit in a `git worktree`), to compare two trees in one run.
 # Needs crates.io (backon's crates are not in this workspace).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,7 +43,7 @@ pub async fn op(x: u64) -> Result<u64, LlmError> { if x == u64::MAX { Err(LlmErr
 
 tokio='tokio = { version = "1", features = ["macros", "rt", "time"] }'
 for n in "${sizes[@]}"; do
-  write "ours_$n" "$n" "retry-runtime = { path = \"$root/retry-runtime\" }
+  write "ours_$n" "$n" "retry-runtime = { path = \"${RETRY_RUNTIME:-$root/retry-runtime}\" }
 $tokio" "use retry_runtime::retry;
 $preamble" ours_fn
   write "backon_$n" "$n" "backon = \"1\"
@@ -55,6 +59,14 @@ pub fn transient(e: &LlmError) -> bool { matches!(e, LlmError::RateLimit | LlmEr
     log=$(cd "$dir" && cargo build 2>&1) || { echo "$crate failed to build:"; echo "$log" | tail -20; exit 1; }
     compiled=$(echo "$log" | grep -c '^ *Compiling ' || true)
     end=$(date +%s.%N)
-    printf '%-12s %4d functions: clean build %6.1f s, %3d crates compiled\n' "${crate%_*}" "$n" "$(echo "$end - $start" | bc)" "$compiled"
+    alone=()
+    for _ in 1 2 3; do
+      touch "$dir/src/lib.rs"
+      a=$(date +%s.%N)
+      (cd "$dir" && CARGO_INCREMENTAL=0 cargo build -q)
+      alone+=("$(echo "$(date +%s.%N) - $a" | bc)")
+    done
+    median=$(printf '%s\n' "${alone[@]}" | sort -n | sed -n 2p)
+    printf '%-12s %4d functions: clean build %6.1f s, %3d crates compiled, the crate alone %5.2f s\n' "${crate%_*}" "$n" "$(echo "$end - $start" | bc)" "$compiled" "$median"
   done
 done

@@ -635,9 +635,8 @@ where
     /// Always inlined in an optimised build: the calls of annotated functions with the same
     /// keys and error type share one `Call` type, and LLVM would otherwise keep one shared
     /// copy of this and of `retry_or_give_up` out of line, where the policy's constants do
-    /// not fold (the no-wait retry path: 639 instructions against 509, `bash
-    /// benches/count.sh retry/retry`). A debug build keeps the one copy, which is what makes
-    /// each annotated function cheaper to compile.
+    /// not fold. A debug build keeps the one copy, which is what makes each annotated
+    /// function cheaper to compile (BENCHMARKS.md, "A user's clean build").
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
     pub fn after(&mut self, outcome: Result<T, E>) -> Next<T, E> {
